@@ -1,0 +1,60 @@
+import type { Chart } from 'cdk8s';
+import type { ClusterConfig } from '../lib/config/types';
+import type { ChartPin } from './versions';
+
+/** Pod Security Admission level enforced on a component's namespace. */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** A cluster-scoped kind a component creates (AppProject allow-list). */
+export interface ClusterResource {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** A Helm chart deployed by Argo CD with values built from typed config (no helm binary at synth). */
+export interface HelmRelease extends ChartPin {
+  readonly releaseName: string;
+  readonly values: Record<string, unknown>;
+}
+
+/**
+ * One platform component = one child Argo CD Application = (optionally) one dist folder of plain
+ * manifests, `dist/<cluster>/<name>/`. Components are data (charts/index.ts lists them in order);
+ * the app-of-apps is generated from the enabled ones.
+ */
+export interface Component {
+  /** Chart id = dist folder = Application name suffix. */
+  readonly name: string;
+  /** One line for the AppProject/Application description. */
+  readonly description: string;
+  /** Namespace the Application deploys into. */
+  readonly namespace: string;
+  /** PSA level for the namespace (set through managedNamespaceMetadata); undefined leaves it unlabelled (kube-system). */
+  readonly podSecurity?: PodSecurityLevel;
+  /** Argo CD sync wave of the child Application (see SYNC_WAVES). */
+  readonly wave: number;
+  readonly enabled: (cluster: ClusterConfig) => boolean;
+  /** The Helm chart this component deploys, if any. */
+  readonly helm?: (cluster: ClusterConfig) => HelmRelease;
+  /** Builds the component's plain manifests into its chart, if any. */
+  readonly build?: (chart: Chart, cluster: ClusterConfig) => void;
+  /** Extra Argo CD syncOptions (ServerSideApply for big CRDs, SkipDryRunOnMissingResource for CRs). */
+  readonly syncOptions?: readonly string[];
+  /** Cluster-scoped kinds this component creates, for the AppProject allow-list. */
+  readonly clusterResources?: readonly ClusterResource[];
+}
+
+/**
+ * Sync waves of child Applications, in one table. Argo CD orders them only with the Application
+ * health check restored (apps/argocd-cm.ts): CNI first, then the node provisioner and its CRDs, then
+ * the CRs that need them, then workloads.
+ */
+export const SYNC_WAVES = {
+  cni: -30,
+  provisioner: -20,
+  nodes: -10,
+  platform: 0,
+  tenants: 10,
+  workloads: 20,
+  smoke: 30,
+} as const;

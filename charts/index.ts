@@ -1,0 +1,9 @@
+import type { Component } from './component';
+import { karpenter } from './karpenter';
+import { nodePools } from './node-pools';
+
+/**
+ * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
+ * apps/ turns the enabled ones into child Applications.
+ */
+export const COMPONENTS: readonly Component[] = [karpenter, nodePools];

@@ -1,0 +1,16 @@
+/**
+ * Every third-party Helm chart eksai deploys, pinned. One place to bump; the diff shows the bump as a risk.
+ * `repoURL` with `oci://` is an OCI chart (Argo CD ≥ 3.1 pulls it natively, `path: .`); otherwise `chart`
+ * names the chart in a classic Helm repository.
+ */
+export interface ChartPin {
+  readonly repoURL: string;
+  /** Chart name in a classic Helm repo; undefined for OCI charts (the name is in the URL). */
+  readonly chart?: string;
+  readonly version: string;
+}
+
+export const CHARTS = {
+  /** Matches the mirrored CRDs (aws/karpenter-provider-aws v1.14.1). */
+  karpenter: { repoURL: 'oci://public.ecr.aws/karpenter/karpenter', version: '1.14.1' },
+} as const satisfies Record<string, ChartPin>;

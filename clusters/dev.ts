@@ -1,0 +1,20 @@
+import { defineCluster } from '../lib/config/schema';
+
+/**
+ * dev: us-west-2, cheap and elastic. Spot-first CPU, one small GPU pool that scales to zero,
+ * automated sync with prune + selfHeal (environment default).
+ */
+export default defineCluster({
+  name: 'dev',
+  environment: 'dev',
+  region: 'us-west-2',
+  gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
+  tags: { team: 'platform', 'cost-center': 'ml-dev' },
+  karpenter: {
+    nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }],
+    nodePools: [
+      { name: 'general', kind: 'cpu', limits: { cpu: 200, memory: '800Gi' } },
+      { name: 'gpu', kind: 'gpu', instanceFamilies: ['g5', 'g6'], limits: { cpu: 64, memory: '512Gi', gpu: 4 } },
+    ],
+  },
+});

@@ -1,0 +1,34 @@
+import { defineCluster } from '../lib/config/schema';
+
+/**
+ * prod: us-east-1. Automated sync with selfHeal but without prune (environment default): deleting a
+ * manifest never deletes a prod resource until someone prunes it in Argo CD. On-demand capacity for
+ * Ray heads and notebooks (`general-od`), spot for workers, larger GPU limits, drift one node at a time.
+ */
+export default defineCluster({
+  name: 'prod',
+  environment: 'prod',
+  region: 'us-east-1',
+  gitops: { repoURL: 'https://github.com/acme/ai-platform.git', targetRevision: 'main' },
+  tags: { team: 'platform', 'cost-center': 'ml-prod' },
+  karpenter: {
+    nodeClasses: [
+      { name: 'default', amiAlias: 'al2023@v20251117', rootVolumeGiB: 200 },
+      { name: 'gpu', amiAlias: 'al2023@v20251117', rootVolumeGiB: 500 },
+    ],
+    nodePools: [
+      { name: 'general', kind: 'cpu', limits: { cpu: 2000, memory: '8000Gi' } },
+      { name: 'general-od', kind: 'cpu', capacityTypes: ['on-demand'], weight: 40, limits: { cpu: 400, memory: '1600Gi' } },
+      { name: 'memory', kind: 'memory', limits: { cpu: 512, memory: '8192Gi' } },
+      {
+        name: 'gpu',
+        kind: 'gpu',
+        nodeClass: 'gpu',
+        instanceFamilies: ['g5', 'g6', 'g6e'],
+        limits: { cpu: 1536, memory: '12288Gi', gpu: 64 },
+        // Training nodes only leave when empty, and never during the working day.
+        budgets: [{ nodes: '0', schedule: '0 8 * * mon-fri', duration: '10h' }, { nodes: '1' }],
+      },
+    ],
+  },
+});

@@ -1,0 +1,23 @@
+import { defineCluster } from '../lib/config/schema';
+
+/**
+ * staging: prod's shape at a fraction of its size, on Bottlerocket to rehearse AMI bumps before prod.
+ */
+export default defineCluster({
+  name: 'staging',
+  environment: 'staging',
+  region: 'us-east-1',
+  gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
+  tags: { team: 'platform', 'cost-center': 'ml-staging' },
+  karpenter: {
+    nodeClasses: [
+      { name: 'default', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 150 },
+      { name: 'gpu', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 300 },
+    ],
+    nodePools: [
+      { name: 'general', kind: 'cpu', limits: { cpu: 400, memory: '1600Gi' } },
+      { name: 'memory', kind: 'memory', limits: { cpu: 128, memory: '2048Gi' } },
+      { name: 'gpu', kind: 'gpu', nodeClass: 'gpu', limits: { cpu: 192, memory: '1536Gi', gpu: 8 } },
+    ],
+  },
+});

@@ -1,0 +1,29 @@
+import { checkDist } from '../../synth/check';
+import type { CommandSpec } from '../types';
+
+export const checkCommand: CommandSpec = {
+  name: 'check',
+  summary: 'exit 1 when dist/ is not exactly what synth produces (CI freshness gate)',
+  usage: 'check [--cluster <name>]... [--format text|json]',
+  details: `Synthesizes in memory and compares with dist/ byte for byte. Lists files that changed, are
+missing, or should not be there. Writes nothing. Exit codes: 0 fresh, 1 stale or config errors, 2 usage.
+
+Examples:
+  eksai check
+  eksai check --format json`,
+  options: {
+    cluster: { type: 'string', multiple: true, arg: '<name>', description: 'only check this cluster (repeatable)' },
+    outdir: { type: 'string', arg: '<dir>', default: 'dist', description: 'dist directory' },
+    format: { type: 'string', arg: 'text|json', default: 'text', description: 'output format' },
+  },
+  run: async (ctx) => {
+    const result = checkDist({ cwd: ctx.cwd, only: ctx.values.cluster as string[] | undefined, outdir: ctx.values.outdir as string });
+    if (ctx.values.format === 'json') return { exitCode: result.fresh ? 0 : 1, stdout: `${JSON.stringify(result, null, 2)}\n` };
+    if (result.fresh) return { exitCode: 0, stdout: `dist is fresh (${result.files} files)\n` };
+    const lines = result.stale.map((s) => `  ${s.status.padEnd(7)} ${s.path}`);
+    return {
+      exitCode: 1,
+      stdout: `dist is stale: ${result.stale.length} file${result.stale.length === 1 ? '' : 's'} differ from a fresh synth\n${lines.join('\n')}\nrun \`npm run synth\` and commit dist/\n`,
+    };
+  },
+};

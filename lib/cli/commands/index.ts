@@ -1,0 +1,6 @@
+import type { CommandSpec } from '../types';
+import { checkCommand } from './check';
+import { synthCommand } from './synth';
+
+/** Every `eksai` command, in help order. A new command = one file here + one line. */
+export const COMMANDS: readonly CommandSpec[] = [synthCommand, checkCommand];

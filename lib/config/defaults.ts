@@ -1,0 +1,147 @@
+import type { CapacityType, Environment, PoolKind, SyncMode, Taint } from './types';
+
+/**
+ * Defaults, one layer per level: platform (every cluster) → environment (dev/staging/prod) →
+ * cluster file. Later layers win; arrays replace, objects merge. Each default says why.
+ */
+
+export interface LayerDefaults {
+  /** @default '1.35' */
+  readonly kubernetesVersion?: string;
+  readonly gitops?: {
+    /** @default 'main' */
+    readonly targetRevision?: string;
+    /** @default dev/staging 'auto-prune', prod 'auto' (automated + selfHeal, never prune: a deleted file must not delete a prod resource without a human) */
+    readonly sync?: SyncMode;
+  };
+  readonly cilium?: {
+    /** @default true (kube-proxy-free Cilium is the platform CNI) */
+    readonly enabled?: boolean;
+  };
+  readonly karpenter?: {
+    readonly controller?: {
+      /** @default dev 1, staging/prod 2 (leader election; survive a node drain) */
+      readonly replicas?: number;
+    };
+  };
+  readonly pools?: {
+    /** Disruption budgets for every pool. @default dev 20%, staging/prod 10% */
+    readonly budgets?: readonly { readonly nodes: string; readonly reasons?: readonly ('Underutilized' | 'Empty' | 'Drifted')[] }[];
+    /** Node lifetime. @default dev 168h, staging 336h, prod 720h (Karpenter's own default) */
+    readonly expireAfter?: string;
+    /** How long a draining node waits for pods (set with expireAfter: do-not-disrupt pods exist). @default 24h, prod 48h */
+    readonly terminationGracePeriod?: string;
+  };
+  /** `@latest` AMI aliases: allowed with a warning in dev, rejected where nodes must not drift on their own. @default dev true, else false */
+  readonly allowLatestAmi?: boolean;
+}
+
+export const PLATFORM_DEFAULTS: LayerDefaults = {
+  kubernetesVersion: '1.35',
+  gitops: { targetRevision: 'main', sync: 'auto-prune' },
+  cilium: { enabled: true },
+  karpenter: { controller: { replicas: 2 } },
+  pools: { budgets: [{ nodes: '10%' }], expireAfter: '720h', terminationGracePeriod: '24h' },
+  allowLatestAmi: false,
+};
+
+export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> = {
+  dev: {
+    karpenter: { controller: { replicas: 1 } },
+    pools: { budgets: [{ nodes: '20%' }], expireAfter: '168h' },
+    allowLatestAmi: true,
+  },
+  staging: {
+    pools: { expireAfter: '336h' },
+  },
+  prod: {
+    gitops: { sync: 'auto' },
+    pools: {
+      // Drift (AMI bumps) replaces at most one node at a time in prod; other reasons keep 10%.
+      budgets: [{ nodes: '10%', reasons: ['Empty', 'Underutilized'] }, { nodes: '1', reasons: ['Drifted'] }],
+      terminationGracePeriod: '48h',
+    },
+  },
+};
+
+/** The Cilium agent's startup taint; on every NodePool when Cilium is on (else Karpenter over-provisions). */
+export const CILIUM_STARTUP_TAINT: Taint = { key: 'node.cilium.io/agent-not-ready', value: 'true', effect: 'NoExecute' };
+
+/** The GPU taint: only pods that ask for GPUs land on GPU nodes. */
+export const GPU_TAINT: Taint = { key: 'nvidia.com/gpu', effect: 'NoSchedule' };
+
+export interface PoolKindDefaults {
+  readonly capacityTypes: readonly CapacityType[];
+  readonly instanceCategories?: readonly string[];
+  readonly instanceFamilies?: readonly string[];
+  readonly minGenerationExclusive?: number;
+  /** Sizes too small to be useful or bare metal (slow to boot). */
+  readonly excludedSizes: readonly string[];
+  readonly consolidationPolicy: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+  readonly consolidateAfter: string;
+  readonly weight: number;
+  readonly taints: readonly Taint[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly nodeClass: string;
+}
+
+/** Per pool kind: what a pool of that kind is unless the cluster file says otherwise. */
+export const POOL_KINDS: Readonly<Record<PoolKind, PoolKindDefaults>> = {
+  cpu: {
+    // Broad c/m/r, gen > 4: ≥15 instance types keep spot diverse and consolidation possible.
+    capacityTypes: ['spot', 'on-demand'],
+    instanceCategories: ['c', 'm', 'r'],
+    minGenerationExclusive: 4,
+    excludedSizes: ['nano', 'micro', 'small', 'medium', 'metal'],
+    consolidationPolicy: 'WhenEmptyOrUnderutilized',
+    consolidateAfter: '1m',
+    weight: 50,
+    taints: [],
+    labels: { 'eksai.io/pool-kind': 'cpu' },
+    nodeClass: 'default',
+  },
+  memory: {
+    capacityTypes: ['spot', 'on-demand'],
+    instanceCategories: ['r'],
+    minGenerationExclusive: 4,
+    excludedSizes: ['nano', 'micro', 'small', 'medium', 'large', 'metal'],
+    consolidationPolicy: 'WhenEmptyOrUnderutilized',
+    consolidateAfter: '5m',
+    weight: 10,
+    taints: [],
+    labels: { 'eksai.io/pool-kind': 'memory' },
+    nodeClass: 'default',
+  },
+  gpu: {
+    // On-demand: a spot reclaim kills a training step. WhenEmpty: utilization consolidation ignores GPU load.
+    capacityTypes: ['on-demand'],
+    instanceFamilies: ['g5', 'g6', 'g6e'],
+    excludedSizes: ['metal'],
+    consolidationPolicy: 'WhenEmpty',
+    consolidateAfter: '10m',
+    weight: 20,
+    taints: [GPU_TAINT],
+    labels: { 'eksai.io/pool-kind': 'gpu', 'eksai.io/accelerator': 'nvidia' },
+    nodeClass: 'default',
+  },
+};
+
+/** EC2 families with NVIDIA GPUs that Karpenter can provision; a gpu pool may only use these. */
+export const GPU_INSTANCE_FAMILIES: readonly string[] = [
+  'g4dn', 'g5', 'g6', 'g6e', 'g6f', 'gr6', 'gr6f', 'g7e', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'p6-b200', 'p6e-gb200',
+];
+
+/** Root volume per AMI family (GiB); Bottlerocket's OS volume is small, its data volume is separate. */
+export const AMI_FAMILY_VOLUMES = {
+  al2023: { rootVolumeGiB: 100 },
+  bottlerocket: { rootVolumeGiB: 4, dataVolumeGiB: 100 },
+} as const;
+
+/** Commercial AWS regions with EKS. */
+export const AWS_REGIONS: readonly string[] = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7',
+  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2',
+  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1', 'il-central-1', 'me-south-1',
+  'me-central-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1',
+];

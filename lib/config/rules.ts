@@ -1,0 +1,164 @@
+import type { Problem } from '../errors';
+import type { ClusterConfigInput } from './schema';
+import { AWS_REGIONS, GPU_INSTANCE_FAMILIES } from './defaults';
+import { amiFamilyOf, layerDefaults } from './normalize';
+import { closest } from './paths';
+
+/**
+ * Semantic rules on a cluster file that passed the shape check. Each rule is a small named function
+ * that pushes problems (errors) or warnings; all of them run, so one run lists every problem.
+ */
+export interface RuleContext {
+  readonly input: ClusterConfigInput;
+  /** Cluster file, relative to the repo root. */
+  readonly file: string;
+  /** Name the registry/file name gives this cluster. */
+  readonly expectedName?: string;
+  readonly errors: Problem[];
+  readonly warnings: Problem[];
+}
+
+export type Rule = (ctx: RuleContext) => void;
+
+const pools = (ctx: RuleContext) => ctx.input.karpenter.nodePools ?? [];
+const classes = (ctx: RuleContext) => ctx.input.karpenter.nodeClasses ?? [];
+const poolPath = (name: string) => `karpenter.nodePools[${name}]`;
+
+function quantityValue(q: string | number): number {
+  if (typeof q === 'number') return q;
+  const m = /^(-?\d+(?:\.\d+)?)(.*)$/.exec(q);
+  if (!m) return NaN;
+  const units: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6 };
+  return Number(m[1]) * (units[m[2] ?? ''] ?? NaN);
+}
+
+export const nameMatchesFile: Rule = (ctx) => {
+  if (ctx.expectedName !== undefined && ctx.input.name !== ctx.expectedName) {
+    ctx.errors.push({ file: ctx.file, path: 'name', message: `must equal the file name "${ctx.expectedName}"`, value: ctx.input.name, fix: `rename the file to clusters/${ctx.input.name}.ts or set name: '${ctx.expectedName}'` });
+  }
+};
+
+export const knownRegion: Rule = (ctx) => {
+  const { region } = ctx.input;
+  if (!AWS_REGIONS.includes(region)) {
+    const guess = closest(region, AWS_REGIONS);
+    ctx.errors.push({ file: ctx.file, path: 'region', message: 'is not an AWS region with EKS', value: region, fix: guess ? `did you mean '${guess}'?` : `use one of ${AWS_REGIONS.slice(0, 4).join(', ')}, ...` });
+  }
+};
+
+export const gitRepoUrl: Rule = (ctx) => {
+  const url = ctx.input.gitops.repoURL;
+  if (!/^(https:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|git@[^\s:]+:\S+)$/.test(url)) {
+    ctx.errors.push({ file: ctx.file, path: 'gitops.repoURL', message: 'must be an https or ssh git URL', value: url, fix: "use the URL Argo CD clones, e.g. 'https://github.com/acme/platform.git'" });
+  }
+};
+
+export const uniqueNames: Rule = (ctx) => {
+  const check = (names: string[], what: string, at: string) => {
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) {
+        ctx.errors.push({ file: ctx.file, path: `${at}[${name}]`, message: `duplicate ${what} name`, value: name, fix: `give each ${what} a unique name (names become Kubernetes object names)` });
+      }
+      seen.add(name);
+    }
+  };
+  check(pools(ctx).map((p) => p.name), 'node pool', 'karpenter.nodePools');
+  check(classes(ctx).map((c) => c.name), 'node class', 'karpenter.nodeClasses');
+};
+
+export const atLeastOnePool: Rule = (ctx) => {
+  if (pools(ctx).length === 0) {
+    ctx.errors.push({ file: ctx.file, path: 'karpenter.nodePools', message: 'must define at least one node pool', fix: "add e.g. { name: 'general', kind: 'cpu', limits: { cpu: 100 } }" });
+  } else if (!pools(ctx).some((p) => p.kind === 'cpu')) {
+    ctx.warnings.push({ file: ctx.file, path: 'karpenter.nodePools', message: 'has no cpu pool: general workloads can only land on the core node group', fix: "add a pool with kind: 'cpu'" });
+  }
+};
+
+export const limitsNonNegative: Rule = (ctx) => {
+  for (const p of pools(ctx)) {
+    for (const key of ['cpu', 'memory', 'gpu'] as const) {
+      const v = p.limits[key];
+      if (v !== undefined && !(quantityValue(v) >= 0)) {
+        ctx.errors.push({ file: ctx.file, path: `${poolPath(p.name)}.limits.${key}`, message: 'must be >= 0', value: v, fix: 'set a positive limit, or remove the key for no limit' });
+      }
+    }
+    if (p.kind !== 'gpu' && p.limits.cpu === undefined) {
+      ctx.warnings.push({ file: ctx.file, path: `${poolPath(p.name)}.limits.cpu`, message: 'is not set: the pool can grow without bound', fix: 'set limits.cpu to cap spend' });
+    }
+  }
+};
+
+export const gpuPools: Rule = (ctx) => {
+  for (const p of pools(ctx)) {
+    const at = poolPath(p.name);
+    if (p.kind === 'gpu') {
+      if (p.instanceCategories && !p.instanceFamilies) {
+        ctx.errors.push({ file: ctx.file, path: `${at}.instanceCategories`, message: 'cannot select a gpu pool by category (g and p also hold non-NVIDIA families)', value: p.instanceCategories, fix: "use instanceFamilies, e.g. ['g5', 'g6', 'g6e']" });
+      }
+      const notGpu = (p.instanceFamilies ?? []).filter((f) => !GPU_INSTANCE_FAMILIES.includes(f));
+      if (notGpu.length > 0) {
+        ctx.errors.push({ file: ctx.file, path: `${at}.instanceFamilies`, message: `must only list NVIDIA GPU instance families (${notGpu.join(', ')} ${notGpu.length > 1 ? 'are' : 'is'} not)`, value: p.instanceFamilies, fix: `use families such as ${GPU_INSTANCE_FAMILIES.slice(0, 4).join(', ')}, or make it a cpu pool` });
+      }
+      if (p.limits.gpu === undefined || p.limits.gpu < 1) {
+        ctx.errors.push({ file: ctx.file, path: `${at}.limits.gpu`, message: 'must be >= 1 for a gpu pool', value: p.limits.gpu, fix: 'set limits.gpu to the most GPUs the pool may run, or remove the pool' });
+      }
+    } else {
+      const gpu = (p.instanceFamilies ?? []).filter((f) => GPU_INSTANCE_FAMILIES.includes(f));
+      if (gpu.length > 0) {
+        ctx.errors.push({ file: ctx.file, path: `${at}.instanceFamilies`, message: `lists GPU families (${gpu.join(', ')}) in a ${p.kind} pool: their GPUs would be untainted and idle`, value: p.instanceFamilies, fix: "move them to a pool with kind: 'gpu'" });
+      }
+      if (p.limits.gpu !== undefined && p.limits.gpu > 0) {
+        ctx.errors.push({ file: ctx.file, path: `${at}.limits.gpu`, message: `is set on a ${p.kind} pool`, value: p.limits.gpu, fix: "remove it, or use kind: 'gpu'" });
+      }
+    }
+  }
+};
+
+export const nodeClassRefs: Rule = (ctx) => {
+  const names = classes(ctx).map((c) => c.name);
+  for (const p of pools(ctx)) {
+    const ref = p.nodeClass ?? 'default';
+    if (!names.includes(ref)) {
+      const guess = closest(ref, names);
+      ctx.errors.push({ file: ctx.file, path: `${poolPath(p.name)}.nodeClass`, message: `refers to node class "${ref}", which is not defined`, value: ref, fix: guess ? `did you mean '${guess}'?` : `add { name: '${ref}', amiAlias: 'al2023@v20251117' } to karpenter.nodeClasses` });
+    }
+  }
+};
+
+const ALIAS = /^(al2023|bottlerocket)@(latest|v\d{8}|v\d+\.\d+\.\d+)$/;
+
+export const amiAliases: Rule = (ctx) => {
+  const allowLatest = layerDefaults(ctx.input.environment).allowLatestAmi ?? false;
+  for (const c of classes(ctx)) {
+    const at = `karpenter.nodeClasses[${c.name}]`;
+    const m = ALIAS.exec(c.amiAlias);
+    const family = amiFamilyOf(c.amiAlias);
+    const versionOk = m && (m[2] === 'latest' || (family === 'al2023' ? /^v\d{8}$/ : /^v\d+\.\d+\.\d+$/).test(m[2]!));
+    if (!m || !versionOk) {
+      ctx.errors.push({ file: ctx.file, path: `${at}.amiAlias`, message: 'must be a pinned AMI alias: al2023@vYYYYMMDD or bottlerocket@vX.Y.Z', value: c.amiAlias, fix: "e.g. 'al2023@v20251117' or 'bottlerocket@v1.51.0'" });
+    } else if (m[2] === 'latest') {
+      const problem = { file: ctx.file, path: `${at}.amiAlias`, message: 'uses @latest: every AMI release drifts and replaces every node of the pools using it', value: c.amiAlias, fix: 'pin a version and bump it in a reviewed PR' };
+      (allowLatest ? ctx.warnings : ctx.errors).push(problem);
+    }
+    if (c.dataVolumeGiB !== undefined && family !== 'bottlerocket') {
+      ctx.errors.push({ file: ctx.file, path: `${at}.dataVolumeGiB`, message: 'only applies to Bottlerocket (AL2023 has one root volume)', value: c.dataVolumeGiB, fix: 'use rootVolumeGiB, or a bottlerocket@ alias' });
+    }
+  }
+};
+
+export const budgetsWellFormed: Rule = (ctx) => {
+  for (const p of pools(ctx)) {
+    (p.budgets ?? []).forEach((b, i) => {
+      if ((b.schedule === undefined) !== (b.duration === undefined)) {
+        ctx.errors.push({ file: ctx.file, path: `${poolPath(p.name)}.budgets[${i}]`, message: 'must set schedule and duration together', value: b, fix: "add the missing one, e.g. schedule: '0 9 * * mon-fri', duration: '8h'" });
+      }
+    });
+  }
+};
+
+export const RULES: readonly Rule[] = [nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed];
+
+export function runRules(ctx: RuleContext): void {
+  for (const rule of RULES) rule(ctx);
+}

@@ -1,0 +1,93 @@
+/**
+ * The normalised cluster config every chart receives: plain, readonly, fully defaulted.
+ * Built by lib/config/load.ts from a cluster file + its lookups file; charts never see raw input.
+ */
+
+export type Environment = 'dev' | 'staging' | 'prod';
+export type PoolKind = 'cpu' | 'memory' | 'gpu';
+export type CapacityType = 'spot' | 'on-demand' | 'reserved';
+export type SyncMode = 'auto-prune' | 'auto' | 'manual';
+export type AmiFamily = 'al2023' | 'bottlerocket';
+
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface DisruptionBudget {
+  readonly nodes: string;
+  readonly reasons?: readonly ('Underutilized' | 'Empty' | 'Drifted')[];
+  readonly schedule?: string;
+  readonly duration?: string;
+}
+
+export interface NodeClass {
+  readonly name: string;
+  readonly amiAlias: string;
+  readonly amiFamily: AmiFamily;
+  readonly rootVolumeGiB: number;
+  /** Bottlerocket data volume (xvdb); undefined for AL2023. */
+  readonly dataVolumeGiB?: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface NodePool {
+  readonly name: string;
+  readonly kind: PoolKind;
+  readonly nodeClass: string;
+  readonly capacityTypes: readonly CapacityType[];
+  /** Exactly one of categories / families is set. */
+  readonly instanceCategories?: readonly string[];
+  readonly instanceFamilies?: readonly string[];
+  readonly minGenerationExclusive?: number;
+  readonly excludedSizes: readonly string[];
+  readonly arch: readonly ('amd64' | 'arm64')[];
+  readonly limits: { readonly cpu?: string; readonly memory?: string; readonly gpu?: number };
+  readonly weight: number;
+  readonly consolidationPolicy: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+  readonly consolidateAfter: string;
+  readonly budgets: readonly DisruptionBudget[];
+  readonly expireAfter: string;
+  readonly terminationGracePeriod: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Taints pods must tolerate (kind taints + user taints). */
+  readonly taints: readonly Taint[];
+  /** Taints removed by an agent once the node is ready (the Cilium taint when Cilium is on). */
+  readonly startupTaints: readonly Taint[];
+}
+
+/** Facts about the cluster's AWS infrastructure, read from clusters/<name>.lookups.json (SSM snapshot). */
+export interface ClusterFacts {
+  /** https URL of the EKS API server. */
+  readonly endpoint: string;
+  /** Hostname of the API server (no scheme, no port): what Cilium's k8sServiceHost needs. */
+  readonly endpointHost: string;
+  readonly nodeRoleName: string;
+  readonly interruptionQueueName: string;
+  readonly vpcId: string;
+  /** Every parameter under /eksai/<cluster>/, by relative name (optional extras included). */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+export interface ClusterConfig {
+  readonly name: string;
+  /** Cluster file, relative to the repo root (used in messages). */
+  readonly file: string;
+  readonly environment: Environment;
+  readonly region: string;
+  readonly kubernetesVersion: string;
+  readonly gitops: {
+    readonly repoURL: string;
+    readonly targetRevision: string;
+    readonly sync: SyncMode;
+  };
+  readonly tags: Readonly<Record<string, string>>;
+  readonly facts: ClusterFacts;
+  readonly cilium: { readonly enabled: boolean };
+  readonly karpenter: {
+    readonly controller: { readonly replicas: number };
+    readonly nodeClasses: readonly NodeClass[];
+    readonly nodePools: readonly NodePool[];
+  };
+}
