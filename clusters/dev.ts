@@ -10,6 +10,7 @@ export default defineCluster({
   region: 'us-west-2',
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
   tags: { team: 'platform', 'cost-center': 'ml-dev' },
+  teams: [{ name: 'research', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }],
   karpenter: {
     nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }],
     nodePools: [

@@ -11,6 +11,10 @@ export default defineCluster({
   region: 'us-east-1',
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git', targetRevision: 'main' },
   tags: { team: 'platform', 'cost-center': 'ml-prod' },
+  teams: [
+    { name: 'research', queue: { weight: 2, capability: { cpu: 1024, memory: '4096Gi', gpu: 32 } } },
+    { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 512, memory: '2048Gi', gpu: 16 }, reclaimable: false } },
+  ],
   karpenter: {
     nodeClasses: [
       { name: 'default', amiAlias: 'al2023@v20251117', rootVolumeGiB: 200 },

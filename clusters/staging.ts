@@ -9,6 +9,7 @@ export default defineCluster({
   region: 'us-east-1',
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
   tags: { team: 'platform', 'cost-center': 'ml-staging' },
+  teams: [{ name: 'research', queue: { weight: 1, capability: { cpu: 128, memory: '512Gi', gpu: 4 } } }, { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }],
   karpenter: {
     nodeClasses: [
       { name: 'default', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 150 },

@@ -1,5 +1,5 @@
-import type { ClusterConfigInput, NodePoolInput, NodeClassInput } from './schema';
-import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool } from './types';
+import type { ClusterConfigInput, NodePoolInput, NodeClassInput, TeamInput } from './schema';
+import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, Team } from './types';
 import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
 
 /** Deep merge of plain objects; arrays and scalars of later layers replace earlier ones. */
@@ -73,6 +73,24 @@ function normalizeNodePool(input: NodePoolInput, layer: LayerDefaults, ciliumEna
   };
 }
 
+function normalizeTeam(input: TeamInput): Team {
+  const cap = input.queue?.capability ?? {};
+  return {
+    name: input.name,
+    namespace: input.name,
+    queue: {
+      name: input.name,
+      weight: input.queue?.weight ?? 1,
+      capability: {
+        cpu: cap.cpu === undefined ? undefined : String(cap.cpu),
+        memory: cap.memory === undefined ? undefined : String(cap.memory),
+        gpu: cap.gpu,
+      },
+      reclaimable: input.queue?.reclaimable ?? true,
+    },
+  };
+}
+
 /** Fills every default: platform → environment → cluster file, then per pool kind. */
 export function normalize(input: ClusterConfigInput, file: string, facts: ClusterFacts): ClusterConfig {
   const layer = layerDefaults(input.environment);
@@ -92,6 +110,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     tags,
     facts,
     cilium: { enabled: ciliumEnabled },
+    teams: (input.teams ?? []).map(normalizeTeam),
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },
       nodeClasses: (input.karpenter.nodeClasses ?? []).map((c) => normalizeNodeClass(c, tags)),

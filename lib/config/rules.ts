@@ -65,6 +65,7 @@ export const uniqueNames: Rule = (ctx) => {
   };
   check(pools(ctx).map((p) => p.name), 'node pool', 'karpenter.nodePools');
   check(classes(ctx).map((c) => c.name), 'node class', 'karpenter.nodeClasses');
+  check((ctx.input.teams ?? []).map((t) => t.name), 'team', 'teams');
 };
 
 export const atLeastOnePool: Rule = (ctx) => {

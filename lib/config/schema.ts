@@ -71,6 +71,22 @@ export const nodePoolSchema = z.strictObject({
   taints: z.array(taint).optional(),
 });
 
+/** A team of data scientists: namespace, Volcano queue, Ray cluster, notebooks (issue 4 extends it). */
+export const teamSchema = z.strictObject({
+  name: dnsLabel,
+  /** The team's Volcano queue (scheduling.volcano.sh/v1beta1 Queue named after the team). */
+  queue: z
+    .strictObject({
+      /** Share of the cluster relative to other queues. @default 1 */
+      weight: z.number().int().min(1).max(65535).optional(),
+      /** Most the queue may use at once. */
+      capability: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), gpu: z.number().int().min(0).optional() }).optional(),
+      /** Whether other queues may reclaim resources lent to this one. @default true */
+      reclaimable: z.boolean().optional(),
+    })
+    .optional(),
+});
+
 export const clusterSchema = z.strictObject({
   /** Cluster name; must equal the file name and the EKS cluster name. */
   name: dnsLabel,
@@ -86,6 +102,7 @@ export const clusterSchema = z.strictObject({
   }),
   tags: labels.optional(),
   cilium: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  teams: z.array(teamSchema).optional(),
   karpenter: z.strictObject({
     controller: z.strictObject({ replicas: z.number().int().min(1).max(5).optional() }).optional(),
     nodeClasses: z.array(nodeClassSchema).optional(),
@@ -97,6 +114,7 @@ export const clusterSchema = z.strictObject({
 export type ClusterConfigInput = z.input<typeof clusterSchema>;
 export type NodePoolInput = z.input<typeof nodePoolSchema>;
 export type NodeClassInput = z.input<typeof nodeClassSchema>;
+export type TeamInput = z.input<typeof teamSchema>;
 
 /** Identity helper for cluster files: gives editor completion and type errors. */
 export function defineCluster(config: ClusterConfigInput): ClusterConfigInput {

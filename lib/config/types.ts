@@ -70,6 +70,19 @@ export interface ClusterFacts {
   readonly parameters: Readonly<Record<string, string>>;
 }
 
+export interface Team {
+  readonly name: string;
+  /** Namespace of the team's workloads (= team name). */
+  readonly namespace: string;
+  readonly queue: {
+    /** Volcano Queue name (= team name). */
+    readonly name: string;
+    readonly weight: number;
+    readonly capability: { readonly cpu?: string; readonly memory?: string; readonly gpu?: number };
+    readonly reclaimable: boolean;
+  };
+}
+
 export interface ClusterConfig {
   readonly name: string;
   /** Cluster file, relative to the repo root (used in messages). */
@@ -85,6 +98,7 @@ export interface ClusterConfig {
   readonly tags: Readonly<Record<string, string>>;
   readonly facts: ClusterFacts;
   readonly cilium: { readonly enabled: boolean };
+  readonly teams: readonly Team[];
   readonly karpenter: {
     readonly controller: { readonly replicas: number };
     readonly nodeClasses: readonly NodeClass[];
