@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../types';
 import { checkCommand } from './check';
+import { lookupCommand } from './lookup';
 import { synthCommand } from './synth';
 
 /** Every `eksai` command, in help order. A new command = one file here + one line. */
-export const COMMANDS: readonly CommandSpec[] = [synthCommand, checkCommand];
+export const COMMANDS: readonly CommandSpec[] = [synthCommand, checkCommand, lookupCommand];
