@@ -31,7 +31,7 @@ describe('argo cd app-of-apps', () => {
   });
 
   test('karpenter syncs before its CRs; CRs skip dry-run; the chart uses server-side apply', () => {
-    const wave = (n: string) => Number(find(apps, 'Application', n).metadata.annotations!['argocd.argoproj.io/sync-wave']);
+    const wave = (n: string) => Number((find(apps, 'Application', n).metadata.annotations as Record<string, string>)['argocd.argoproj.io/sync-wave']);
     expect(wave('karpenter')).toBeLessThan(wave('node-pools'));
     expect((find(apps, 'Application', 'node-pools').spec as any).syncPolicy.syncOptions).toContain('SkipDryRunOnMissingResource=true');
     expect((find(apps, 'Application', 'karpenter').spec as any).syncPolicy.syncOptions).toContain('ServerSideApply=true');
