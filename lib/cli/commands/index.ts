@@ -2,6 +2,7 @@ import type { CommandSpec } from '../types';
 import { checkCommand } from './check';
 import { lookupCommand } from './lookup';
 import { synthCommand } from './synth';
+import { validateCommand } from './validate';
 
 /** Every `eksai` command, in help order. A new command = one file here + one line. */
-export const COMMANDS: readonly CommandSpec[] = [synthCommand, checkCommand, lookupCommand];
+export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, checkCommand, lookupCommand];

@@ -1,0 +1,135 @@
+import type { SchemaNode } from './schemas';
+
+// cel-js is ESM-only; Node 20.19+ (and tsx) can require() it synchronously.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Environment } = require('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
+
+/** One failed or unevaluated x-kubernetes-validations rule. */
+export interface CelFinding {
+  /** Dotted field path of the rule's node (plus its fieldPath when the rule sets one). */
+  readonly path: string;
+  readonly message: string;
+  readonly rule: string;
+  /** 'failed': the rule evaluated to false; 'unevaluated': it could not be evaluated (reason in message). */
+  readonly outcome: 'failed' | 'unevaluated';
+}
+
+interface Rule {
+  readonly rule: string;
+  readonly message?: string;
+  readonly messageExpression?: string;
+  readonly fieldPath?: string;
+  readonly reason?: string;
+}
+
+/** Kubernetes CEL library functions the pinned CRDs use, on top of the CEL standard library. */
+function kubernetesEnvironment(): InstanceType<typeof Environment> {
+  const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+  const add = (signature: string, handler: (...args: never[]) => unknown): void => {
+    try {
+      env.registerFunction(signature, handler as (...args: unknown[]) => unknown);
+    } catch (err) {
+      // cel-js already ships this overload (its standard library covers it): keep the built-in.
+      if (!/overlaps/.test((err as Error).message)) throw err;
+    }
+  };
+  // k8s regex library: find returns the first match or ''; findAll returns every match.
+  add('string.find(string): string', (s: string, re: string) => new RegExp(re).exec(s)?.[0] ?? '');
+  add('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(re, 'g'))].map((m) => m[0]));
+  // k8s strings extension (split, lowerAscii, upperAscii, trim, replace, indexOf, join).
+  add('string.split(string): list<string>', (s: string, sep: string) => s.split(sep));
+  add('string.lowerAscii(): string', (s: string) => s.toLowerCase());
+  add('string.upperAscii(): string', (s: string) => s.toUpperCase());
+  add('string.trim(): string', (s: string) => s.trim());
+  add('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b));
+  add('string.indexOf(string): int', (s: string, sub: string) => BigInt(s.indexOf(sub)));
+  add('list<string>.join(string): string', (l: string[], sep: string) => l.join(sep));
+  return env;
+}
+
+type Program = (ctx: Record<string, unknown>) => unknown;
+
+/** Evaluates every x-kubernetes-validations rule of a CRD schema against a document; compiles each rule once. */
+export class CelValidator {
+  private readonly env = kubernetesEnvironment();
+  private readonly programs = new Map<string, Program | Error>();
+
+  validate(schema: SchemaNode, value: unknown): CelFinding[] {
+    const findings: CelFinding[] = [];
+    this.walk(schema, value, '', findings);
+    return findings;
+  }
+
+  private program(rule: string): Program | Error {
+    let program = this.programs.get(rule);
+    if (!program) {
+      try {
+        program = this.env.parse(rule) as unknown as Program;
+      } catch (err) {
+        program = err as Error;
+      }
+      this.programs.set(rule, program);
+    }
+    return program;
+  }
+
+  private walk(schema: SchemaNode, value: unknown, path: string, out: CelFinding[]): void {
+    if (value === undefined || value === null) return;
+    const rules = schema['x-kubernetes-validations'] as Rule[] | undefined;
+    for (const r of rules ?? []) this.check(r, value, path, out);
+    if (Array.isArray(value)) {
+      const items = schema.items as SchemaNode | undefined;
+      if (items) value.forEach((v, i) => this.walk(items, v, `${path}[${i}]`, out));
+      return;
+    }
+    if (typeof value !== 'object') return;
+    const props = schema.properties as Record<string, SchemaNode> | undefined;
+    const additional = schema.additionalProperties;
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const child = props?.[k] ?? (typeof additional === 'object' ? (additional as SchemaNode) : undefined);
+      if (child) this.walk(child, v, path ? `${path}.${k}` : k, out);
+    }
+  }
+
+  private check(r: Rule, self: unknown, path: string, out: CelFinding[]): void {
+    if (/\boldSelf\b/.test(r.rule)) return; // transition rule: needs the old object (see lib/diff)
+    const where = r.fieldPath ? `${path}${r.fieldPath}`.replace(/^\./, '') : path;
+    const program = this.program(r.rule);
+    if (program instanceof Error) {
+      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be compiled: ${firstLine(program.message)}` });
+      return;
+    }
+    let result: unknown;
+    try {
+      result = program({ self });
+    } catch (err) {
+      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be evaluated: ${firstLine((err as Error).message)}` });
+      return;
+    }
+    if (result === true) return;
+    if (result !== false) {
+      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule returned ${String(result)}, not a bool` });
+      return;
+    }
+    out.push({ path: where, rule: r.rule, outcome: 'failed', message: r.message ?? this.messageOf(r, self) });
+  }
+
+  private messageOf(r: Rule, self: unknown): string {
+    if (r.messageExpression) {
+      const program = this.program(r.messageExpression);
+      if (!(program instanceof Error)) {
+        try {
+          const text = program({ self });
+          if (typeof text === 'string') return text;
+        } catch {
+          // fall through to the rule text
+        }
+      }
+    }
+    return `failed rule: ${r.rule}`;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,43 @@
+import { parse as parseYaml } from 'yaml';
+import type { VALUES_SCHEMA_URLS } from '../schemas/pins';
+import type { ValidationProblem } from './index';
+import { ajvProblems } from './index';
+import type { SchemaSet } from './schemas';
+
+type Chart = keyof typeof VALUES_SCHEMA_URLS;
+
+/** Charts whose upstream ships a values schema, matched by chart name or the last segment of an OCI repoURL. */
+const CHARTS: readonly Chart[] = ['cilium', 'jupyterhub'];
+
+interface HelmSource {
+  readonly chart?: string;
+  readonly repoURL?: string;
+  readonly helm?: { readonly valuesObject?: unknown; readonly values?: unknown };
+}
+
+function chartOf(source: HelmSource): Chart | undefined {
+  const name = source.chart ?? (source.repoURL?.startsWith('oci://') ? source.repoURL.split('/').pop() : undefined);
+  return CHARTS.find((c) => c === name);
+}
+
+/** Checks spec.source(s).helm.valuesObject / values of an Argo CD Application against the chart's values schema. */
+export async function helmValuesProblems(app: Record<string, unknown>, schemas: SchemaSet): Promise<ValidationProblem[]> {
+  const spec = (app.spec ?? {}) as { source?: HelmSource; sources?: HelmSource[] };
+  const sources: [string, HelmSource][] = [];
+  if (spec.source) sources.push(['spec.source', spec.source]);
+  (spec.sources ?? []).forEach((s, i) => sources.push([`spec.sources[${i}]`, s]));
+  const out: ValidationProblem[] = [];
+  for (const [path, source] of sources) {
+    const chart = chartOf(source);
+    if (!chart || !source.helm) continue;
+    const check = async (values: unknown, at: string): Promise<void> => {
+      const fn = await schemas.valuesSchema(chart);
+      if (!fn(values ?? {})) {
+        out.push(...ajvProblems(fn.errors, at).map((p) => ({ ...p, message: `${p.message} (${chart} chart values schema)` })));
+      }
+    };
+    if (source.helm.valuesObject !== undefined) await check(source.helm.valuesObject, `${path}.helm.valuesObject`);
+    if (typeof source.helm.values === 'string') await check(parseYaml(source.helm.values), `${path}.helm.values`);
+  }
+  return out;
+}

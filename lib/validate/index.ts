@@ -1,0 +1,191 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { UsageError } from '../errors';
+import type { SchemaSourceOptions } from '../schemas/resolve';
+import { CelValidator } from './cel';
+import { SchemaSet } from './schemas';
+import { helmValuesProblems } from './helm';
+
+export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
+
+export interface ValidationProblem {
+  /** Dotted path inside the document, e.g. `spec.disruption.budgets[0]` ('' for the whole document). */
+  readonly path: string;
+  readonly message: string;
+  /** The CEL rule, for x-kubernetes-validations findings. */
+  readonly rule?: string;
+  /** 'unevaluated' for a CEL rule that could not be evaluated (reported, never passed silently). */
+  readonly severity?: 'error' | 'unevaluated';
+}
+
+/** The outcome for one YAML document. */
+export interface ValidationResult {
+  /** File path relative to cwd. */
+  readonly file: string;
+  /** 1-based line where the document (or the YAML error) starts. */
+  readonly line: number;
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name?: string;
+  readonly status: ResultStatus;
+  readonly problems: readonly ValidationProblem[];
+}
+
+export interface ValidateOptions {
+  /** Files or directories (recursively, *.yaml / *.yml). @default ['dist'] */
+  readonly paths?: readonly string[];
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** Where schemas come from (mirror / cache); relative mirror paths resolve against cwd. */
+  readonly schemas?: SchemaSourceOptions;
+}
+
+export interface ValidationReport {
+  readonly results: readonly ValidationResult[];
+  readonly files: number;
+  readonly timingsMs: { readonly schemas: number; readonly total: number };
+}
+
+interface Doc {
+  readonly file: string;
+  readonly line: number;
+  readonly value?: Record<string, unknown>;
+  readonly yamlErrors?: readonly ValidationProblem[];
+}
+
+/** Every YAML file under the given paths, sorted, relative to cwd. */
+export function listFiles(paths: readonly string[], cwd: string): string[] {
+  const out: string[] = [];
+  const visit = (abs: string): void => {
+    const st = statSync(abs);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(abs).sort()) visit(join(abs, name));
+    } else if (/\.ya?ml$/.test(abs) || out.length === 0) {
+      out.push(abs);
+    }
+  };
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new UsageError(`${p}: no such file or directory (paths are files or directories of YAML manifests)`);
+    if (st.isDirectory()) visit(abs);
+    else out.push(abs);
+  }
+  return [...new Set(out)].map((f) => relative(cwd, f) || f);
+}
+
+function readDocs(file: string, cwd: string): Doc[] {
+  const text = readFileSync(resolve(cwd, file), 'utf8');
+  const lineCounter = new LineCounter();
+  const docs: Doc[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter })) {
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0]!;
+      const line = lineCounter.linePos(first.pos[0]).line;
+      docs.push({ file, line, yamlErrors: doc.errors.map((e) => ({ path: '', message: `malformed YAML at line ${lineCounter.linePos(e.pos[0]).line}: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` })) });
+      continue;
+    }
+    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (value === null || value === undefined) continue; // empty document
+    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    const line = lineCounter.linePos(start).line;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      docs.push({ file, line, yamlErrors: [{ path: '', message: 'document is not a mapping (a Kubernetes object needs apiVersion and kind)' }] });
+      continue;
+    }
+    docs.push({ file, line, value: value as Record<string, unknown> });
+  }
+  return docs;
+}
+
+/** `/spec/template/0` → `spec.template[0]` */
+export function dottedPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+const join2 = (a: string, b: string): string => (a ? `${a}.${b}` : b);
+
+/** ajv errors → problems: unknown fields and missing fields name the field; anyOf noise is dropped. */
+export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, prefix = ''): ValidationProblem[] {
+  const seen = new Set<string>();
+  const out: ValidationProblem[] = [];
+  const all = errors ?? [];
+  for (const e of all) {
+    let path = dottedPath(e.instancePath);
+    let message = e.message ?? e.keyword;
+    if (e.keyword === 'anyOf' && all.length > 1) continue;
+    if (e.keyword === 'additionalProperties') {
+      path = join2(path, String((e.params as { additionalProperty: string }).additionalProperty));
+      message = 'unknown field';
+    } else if (e.keyword === 'required') {
+      path = join2(path, String((e.params as { missingProperty: string }).missingProperty));
+      message = 'required field is missing';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
+    }
+    const full = prefix ? join2(prefix, path) : path;
+    const id = `${full}\0${message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ path: full, message });
+  }
+  return out;
+}
+
+function statusOf(problems: readonly ValidationProblem[]): ResultStatus {
+  if (problems.some((p) => p.severity !== 'unevaluated')) return 'invalid';
+  return problems.length > 0 ? 'error' : 'valid';
+}
+
+/**
+ * Validates every document of the given YAML files against the pinned Kubernetes / CRD schemas, the CRDs'
+ * CEL rules and (for Argo CD Applications of charts that ship one) the Helm values schema. Returns one
+ * result per non-empty document; never throws for findings. Throws EnvironmentError when schemas are unavailable.
+ */
+export async function validate(options: ValidateOptions = {}): Promise<ValidationReport> {
+  const start = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
+  const docs = files.flatMap((f) => readDocs(f, cwd));
+  const schemas = new SchemaSet({ cwd, ...options.schemas });
+  await schemas.load(docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' ? [d.value.apiVersion] : [])));
+  const cel = new CelValidator();
+  const results: ValidationResult[] = [];
+  for (const doc of docs) {
+    if (!doc.value) {
+      results.push({ file: doc.file, line: doc.line, status: 'error', problems: doc.yamlErrors ?? [] });
+      continue;
+    }
+    const obj = doc.value;
+    const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : undefined;
+    const kind = typeof obj.kind === 'string' ? obj.kind : undefined;
+    const meta = obj.metadata as { name?: unknown } | undefined;
+    const name = typeof meta?.name === 'string' ? meta.name : undefined;
+    const base = { file: doc.file, line: doc.line, apiVersion, kind, name };
+    if (!apiVersion || !kind) {
+      results.push({ ...base, status: 'invalid', problems: [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }] });
+      continue;
+    }
+    const schema = schemas.get(apiVersion, kind);
+    if (!schema) {
+      results.push({ ...base, status: 'skipped', problems: [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }] });
+      continue;
+    }
+    const problems: ValidationProblem[] = [];
+    if (!schema.validate(obj)) problems.push(...ajvProblems(schema.validate.errors));
+    if (schema.structural) {
+      for (const f of cel.validate(schema.structural, obj)) {
+        problems.push({ path: f.path, message: f.message, rule: f.rule, ...(f.outcome === 'unevaluated' ? { severity: 'unevaluated' as const } : {}) });
+      }
+    }
+    if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
+    results.push({ ...base, status: statusOf(problems), problems });
+  }
+  return { results, files: files.length, timingsMs: { schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) } };
+}

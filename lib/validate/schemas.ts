@@ -1,0 +1,169 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { CRD_URLS, KUBERNETES_OPENAPI_URLS, VALUES_SCHEMA_URLS } from '../schemas/pins';
+import { readSchema, type SchemaSourceOptions } from '../schemas/resolve';
+
+/** An OpenAPI v3 / structural schema node as found in CRDs and the Kubernetes OpenAPI documents. */
+export type SchemaNode = Record<string, unknown>;
+
+/** What validates one apiVersion+kind: a compiled JSON Schema and, for CRDs, the raw structural schema (CEL rules live there). */
+export interface KindSchema {
+  readonly validate: ValidateFunction;
+  /** The CRD's openAPIV3Schema for this version (undefined for Kubernetes core kinds). */
+  readonly structural?: SchemaNode;
+  /** Pinned URL the schema came from. */
+  readonly source: string;
+}
+
+interface Entry {
+  readonly source: string;
+  /** CRD: the openAPIV3Schema. Core: a $ref into a registered document. */
+  readonly crd?: SchemaNode;
+  readonly ref?: string;
+  compiled?: KindSchema;
+}
+
+const key = (apiVersion: string, kind: string): string => `${apiVersion}|${kind}`;
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * Converts a Kubernetes structural / OpenAPI v3 schema to JSON Schema for ajv: `#/components/schemas/X`
+ * refs, int-or-string, preserve-unknown-fields, embedded resources, nullable; unknown fields are rejected
+ * where the schema lists properties and does not preserve unknown fields (what the API server prunes or,
+ * with strict field validation, rejects). Descriptions, defaults, formats and x- extensions are dropped.
+ */
+export function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const n = node as SchemaNode;
+  const out: SchemaNode = {};
+  for (const [k, v] of Object.entries(n)) {
+    if (k === 'description' || k === 'default' || k === 'format' || k === 'example' || k.startsWith('x-')) continue;
+    if (k === 'nullable') continue;
+    if (k === '$ref' && typeof v === 'string') {
+      out.$ref = v.replace('#/components/schemas/', '#/definitions/');
+    } else if (k === 'properties' || k === 'patternProperties' || k === 'definitions') {
+      out[k] = Object.fromEntries(Object.entries(v as SchemaNode).map(([p, s]) => [p, toJsonSchema(s)]));
+    } else if (k === 'oneOf') {
+      out.anyOf = toJsonSchema(v);
+    } else {
+      out[k] = toJsonSchema(v);
+    }
+  }
+  if (n['x-kubernetes-int-or-string'] === true || n.format === 'int-or-string') {
+    delete out.type;
+    if (!out.anyOf) out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  // The API server applies structural defaults before validating: a required field with a default is never missing.
+  if (Array.isArray(n.required) && n.properties) {
+    const props = n.properties as Record<string, SchemaNode>;
+    out.required = (n.required as string[]).filter((r) => props[r]?.default === undefined);
+  }
+  const preserve = n['x-kubernetes-preserve-unknown-fields'] === true;
+  if (n['x-kubernetes-embedded-resource'] === true) {
+    // apiVersion/kind/metadata are implied even when not listed.
+    out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties as SchemaNode | undefined) };
+  }
+  if (out.properties && !preserve && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (n.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else if (out.anyOf || out.allOf || out.$ref) return { anyOf: [{ type: 'null' }, out] };
+  }
+  return out;
+}
+
+/**
+ * The schemas of one validation run: loads only the pinned files the kinds present need, indexes CRDs by
+ * apiVersion+kind for every served version and Kubernetes kinds by x-kubernetes-group-version-kind, and
+ * compiles each kind once, on first use.
+ */
+export class SchemaSet {
+  readonly ajv: Ajv;
+  private readonly entries = new Map<string, Entry>();
+  private readonly loadedUrls = new Set<string>();
+  private readonly values = new Map<string, ValidateFunction>();
+  /** Total ms spent reading, parsing and compiling schemas. */
+  loadMs = 0;
+
+  constructor(private readonly source: SchemaSourceOptions = {}) {
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: false });
+  }
+
+  /** Reads the pinned files needed for these apiVersions (core group-versions and CRD groups). */
+  async load(apiVersions: Iterable<string>): Promise<void> {
+    const start = performance.now();
+    for (const apiVersion of new Set(apiVersions)) {
+      const core = KUBERNETES_OPENAPI_URLS[apiVersion];
+      if (core) await this.loadCore(core);
+      const crds = (CRD_URLS as Readonly<Record<string, readonly string[]>>)[groupOf(apiVersion)] ?? [];
+      for (const url of crds) await this.loadCrd(url);
+    }
+    this.loadMs += performance.now() - start;
+  }
+
+  has(apiVersion: string, kind: string): boolean {
+    return this.entries.has(key(apiVersion, kind));
+  }
+
+  /** The compiled schema of a kind, or undefined when no pinned schema knows it (→ skipped). */
+  get(apiVersion: string, kind: string): KindSchema | undefined {
+    const entry = this.entries.get(key(apiVersion, kind));
+    if (!entry) return undefined;
+    if (!entry.compiled) {
+      const start = performance.now();
+      const schema = entry.crd ? toJsonSchema(entry.crd) : { $ref: entry.ref };
+      entry.compiled = { validate: this.ajv.compile(schema as object), structural: entry.crd, source: entry.source };
+      this.loadMs += performance.now() - start;
+    }
+    return entry.compiled;
+  }
+
+  /** The compiled Helm values schema of a chart listed in VALUES_SCHEMA_URLS. */
+  async valuesSchema(chart: keyof typeof VALUES_SCHEMA_URLS): Promise<ValidateFunction> {
+    const cached = this.values.get(chart);
+    if (cached) return cached;
+    const start = performance.now();
+    const url = VALUES_SCHEMA_URLS[chart];
+    const text = await readSchema(url, this.source);
+    const schema = (url.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as SchemaNode;
+    delete schema.$schema;
+    const fn = this.ajv.compile(schema);
+    this.values.set(chart, fn);
+    this.loadMs += performance.now() - start;
+    return fn;
+  }
+
+  private async loadCore(url: string): Promise<void> {
+    if (this.loadedUrls.has(url)) return;
+    this.loadedUrls.add(url);
+    const doc = JSON.parse(await readSchema(url, this.source)) as { components?: { schemas?: Record<string, SchemaNode> } };
+    const schemas = doc.components?.schemas ?? {};
+    this.ajv.addSchema({ $id: url, definitions: (toJsonSchema({ definitions: schemas }) as SchemaNode).definitions } as object);
+    for (const [name, schema] of Object.entries(schemas)) {
+      const gvks = (schema['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[];
+      for (const gvk of gvks) {
+        const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+        // The same GVK appears in several documents only for shared types (DeleteOptions, WatchEvent): first wins.
+        if (!this.entries.has(key(apiVersion, gvk.kind))) {
+          this.entries.set(key(apiVersion, gvk.kind), { source: url, ref: `${url}#/definitions/${name}` });
+        }
+      }
+    }
+  }
+
+  private async loadCrd(url: string): Promise<void> {
+    if (this.loadedUrls.has(url)) return;
+    this.loadedUrls.add(url);
+    const crd = parseYaml(await readSchema(url, this.source)) as {
+      spec: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: SchemaNode } }[] };
+    };
+    for (const version of crd.spec.versions) {
+      if (version.served === false || !version.schema?.openAPIV3Schema) continue;
+      this.entries.set(key(`${crd.spec.group}/${version.name}`, crd.spec.names.kind), { source: url, crd: version.schema.openAPIV3Schema });
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusters } from '../../clusters';
+import { synthesize } from '../../lib/synth';
+import { validate, type ValidationResult } from '../../lib/validate';
+
+const cwd = resolve(__dirname, '../..');
+process.env.EKSAI_SCHEMA_MIRROR ??= '../shared/schemas';
+
+const fixture = (name: string): string => `test/fixtures/manifests/${name}.yaml`;
+
+async function one(name: string): Promise<ValidationResult> {
+  const { results } = await validate({ cwd, paths: [fixture(name)] });
+  expect(results).toHaveLength(1);
+  return results[0]!;
+}
+
+describe('validate: schemas', () => {
+  it.each(['valid-nodepool', 'valid-ec2nodeclass', 'valid-deployment'])('passes %s', async (name) => {
+    const result = await one(name);
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('valid');
+  });
+
+  it('fails when a field is unknown (Deployment container typo)', async () => {
+    const result = await one('unknown-field');
+    expect(result).toMatchObject({ status: 'invalid', kind: 'Deployment', name: 'web' });
+    expect(result.problems).toEqual([{ path: 'spec.template.spec.containers[0].imagePullPolicyy', message: 'unknown field' }]);
+  });
+
+  it('fails when a field has the wrong type', async () => {
+    const result = await one('wrong-type');
+    expect(result.status).toBe('invalid');
+    expect(result.problems).toEqual([{ path: 'spec.weight', message: 'must be integer' }]);
+  });
+
+  it('fails when a required field is missing', async () => {
+    const result = await one('missing-required-field');
+    expect(result.problems).toEqual([{ path: 'spec.template.spec.requirements', message: 'required field is missing' }]);
+  });
+
+  it('fails when an enum value is not allowed', async () => {
+    const result = await one('bad-enum');
+    expect(result.problems).toEqual([
+      { path: 'spec.disruption.consolidationPolicy', message: 'must be one of ["WhenEmpty","WhenEmptyOrUnderutilized","Balanced"]' },
+    ]);
+  });
+});
+
+describe('validate: CEL rules', () => {
+  it('fails when a NodePool budget has a schedule but no duration', async () => {
+    const result = await one('cel-budget-schedule-without-duration');
+    expect(result.status).toBe('invalid');
+    expect(result.problems).toEqual([
+      { path: 'spec.disruption.budgets', message: "'schedule' must be set with 'duration'", rule: 'self.all(x, has(x.schedule) == has(x.duration))' },
+    ]);
+  });
+
+  it('fails when an EC2NodeClass AMI alias is combined with an id', async () => {
+    const result = await one('cel-alias-with-id');
+    expect(result.status).toBe('invalid');
+    expect(result.problems.map((p) => p.message)).toContain(
+      "'alias' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms",
+    );
+    expect(result.problems.every((p) => p.path === 'spec.amiSelectorTerms')).toBe(true);
+  });
+});
+
+describe('validate: files and documents', () => {
+  it('validates every document of a multi-document file, skips empty documents and reports unknown kinds as skipped', async () => {
+    const { results } = await validate({ cwd, paths: [fixture('multi-document')] });
+    expect(results.map((r) => [r.line, r.kind, r.status])).toEqual([
+      [2, 'Namespace', 'valid'],
+      [8, 'ConfigMap', 'valid'],
+      [16, 'Widget', 'skipped'],
+    ]);
+  });
+
+  it('fails when YAML is malformed, with the line number', async () => {
+    const { results } = await validate({ cwd, paths: [fixture('malformed-yaml')] });
+    expect(results[0]).toMatchObject({ kind: 'ConfigMap', status: 'valid' });
+    expect(results[1]).toMatchObject({ status: 'error', line: 12 });
+    expect(results[1]!.problems[0]!.message).toMatch(/^malformed YAML at line 12: /);
+  });
+
+  it('throws a usage error when a path does not exist', async () => {
+    await expect(validate({ cwd, paths: ['no/such/dir'] })).rejects.toThrow(/no\/such\/dir: no such file or directory/);
+  });
+});
+
+describe('validate: the example dist', () => {
+  let outdir: string;
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'eksai-validate-'));
+    synthesize({ cwd, outdir, sources: Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })) });
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('has no invalid, error or skipped documents', async () => {
+    const { results } = await validate({ cwd, paths: [outdir] });
+    expect(results.length).toBeGreaterThan(10);
+    expect(results.filter((r) => r.status !== 'valid')).toEqual([]);
+  });
+});
