@@ -1,0 +1,44 @@
+output "cluster_name" {
+  description = "EKS cluster name."
+  value       = module.eks.cluster_name
+}
+
+output "cluster_endpoint" {
+  description = "API server endpoint (also SSM /eksai/<cluster>/cluster/endpoint)."
+  value       = module.eks.cluster_endpoint
+}
+
+output "vpc_id" {
+  description = "VPC id (also SSM /eksai/<cluster>/network/vpc-id)."
+  value       = module.vpc.vpc_id
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets, tagged karpenter.sh/discovery=<cluster>."
+  value       = module.vpc.private_subnets
+}
+
+output "karpenter_node_role_name" {
+  description = "IAM role of Karpenter nodes (also SSM /eksai/<cluster>/karpenter/node-role-name)."
+  value       = module.karpenter.node_iam_role_name
+}
+
+output "karpenter_controller_role_arn" {
+  description = "IAM role of the Karpenter controller, bound to kube-system/karpenter by Pod Identity."
+  value       = module.karpenter.iam_role_arn
+}
+
+output "interruption_queue_name" {
+  description = "SQS interruption queue (also SSM /eksai/<cluster>/karpenter/interruption-queue-name)."
+  value       = aws_sqs_queue.interruption.name
+}
+
+output "ssm_parameter_names" {
+  description = "SSM parameters `eksai lookup` reads."
+  value       = sort([for p in aws_ssm_parameter.facts : p.name])
+}
+
+output "next_steps" {
+  description = "What to run after apply."
+  value       = "eksai lookup --cluster ${var.cluster_name} && npm run synth && git add clusters/${var.cluster_name}.lookups.json dist/${var.cluster_name} && git commit"
+}
