@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { diffRevisions, hasChanges, renderDiff, type DiffFormat } from '../../diff';
+import { UsageError } from '../../errors';
+import { checkDist } from '../../synth/check';
+import { synthesize } from '../../synth';
+import type { CommandSpec } from '../types';
+
+export const diffCommand: CommandSpec = {
+  name: 'diff',
+  summary: 'semantic, risk-first review of dist/ between two git revisions',
+  usage: 'diff --base <ref> [--head <ref>] [--format text|markdown|json] [--exit-code]',
+  details: `Compares every Kubernetes object in dist/ at --base with --head (default: the working tree),
+keyed by apiVersion/kind/namespace/name and grouped cluster → component. Prints Terraform-style counts,
+then risks (deletions pruned by Argo CD, node drift from NodePool/EC2NodeClass changes, GPU and other
+limits, capacity type, disruption budgets, Helm chart bumps), then field-level changes, including inside
+Helm values. Renames (same kind and content, new name) are shown as renames. Secret data and keys named
+like password/token/secret/key/credential are masked. When head is the working tree and dist/ is stale,
+synth runs first (said on stderr). --format markdown always fits a GitHub comment (65,536 characters).
+Exit codes: 0 success (with --exit-code: 0 no changes, 1 changes), 2 usage or environment error.
+
+Examples:
+  eksai diff --base origin/main
+  eksai diff --base v1.2.0 --head HEAD --format json | jq .risks
+  eksai diff --base origin/main --format markdown > diff.md`,
+  options: {
+    base: { type: 'string', arg: '<ref>', description: 'git revision to compare from (required)' },
+    head: { type: 'string', arg: '<ref>', description: 'git revision to compare to (default: the working tree)' },
+    format: { type: 'string', arg: 'text|markdown|json', default: 'text', description: 'output format' },
+    'exit-code': { type: 'boolean', description: 'exit 1 when there are changes (like git diff --exit-code)' },
+  },
+  run: async (ctx) => {
+    const base = ctx.values.base;
+    if (typeof base !== 'string' || base === '') throw new UsageError('--base <ref> is required, e.g. `eksai diff --base origin/main`');
+    const head = typeof ctx.values.head === 'string' ? ctx.values.head : undefined;
+    if (head === undefined && existsSync(join(ctx.cwd, 'clusters', 'index.ts'))) {
+      const check = checkDist({ cwd: ctx.cwd });
+      if (!check.fresh) {
+        ctx.log(`dist is stale (${check.stale.length} file${check.stale.length === 1 ? '' : 's'}): running synth first`);
+        synthesize({ cwd: ctx.cwd });
+      }
+    }
+    const result = diffRevisions({ cwd: ctx.cwd, base, head });
+    const format = (ctx.values.format ?? 'text') as DiffFormat;
+    const exitCode = ctx.values['exit-code'] === true && hasChanges(result) ? 1 : 0;
+    return { exitCode, stdout: renderDiff(result, format, { color: ctx.isTTY }) };
+  },
+};

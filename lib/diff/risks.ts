@@ -1,0 +1,133 @@
+import type { ResourceChange } from './compare';
+import { isRecord, resourceKey, type Resource } from './identity';
+
+export type RiskLevel = 'high' | 'medium' | 'low';
+
+export interface Risk {
+  readonly level: RiskLevel;
+  readonly cluster: string;
+  readonly component: string;
+  /** `Kind/name` the risk is about. */
+  readonly resource: string;
+  readonly message: string;
+}
+
+type Resources = ReadonlyMap<string, Resource>;
+
+function get(obj: unknown, path: readonly string[]): unknown {
+  let cur = obj;
+  for (const p of path) cur = isRecord(cur) ? cur[p] : undefined;
+  return cur;
+}
+
+function lookup(resources: Resources, c: ResourceChange, name = c.name): Resource | undefined {
+  return resources.get(`${c.cluster}:${resourceKey(c.apiVersion, c.resourceKind, c.namespace, name)}`);
+}
+
+function sources(app: Resource | undefined): Record<string, unknown>[] {
+  const spec = app?.body.spec;
+  if (!isRecord(spec)) return [];
+  if (Array.isArray(spec.sources)) return spec.sources.filter(isRecord);
+  return isRecord(spec.source) ? [spec.source] : [];
+}
+
+/** The child Application in dist/<cluster>/apps/ whose source path is dist/<cluster>/<component>. */
+function owningApp(resources: Resources, cluster: string, component: string): Resource | undefined {
+  for (const r of resources.values()) {
+    if (r.cluster !== cluster || r.kind !== 'Application') continue;
+    if (sources(r).some((s) => typeof s.path === 'string' && (s.path.replace(/\/$/, '') === `dist/${cluster}/${component}` || s.path.replace(/\/$/, '').endsWith(`/${cluster}/${component}`)))) return r;
+  }
+  return undefined;
+}
+
+function poolsUsingClass(resources: Resources, cluster: string, className: string): string[] {
+  return [...resources.values()]
+    .filter((r) => r.cluster === cluster && r.kind === 'NodePool' && get(r.body, ['spec', 'template', 'spec', 'nodeClassRef', 'name']) === className)
+    .map((r) => r.name)
+    .sort();
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function direction(a: unknown, b: unknown): string {
+  const na = Number.parseFloat(String(a));
+  const nb = Number.parseFloat(String(b));
+  if (a === undefined) return ' (new limit)';
+  if (b === undefined) return ' (limit removed: unbounded)';
+  return Number.isFinite(na) && Number.isFinite(nb) && na !== nb ? (nb > na ? ' (up)' : ' (down)') : '';
+}
+
+/** Risks of a set of changes, most severe first. Pure: reads only the parsed base and head resources. */
+export function findRisks(changes: readonly ResourceChange[], base: Resources, head: Resources): Risk[] {
+  const risks: Risk[] = [];
+  const add = (c: ResourceChange, level: RiskLevel, message: string) => risks.push({ level, cluster: c.cluster, component: c.component, resource: `${c.resourceKind}/${c.name}`, message });
+  const headClusters = new Set([...head.values()].map((r) => r.cluster));
+  const removedClusters = new Set<string>();
+  for (const c of changes) {
+    if (c.kind === 'removed' && !headClusters.has(c.cluster)) {
+      if (!removedClusters.has(c.cluster)) risks.push({ level: 'high', cluster: c.cluster, component: '*', resource: `cluster/${c.cluster}`, message: `cluster ${c.cluster} removed from dist: Argo CD stops managing it (the root app may prune everything)` });
+      removedClusters.add(c.cluster);
+      continue;
+    }
+    if (c.kind === 'removed') {
+      if (c.resourceKind === 'Application' && Array.isArray(get(lookup(base, c)?.body, ['metadata', 'finalizers'])) && (get(lookup(base, c)?.body, ['metadata', 'finalizers']) as unknown[]).includes('resources-finalizer.argocd.argoproj.io')) {
+        add(c, 'high', `Application ${c.name} removed with resources-finalizer: Argo CD deletes every resource it manages`);
+      }
+      if (c.resourceKind === 'NodePool') add(c, 'high', `NodePool ${c.name} removed: its nodes are drained and terminated`);
+      const app = owningApp(head, c.cluster, c.component) ?? owningApp(base, c.cluster, c.component);
+      if (app && get(app.body, ['spec', 'syncPolicy', 'automated', 'prune']) === true) add(c, 'high', `deleted from the cluster on sync: Application ${app.name} has automated prune on`);
+      continue;
+    }
+    if (c.kind === 'renamed') {
+      const app = owningApp(head, c.cluster, c.component);
+      const prune = app && get(app.body, ['spec', 'syncPolicy', 'automated', 'prune']) === true;
+      add(c, prune || c.resourceKind === 'NodePool' ? 'high' : 'medium', `renamed ${c.from} → ${c.name}: the old object is ${prune ? 'deleted (prune on)' : 'left orphaned (prune off)'} and a new one created${c.resourceKind === 'NodePool' ? '; nodes of the old pool are replaced' : ''}`);
+      continue;
+    }
+    if (c.kind !== 'changed') continue;
+    if (c.resourceKind === 'EC2NodeClass') {
+      const specFields = c.fields.filter((f) => f.path.startsWith('spec.'));
+      if (specFields.length === 0) continue;
+      const pools = poolsUsingClass(head, c.cluster, c.name);
+      const drains = pools.length > 0 ? `nodes of ${pools.length === 1 ? 'pool' : 'pools'} ${pools.join(', ')} drift and are replaced` : 'no NodePool uses this class';
+      const ami = specFields.filter((f) => f.path.startsWith('spec.amiSelectorTerms'));
+      if (ami.length > 0) add(c, 'high', `AMI change ${ami.map((f) => `${show(f.old)} → ${show(f.new)}`).join(', ')}: ${drains}`);
+      const other = specFields.filter((f) => !f.path.startsWith('spec.amiSelectorTerms'));
+      if (other.length > 0) add(c, pools.length > 0 ? 'high' : 'low', `EC2NodeClass ${other.map((f) => f.path).join(', ')} changed: ${drains}`);
+    }
+    if (c.resourceKind === 'NodePool') {
+      for (const f of c.fields) {
+        if (f.path.startsWith('spec.limits.')) {
+          const res = f.path.slice('spec.limits.'.length);
+          add(c, 'medium', `${/gpu/i.test(res) ? 'GPU limit' : `${res} limit`} ${show(f.old)} → ${show(f.new)}${direction(f.old, f.new)}`);
+        } else if (f.path.includes('[key=karpenter.sh/capacity-type]')) {
+          add(c, 'medium', `capacity type ${show(f.old)} → ${show(f.new)}: new nodes use the new capacity type; existing nodes drift`);
+        } else if (f.path.startsWith('spec.disruption.')) {
+          add(c, 'medium', `disruption ${f.path.slice('spec.disruption.'.length)} ${show(f.old)} → ${show(f.new)}`);
+        }
+      }
+      const template = c.fields.filter((f) => f.path.startsWith('spec.template.') && !f.path.includes('[key=karpenter.sh/capacity-type]'));
+      if (template.length > 0) add(c, 'high', `template change (${template.map((f) => f.path.slice('spec.template.'.length)).join(', ')}): nodes of pool ${c.name} drift and are replaced`);
+    }
+    if (c.resourceKind === 'Application') {
+      const before = sources(lookup(base, c));
+      const after = sources(lookup(head, c));
+      after.forEach((s, i) => {
+        const old = before[i];
+        const isChart = typeof s.chart === 'string' || (typeof s.repoURL === 'string' && s.repoURL.startsWith('oci://'));
+        if (old && isChart && old.targetRevision !== s.targetRevision) {
+          const chart = typeof s.chart === 'string' ? s.chart : String(s.repoURL);
+          add(c, 'medium', `chart ${chart} ${show(old.targetRevision)} → ${show(s.targetRevision)}: read the upstream changelog before merging`);
+        }
+      });
+      const prune = ['spec', 'syncPolicy', 'automated', 'prune'];
+      const pa = get(lookup(base, c)?.body, prune);
+      const pb = get(lookup(head, c)?.body, prune);
+      if (pa !== pb) add(c, pb === true ? 'medium' : 'low', `automated prune ${show(pa)} → ${show(pb)}`);
+    }
+  }
+  const rank: Record<RiskLevel, number> = { high: 0, medium: 1, low: 2 };
+  return risks.sort((a, b) => rank[a.level] - rank[b.level] || (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+}

@@ -1,0 +1,146 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli';
+import { diffRevisions, MARKDOWN_LIMIT, renderMarkdown, renderText } from '../../lib/diff';
+import { childApp, cluster, nodePool, tempRepo, type Tree } from './helpers';
+
+const repos: { cleanup: () => void }[] = [];
+afterAll(() => repos.forEach((r) => r.cleanup()));
+
+/** Commits base, then head; returns the diff of the two commits. */
+function diffOf(base: Tree, head: Tree) {
+  const repo = tempRepo();
+  repos.push(repo);
+  const a = repo.commit(base, 'base');
+  const b = repo.commit(head, 'head');
+  return diffRevisions({ cwd: repo.dir, base: a, head: b });
+}
+
+async function cli(cwd: string, ...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['diff', '--cwd', cwd, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false });
+  return { code, stdout, stderr };
+}
+
+const dashboard = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dash', namespace: 'mon' }, data: { a: '1' } };
+
+describe('eksai diff', () => {
+  it('reports no changes and exits 0 with --exit-code', async () => {
+    const repo = tempRepo();
+    repos.push(repo);
+    repo.commit(cluster('dev'));
+    const out = await cli(repo.dir, '--base', 'HEAD', '--exit-code');
+    expect(out).toMatchObject({ code: 0 });
+    expect(out.stdout).toContain('No changes.');
+  });
+
+  it('exits 1 with --exit-code when the working tree changed dist, 0 without it', async () => {
+    const repo = tempRepo();
+    repos.push(repo);
+    repo.commit(cluster('dev'));
+    repo.write(cluster('dev', { gpu: '16' }));
+    expect((await cli(repo.dir, '--base', 'HEAD', '--exit-code')).code).toBe(1);
+    const plain = await cli(repo.dir, '--base', 'HEAD');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Plan: 0 to add, 1 to change, 0 to rename, 0 to destroy.');
+  });
+
+  it('fails with exit 2 and the fix when the base ref does not exist', async () => {
+    const repo = tempRepo();
+    repos.push(repo);
+    repo.commit(cluster('dev'));
+    const out = await cli(repo.dir, '--base', 'origin/nope');
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("unknown git revision 'origin/nope'");
+    expect(out.stderr).toContain('git fetch origin nope');
+  });
+
+  it('reports an added cluster', () => {
+    const result = diffOf(cluster('dev'), { ...cluster('dev'), ...cluster('prod') });
+    expect(result.clusters).toEqual({ added: ['prod'], removed: [] });
+    expect(result.counts).toMatchObject({ added: 7, removed: 0, changed: 0, renamed: 0 });
+    expect(new Set(result.changes.map((c) => c.cluster))).toEqual(new Set(['prod']));
+  });
+
+  it('reports a removed component as deletions pruned by its app', () => {
+    const base = { ...cluster('dev'), 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', true), 'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard };
+    const head = { ...cluster('dev'), 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', true) };
+    const result = diffOf(base, head);
+    expect(result.changes.map((c) => `${c.kind} ${c.component}/${c.resourceKind}/${c.name}`)).toEqual(['removed monitoring/ConfigMap/dash']);
+    expect(result.risks).toEqual([expect.objectContaining({ level: 'high', resource: 'ConfigMap/dash', message: expect.stringContaining('Application monitoring has automated prune on') })]);
+  });
+
+  it('reports a removed child Application whose finalizer deletes its resources', () => {
+    const base = { ...cluster('dev'), 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', false), 'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard };
+    const result = diffOf(base, cluster('dev'));
+    expect(result.counts.removed).toBe(2);
+    expect(result.risks.map((r) => r.message)).toContainEqual(expect.stringContaining('resources-finalizer: Argo CD deletes every resource it manages'));
+  });
+
+  it('reports a changed GPU limit as a risk with its direction', () => {
+    const result = diffOf(cluster('prod', { gpu: '8' }), cluster('prod', { gpu: '4' }));
+    expect(result.changes).toEqual([expect.objectContaining({ kind: 'changed', resourceKind: 'NodePool', name: 'gpu', fields: [{ path: 'spec.limits.nvidia.com/gpu', old: '8', new: '4' }] })]);
+    expect(result.risks).toEqual([expect.objectContaining({ level: 'medium', cluster: 'prod', message: 'GPU limit 8 → 4 (down)' })]);
+  });
+
+  it('lists the pools that drain on an AMI alias bump', () => {
+    const result = diffOf(cluster('prod'), cluster('prod', { alias: 'al2023@v20251201' }));
+    const ami = result.risks.filter((r) => r.message.startsWith('AMI change'));
+    expect(ami.map((r) => [r.resource, r.message])).toEqual([
+      ['EC2NodeClass/default', 'AMI change al2023@v20251117 → al2023@v20251201: nodes of pools general, memory drift and are replaced'],
+      ['EC2NodeClass/gpu', 'AMI change al2023@v20251117 → al2023@v20251201: nodes of pool gpu drift and are replaced'],
+    ]);
+  });
+
+  it('reports a Helm chart bump and changes inside valuesObject', () => {
+    const base = cluster('dev');
+    const head = { ...cluster('dev', { chart: '1.15.0' }) };
+    (head['dist/dev/apps/Application.karpenter.yaml'] as { spec: { source: { helm: { valuesObject: Record<string, unknown> } } } }).spec.source.helm.valuesObject.replicas = 3;
+    const result = diffOf(base, head);
+    expect(result.changes[0]?.fields).toEqual([
+      { path: 'spec.source.helm.valuesObject.replicas', old: 2, new: 3 },
+      { path: 'spec.source.targetRevision', old: '1.14.1', new: '1.15.0' },
+    ]);
+    expect(result.risks.map((r) => r.message)).toContainEqual(expect.stringContaining('chart oci://public.ecr.aws/karpenter/karpenter 1.14.1 → 1.15.0'));
+  });
+
+  it('detects a rename instead of remove + add', () => {
+    const base = { ...cluster('dev'), 'dist/dev/node-pools/NodePool.batch.yaml': nodePool('batch', { capacity: 'spot' }) };
+    const head = { ...cluster('dev'), 'dist/dev/node-pools/NodePool.batch-spot.yaml': nodePool('batch-spot', { capacity: 'spot' }) };
+    const result = diffOf(base, head);
+    expect(result.counts).toEqual({ added: 0, removed: 0, changed: 0, renamed: 1 });
+    expect(result.changes[0]).toMatchObject({ kind: 'renamed', name: 'batch-spot', from: 'batch' });
+    expect(renderText(result)).toContain('→ NodePool/batch-spot (renamed from batch)');
+  });
+
+  it('masks secret values in every format', async () => {
+    const secret = (pw: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ml' }, data: { password: pw }, stringData: { user: 'admin' } });
+    const cfg = (token: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ml' }, data: { apiToken: token, level: 'info' } });
+    const repo = tempRepo();
+    repos.push(repo);
+    const a = repo.commit({ 'dist/dev/ml/Secret.db.yaml': secret('czNjcjN0LW9sZA=='), 'dist/dev/ml/ConfigMap.cfg.yaml': cfg('tok-OLD-123') });
+    const b = repo.commit({ 'dist/dev/ml/Secret.db.yaml': secret('czNjcjN0LW5ldw=='), 'dist/dev/ml/ConfigMap.cfg.yaml': cfg('tok-NEW-456') });
+    for (const format of ['text', 'markdown', 'json']) {
+      const out = await cli(repo.dir, '--base', a, '--head', b, '--format', format);
+      expect(out.code).toBe(0);
+      for (const v of ['czNjcjN0LW9sZA==', 'czNjcjN0LW5ldw==', 'tok-OLD-123', 'tok-NEW-456']) expect(out.stdout).not.toContain(v);
+      const shown: Record<string, string> = { text: 'data.password: (changed, value hidden)', markdown: '`data.password`: (changed, value hidden)', json: '"hidden": true' };
+      expect(out.stdout).toContain(shown[format]);
+    }
+  });
+
+  it('folds a huge diff under the GitHub comment limit and says what was folded', () => {
+    const big = (n: number, gpu: string): Tree => {
+      const t: Tree = {};
+      for (const c of ['dev', 'staging', 'prod', 'eu', 'us']) for (let i = 0; i < n; i++) t[`dist/${c}/pools/NodePool.p${i}.yaml`] = nodePool(`p${i}-${'x'.repeat(40)}`, { gpu });
+      return t;
+    };
+    const result = diffOf(big(400, '8'), big(400, '16'));
+    expect(result.counts.changed).toBe(2000);
+    const md = renderMarkdown(result);
+    expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    expect(md).toContain('Plan: 0 to add, 2000 to change, 0 to rename, 0 to destroy.');
+    expect(md).toContain('<details><summary><b>prod</b>');
+    expect(md).toMatch(/(Field-level changes omitted for|Only counts per component shown for): /);
+  });
+});
