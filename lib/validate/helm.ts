@@ -33,7 +33,10 @@ export async function helmValuesProblems(app: Record<string, unknown>, schemas: 
     const check = async (values: unknown, at: string): Promise<void> => {
       const fn = await schemas.valuesSchema(chart);
       if (!fn(values ?? {})) {
-        out.push(...ajvProblems(fn.errors, at).map((p) => ({ ...p, message: `${p.message} (${chart} chart values schema)` })));
+        // Helm checks the chart's defaults merged with these values; without the chart's values.yaml a
+        // "required" miss is almost always a key the defaults provide, so only type/enum/unknown-key errors count.
+        const errors = (fn.errors ?? []).filter((e) => e.keyword !== 'required');
+        out.push(...ajvProblems(errors, at).map((p) => ({ ...p, message: `${p.message} (${chart} chart values schema)` })));
       }
     };
     if (source.helm.valuesObject !== undefined) await check(source.helm.valuesObject, `${path}.helm.valuesObject`);

@@ -154,7 +154,9 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
   const docs = files.flatMap((f) => readDocs(f, cwd));
   const schemas = new SchemaSet({ cwd, ...options.schemas });
-  await schemas.load(docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' ? [d.value.apiVersion] : [])));
+  await schemas.load(
+    docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
+  );
   const cel = new CelValidator();
   const results: ValidationResult[] = [];
   for (const doc of docs) {

@@ -1,5 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import { parse as parseYaml } from 'yaml';
+import { load as loadYaml } from 'js-yaml';
 import { CRD_URLS, KUBERNETES_OPENAPI_URLS, VALUES_SCHEMA_URLS } from '../schemas/pins';
 import { readSchema, type SchemaSourceOptions } from '../schemas/resolve';
 
@@ -93,14 +93,20 @@ export class SchemaSet {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: false });
   }
 
-  /** Reads the pinned files needed for these apiVersions (core group-versions and CRD groups). */
-  async load(apiVersions: Iterable<string>): Promise<void> {
+  /**
+   * Reads the pinned files needed for these objects: the core group-version document, or the CRD files of
+   * the group whose kind is present (a CRD file is only parsed when one of its kinds is used).
+   */
+  async load(objects: Iterable<{ readonly apiVersion: string; readonly kind: string }>): Promise<void> {
     const start = performance.now();
-    for (const apiVersion of new Set(apiVersions)) {
+    const seen = new Set<string>();
+    for (const { apiVersion, kind } of objects) {
+      if (seen.has(key(apiVersion, kind))) continue;
+      seen.add(key(apiVersion, kind));
       const core = KUBERNETES_OPENAPI_URLS[apiVersion];
       if (core) await this.loadCore(core);
       const crds = (CRD_URLS as Readonly<Record<string, readonly string[]>>)[groupOf(apiVersion)] ?? [];
-      for (const url of crds) await this.loadCrd(url);
+      for (const url of crds) await this.loadCrd(url, kind);
     }
     this.loadMs += performance.now() - start;
   }
@@ -129,7 +135,7 @@ export class SchemaSet {
     const start = performance.now();
     const url = VALUES_SCHEMA_URLS[chart];
     const text = await readSchema(url, this.source);
-    const schema = (url.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as SchemaNode;
+    const schema = (url.endsWith('.json') ? JSON.parse(text) : loadYaml(text)) as SchemaNode;
     delete schema.$schema;
     const fn = this.ajv.compile(schema);
     this.values.set(chart, fn);
@@ -155,10 +161,14 @@ export class SchemaSet {
     }
   }
 
-  private async loadCrd(url: string): Promise<void> {
+  private async loadCrd(url: string, kind: string): Promise<void> {
     if (this.loadedUrls.has(url)) return;
+    const text = await readSchema(url, this.source);
+    // Cheap pre-check before parsing megabytes of YAML: spec.names.kind of this CRD.
+    const declared = /^ {4}kind: *['"]?(\w+)/m.exec(text)?.[1];
+    if (declared !== undefined && declared !== kind) return;
     this.loadedUrls.add(url);
-    const crd = parseYaml(await readSchema(url, this.source)) as {
+    const crd = loadYaml(text) as {
       spec: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: SchemaNode } }[] };
     };
     for (const version of crd.spec.versions) {

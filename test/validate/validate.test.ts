@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +102,34 @@ describe('validate: the example dist', () => {
     const { results } = await validate({ cwd, paths: [outdir] });
     expect(results.length).toBeGreaterThan(10);
     expect(results.filter((r) => r.status !== 'valid')).toEqual([]);
+  });
+});
+
+describe('validate: Helm values of Argo CD Applications', () => {
+  it('fails when a Cilium value has the wrong type', async () => {
+    const result = await one('helm-values-cilium-wrong-type');
+    expect(result.problems).toEqual([{ path: 'spec.source.helm.valuesObject.routingMode', message: 'must be string (cilium chart values schema)' }]);
+  });
+
+  it('fails when a JupyterHub value is unknown (sources[], values schema in YAML)', async () => {
+    const result = await one('helm-values-jupyterhub-unknown-key');
+    expect(result.problems).toEqual([{ path: 'spec.sources[0].helm.valuesObject.hubb', message: 'unknown field (jupyterhub chart values schema)' }]);
+  });
+});
+
+describe('validate: large files', () => {
+  it('validates a 5 MB file of ConfigMaps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eksai-validate-big-'));
+    try {
+      const doc = (i: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  payload: "${'x'.repeat(5000)}"\n`;
+      const count = 1000;
+      writeFileSync(join(dir, 'big.yaml'), Array.from({ length: count }, (_, i) => doc(i)).join('---\n'));
+      const { results } = await validate({ cwd, paths: [dir] });
+      expect(results).toHaveLength(count);
+      expect(results.every((r) => r.status === 'valid')).toBe(true);
+      expect(results[1]!.line).toBe(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
