@@ -113,7 +113,7 @@ function translate(err: unknown, cluster: string, region: string, prefix: string
     return new EnvironmentError(`no AWS credentials for reading SSM ${prefix} (${detail}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``);
   }
   if (name === 'ThrottlingException' || name === 'TooManyRequestsException') {
-    return new EnvironmentError(`SSM kept throttling GetParametersByPath ${prefix} in ${region} after ${SSM_MAX_ATTEMPTS} attempts: wait a minute and rerun \`eksai lookup --cluster ${cluster}\``);
+    return new EnvironmentError(`SSM kept throttling GetParametersByPath ${prefix} in ${region} after retries with backoff: wait a minute and rerun \`eksai lookup --cluster ${cluster}\``);
   }
   const endpoint = process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL;
   const where = endpoint ? ` at ${endpoint}` : '';

@@ -126,11 +126,17 @@ module "eks" {
   # vpc-cni and kube-proxy let the core nodes join; Cilium (synced by Argo CD in the first wave)
   # then takes over the CNI kube-proxy-free (README.md, "Bootstrap order").
   cluster_addons = {
-    coredns                = {}
-    eks-pod-identity-agent = {}
-    kube-proxy             = {}
-    vpc-cni                = {}
-    aws-ebs-csi-driver     = {}
+    coredns            = {}
+    kube-proxy         = {}
+    aws-ebs-csi-driver = {}
+
+    eks-pod-identity-agent = {
+      before_compute = true
+    }
+
+    vpc-cni = {
+      before_compute = true
+    }
   }
 
   eks_managed_node_groups = {

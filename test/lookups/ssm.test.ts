@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { serializeLookups } from '../../lib/lookups/file';
@@ -46,8 +47,8 @@ function error(type: string, message: string): Reply {
   return { status: 400, body: { __type: `com.amazonaws.ssm#${type}`, message } };
 }
 
-function client(): SSMClient {
-  return new SSMClient({ region: 'us-west-2', endpoint, maxAttempts: 4, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+function client(maxAttempts = 4): SSMClient {
+  return new SSMClient({ region: 'us-west-2', endpoint, maxAttempts, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
 }
 
 beforeAll(async () => {
@@ -120,8 +121,8 @@ describe('lookup', () => {
 
   it('fails when throttling never stops', async () => {
     handler = () => error('ThrottlingException', 'Rate exceeded');
-    await expect(lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() })).rejects.toThrow(/kept throttling GetParametersByPath \/eksai\/dev\//);
-    expect(calls).toHaveLength(4);
+    await expect(lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client(2) })).rejects.toThrow(/^SSM kept throttling GetParametersByPath \/eksai\/dev\/ in us-west-2 after retries with backoff: wait a minute and rerun `eksai lookup --cluster dev`$/);
+    expect(calls).toHaveLength(2);
   });
 
   it('fails when a required parameter is missing, naming it and the Terraform that writes it', async () => {
@@ -163,5 +164,41 @@ describe('lookup', () => {
     expect(checked.drift).toEqual([]);
     const again = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() });
     expect(again.written).toBe(false);
+  });
+});
+
+/** Runs the real CLI in a child process (async: the fake SSM server lives in this process). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = resolve(__dirname, '..', '..');
+  return new Promise((done) => {
+    execFile(process.execPath, [join(root, 'bin', 'eksai.js'), ...args], {
+      cwd: root,
+      env: { ...process.env, AWS_ENDPOINT_URL_SSM: endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
+    }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+describe('eksai lookup (CLI, read-only --check against the committed clusters/dev.lookups.json)', () => {
+  const committed = () => JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')) as { parameters: Record<string, string> };
+
+  it('exits 0 when SSM matches the committed file, reading the region from clusters/dev.ts', async () => {
+    handler = paged(committed().parameters);
+    const out = await cli(['lookup', '--cluster', 'dev', '--check', '--format', 'json']);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ region: 'us-west-2', prefix: '/eksai/dev/', drift: [], written: false });
+  });
+
+  it('fails when SSM drifted from the committed file, with exit code 1 and the changed name', async () => {
+    handler = paged({ ...committed().parameters, 'network/vpc-id': 'vpc-0fffffffffffffff0' });
+    const out = await cli(['lookup', '--cluster', 'dev', '--check']);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('clusters/dev.lookups.json drifted from SSM /eksai/dev/ in us-west-2');
+    expect(out.stdout).toMatch(/changed network\/vpc-id committed=vpc-\w+ ssm=vpc-0fffffffffffffff0/);
+  });
+
+  it('fails when --cluster is missing, with exit code 2', async () => {
+    const out = await cli(['lookup']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--cluster <name> is required');
   });
 });
