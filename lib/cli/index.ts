@@ -22,14 +22,15 @@ const GLOBAL_OPTIONS = {
 } as const;
 
 export function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const specs = COMMANDS.map((c) => c.load());
+  const width = Math.max(...specs.map((c) => c.name.length));
   return [
     'eksai — typed GitOps generator for AI platforms on EKS',
     '',
     'Usage: eksai <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...specs.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `eksai <command> --help` for a command\'s options and examples.',
     'Exit codes: 0 ok, 1 findings (config errors, invalid manifests, stale dist, changes), 2 usage or environment error.',
@@ -59,7 +60,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout(`${(require('../../package.json') as { version: string }).version}\n`);
     return 0;
   }
-  const spec = COMMANDS.find((c) => c.name === name);
+  const spec = COMMANDS.find((c) => c.name === name)?.load();
   if (!spec) {
     io.stderr(`eksai: unknown command '${name}'\n\n${mainHelp()}`);
     return 2;

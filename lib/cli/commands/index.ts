@@ -1,9 +1,16 @@
 import type { CommandSpec } from '../types';
-import { checkCommand } from './check';
-import { diffCommand } from './diff';
-import { lookupCommand } from './lookup';
-import { synthCommand } from './synth';
-import { validateCommand } from './validate';
+
+/** A command, loaded only when it runs (or for `eksai --help`): the AWS SDK, ajv and CEL stay out of `synth`. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly load: () => CommandSpec;
+}
 
 /** Every `eksai` command, in help order. A new command = one file here + one line. */
-export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, checkCommand, diffCommand, lookupCommand];
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'synth', load: () => (require('./synth') as typeof import('./synth')).synthCommand },
+  { name: 'validate', load: () => (require('./validate') as typeof import('./validate')).validateCommand },
+  { name: 'check', load: () => (require('./check') as typeof import('./check')).checkCommand },
+  { name: 'diff', load: () => (require('./diff') as typeof import('./diff')).diffCommand },
+  { name: 'lookup', load: () => (require('./lookup') as typeof import('./lookup')).lookupCommand },
+];
