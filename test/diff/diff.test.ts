@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli';
+import { diffCommand } from '../../lib/cli/commands/diff';
+import { UsageError } from '../../lib/errors';
 import { diffRevisions, MARKDOWN_LIMIT, renderMarkdown, renderText } from '../../lib/diff';
 import { childApp, cluster, nodePool, tempRepo, type Tree } from './helpers';
 
@@ -15,11 +16,17 @@ function diffOf(base: Tree, head: Tree) {
   return diffRevisions({ cwd: repo.dir, base: a, head: b });
 }
 
+/** Runs the command adapter the way lib/cli does (flags parsed, defaults applied). */
 async function cli(cwd: string, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['diff', '--cwd', cwd, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false });
-  return { code, stdout, stderr };
+  const values: Record<string, string | boolean> = { format: 'text' };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!.replace(/^--/, '');
+    if (flag === 'exit-code') values[flag] = true;
+    else values[flag] = args[++i]!;
+  }
+  const logs: string[] = [];
+  const out = await diffCommand.run({ values, positionals: [], cwd, isTTY: false, log: (l) => logs.push(l) });
+  return { code: out.exitCode, stdout: out.stdout ?? '', stderr: logs.join('\n') };
 }
 
 const dashboard = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dash', namespace: 'mon' }, data: { a: '1' } };
@@ -45,14 +52,13 @@ describe('eksai diff', () => {
     expect(plain.stdout).toContain('Plan: 0 to add, 1 to change, 0 to rename, 0 to destroy.');
   });
 
-  it('fails with exit 2 and the fix when the base ref does not exist', async () => {
+  it('fails with a usage error (exit 2) and the fix when the base ref does not exist', async () => {
     const repo = tempRepo();
     repos.push(repo);
     repo.commit(cluster('dev'));
-    const out = await cli(repo.dir, '--base', 'origin/nope');
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain("unknown git revision 'origin/nope'");
-    expect(out.stderr).toContain('git fetch origin nope');
+    const run = cli(repo.dir, '--base', 'origin/nope');
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow("unknown git revision 'origin/nope': pass a branch, tag or commit that exists locally (in CI fetch it first, e.g. `git fetch origin nope`)");
   });
 
   it('reports an added cluster', () => {
@@ -132,14 +138,15 @@ describe('eksai diff', () => {
   it('folds a huge diff under the GitHub comment limit and says what was folded', () => {
     const big = (n: number, gpu: string): Tree => {
       const t: Tree = {};
-      for (const c of ['dev', 'staging', 'prod', 'eu', 'us']) for (let i = 0; i < n; i++) t[`dist/${c}/pools/NodePool.p${i}.yaml`] = nodePool(`p${i}-${'x'.repeat(40)}`, { gpu });
+      for (const c of ['dev', 'staging', 'prod', 'eu', 'us']) for (let i = 0; i < n; i++) t[`dist/${c}/pools/NodePool.p${i}.yaml`] = nodePool(`p${i}-${'x'.repeat(120)}`, { gpu });
       return t;
     };
-    const result = diffOf(big(400, '8'), big(400, '16'));
-    expect(result.counts.changed).toBe(2000);
+    const result = diffOf(big(100, '8'), big(100, '16'));
+    expect(result.counts.changed).toBe(500);
+    expect(renderText(result).length).toBeGreaterThan(MARKDOWN_LIMIT);
     const md = renderMarkdown(result);
     expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
-    expect(md).toContain('Plan: 0 to add, 2000 to change, 0 to rename, 0 to destroy.');
+    expect(md).toContain('Plan: 0 to add, 500 to change, 0 to rename, 0 to destroy.');
     expect(md).toContain('<details><summary><b>prod</b>');
     expect(md).toMatch(/(Field-level changes omitted for|Only counts per component shown for): /);
   });
