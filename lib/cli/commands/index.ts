@@ -12,5 +12,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'validate', load: () => (require('./validate') as typeof import('./validate')).validateCommand },
   { name: 'check', load: () => (require('./check') as typeof import('./check')).checkCommand },
   { name: 'diff', load: () => (require('./diff') as typeof import('./diff')).diffCommand },
+  { name: 'new-cluster', load: () => (require('./new-cluster') as typeof import('./new-cluster')).newClusterCommand },
   { name: 'lookup', load: () => (require('./lookup') as typeof import('./lookup')).lookupCommand },
 ];
