@@ -110,6 +110,18 @@ describe('lookup', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('honours AWS_ENDPOINT_URL when no SSM-specific endpoint is set', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_SSM', undefined);
+    vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    vi.stubEnv('AWS_PROFILE', '');
+    handler = paged(FACTS);
+    const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd });
+    expect(result.written).toBe(true);
+    expect(calls).toHaveLength(4);
+  });
+
   it('retries throttling with backoff, then succeeds', async () => {
     let n = 0;
     const ok = paged(FACTS);
