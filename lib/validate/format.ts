@@ -27,7 +27,8 @@ function lines(r: ValidationResult): string[] {
   if (r.status === 'valid') return [];
   const verb = r.status === 'invalid' ? 'is invalid' : r.status === 'skipped' ? 'was skipped' : 'could not be validated';
   return r.problems.map((p) => {
-    const what = p.severity === 'unevaluated' ? `${p.message} (rule: ${p.rule ?? '?'})` : p.message;
+    const what =
+      p.severity === 'unevaluated' ? `${p.message} (rule: ${p.rule ?? '?'})` : p.rule?.startsWith('policy/') ? `${p.message} [${p.rule}]` : p.message;
     return `${r.file}:${r.line} - ${subject(r)} ${verb}: ${p.path ? `${p.path}: ` : ''}${what}`;
   });
 }

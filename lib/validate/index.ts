@@ -7,6 +7,7 @@ import type { SchemaSourceOptions } from '../schemas/resolve';
 import { CelValidator } from './cel';
 import { SchemaSet } from './schemas';
 import { helmValuesProblems } from './helm';
+import { policyProblems } from './policy';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -14,7 +15,7 @@ export interface ValidationProblem {
   /** Dotted path inside the document, e.g. `spec.disruption.budgets[0]` ('' for the whole document). */
   readonly path: string;
   readonly message: string;
-  /** The CEL rule, for x-kubernetes-validations findings. */
+  /** The CEL rule for x-kubernetes-validations findings; `policy/<id>` for platform policy findings. */
   readonly rule?: string;
   /** 'unevaluated' for a CEL rule that could not be evaluated (reported, never passed silently). */
   readonly severity?: 'error' | 'unevaluated';
@@ -38,6 +39,8 @@ export interface ValidateOptions {
   readonly paths?: readonly string[];
   /** @default process.cwd() */
   readonly cwd?: string;
+  /** Run the platform policy checks (lib/validate/policy.ts). @default true */
+  readonly policies?: boolean;
   /** Where schemas come from (mirror / cache); relative mirror paths resolve against cwd. */
   readonly schemas?: SchemaSourceOptions;
 }
@@ -187,6 +190,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       }
     }
     if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
+    if (options.policies !== false) problems.push(...policyProblems(apiVersion, kind, obj));
     results.push({ ...base, status: statusOf(problems), problems });
   }
   return { results, files: files.length, timingsMs: { schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) } };

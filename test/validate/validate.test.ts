@@ -133,3 +133,25 @@ describe('validate: large files', () => {
     }
   });
 });
+
+describe('validate: platform policies', () => {
+  it('fails when a Secret has literal data, an EC2NodeClass is loose or a GPU pool is untainted', async () => {
+    const { results } = await validate({ cwd, paths: [fixture('policy-violations')] });
+    expect(results.map((r) => r.problems.map((p) => `${p.rule} ${p.path}`))).toEqual([
+      ['policy/no-literal-secret-data stringData'],
+      [
+        'policy/imds-hop-limit spec.metadataOptions.httpPutResponseHopLimit',
+        'policy/imds-hop-limit spec.metadataOptions.httpTokens',
+        'policy/encrypted-volumes spec.blockDeviceMappings[0].ebs.encrypted',
+        'policy/no-latest-ami-alias spec.amiSelectorTerms[0].alias',
+      ],
+      ['policy/gpu-pool-tainted spec.template.spec.taints'],
+    ]);
+    expect(results[1]!.problems[0]!.message).toBe("must be 1 so pods cannot reach the node's IMDS credentials (got 2): set it to 1");
+  });
+
+  it('can be turned off', async () => {
+    const { results } = await validate({ cwd, paths: [fixture('policy-violations')], policies: false });
+    expect(results.map((r) => r.status)).toEqual(['valid', 'valid', 'valid']);
+  });
+});
