@@ -1,0 +1,52 @@
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { compareDist, diffValues } from '../../lib/diff';
+import { isSecretKey } from '../../lib/diff/compare';
+import { locate } from '../../lib/diff/identity';
+import { nodePool, type Tree } from './helpers';
+
+const files = (tree: Tree) => new Map(Object.entries(tree).map(([p, b]) => [p, stringify(b)]));
+
+describe('identity', () => {
+  it('takes the cluster and component from dist/<cluster>/<component>/', () => {
+    expect(locate('dist/prod/node-pools/NodePool.gpu.yaml')).toEqual({ cluster: 'prod', component: 'node-pools' });
+    expect(locate('dist/README.yaml')).toBeUndefined();
+  });
+});
+
+describe('field changes', () => {
+  it('keys list items by name or key and masks secret-like keys but not selector keys', () => {
+    const a = { requirements: [{ key: 'karpenter.sh/capacity-type', values: ['spot'] }], auth: { apiKey: 'old-k', password: 'old-p' } };
+    const b = { requirements: [{ key: 'karpenter.sh/capacity-type', values: ['on-demand'] }], auth: { apiKey: 'new-k', password: 'new-p' } };
+    expect(diffValues(a, b)).toEqual([
+      { path: 'auth.apiKey', hidden: true },
+      { path: 'auth.password', hidden: true },
+      { path: 'requirements[key=karpenter.sh/capacity-type].values', old: ['spot'], new: ['on-demand'] },
+    ]);
+    expect(isSecretKey('key')).toBe(false);
+    expect(isSecretKey('clientSecret')).toBe(true);
+  });
+
+  it('compares Helm values given as a YAML string field by field', () => {
+    expect(diffValues({ helm: { values: 'replicas: 1\n' } }, { helm: { values: 'replicas: 2\n' } })).toEqual([{ path: 'helm.values.replicas', old: 1, new: 2 }]);
+  });
+});
+
+describe('node pool risks', () => {
+  it('reports capacity type and disruption budget changes', () => {
+    const base = nodePool('batch', { capacity: 'on-demand' });
+    const head = nodePool('batch', { capacity: 'spot' });
+    head.spec.disruption.budgets = [{ nodes: '0' }];
+    const d = compareDist(files({ 'dist/dev/node-pools/NodePool.batch.yaml': base }), files({ 'dist/dev/node-pools/NodePool.batch.yaml': head }));
+    expect(d.risks.map((r) => r.message)).toEqual([
+      'disruption budgets[0].nodes 10% → 0',
+      'capacity type ["on-demand"] → ["spot"]: new nodes use the new capacity type; existing nodes drift',
+    ]);
+  });
+
+  it('reports a removed NodePool and a removed cluster as high risks', () => {
+    const d = compareDist(files({ 'dist/dev/node-pools/NodePool.gpu.yaml': nodePool('gpu'), 'dist/old/node-pools/NodePool.gpu.yaml': nodePool('gpu') }), files({}));
+    expect(d.clusters.removed).toEqual(['dev', 'old']);
+    expect(d.risks.every((r) => r.level === 'high' && r.message.includes('removed from dist'))).toBe(true);
+  });
+});
