@@ -170,9 +170,11 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   const known = new Set<string>([...Object.keys(REQUIRED_PARAMETERS), ...Object.keys(OPTIONAL_PARAMETERS)]);
   const found: Record<string, string> = {};
   const ignored: string[] = [];
+  const secure = new Set<string>();
   for (const p of read.parameters) {
     if (!p.Name?.startsWith(prefix)) continue;
     const rel = p.Name.slice(prefix.length);
+    if (p.Type === 'SecureString') secure.add(rel);
     if (known.has(rel) && p.Value !== undefined && p.Type !== 'SecureString') found[rel] = p.Value;
     else ignored.push(rel);
   }
@@ -181,7 +183,9 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     const problems = missing.map((name) => ({
       file,
       path: `parameters.${name}`,
-      message: `is missing: SSM parameter ${prefix}${name} (${REQUIRED_PARAMETERS[name]}) was not found in ${region}; nothing was written`,
+      message: secure.has(name)
+        ? `is unusable: SSM parameter ${prefix}${name} (${REQUIRED_PARAMETERS[name]}) is a SecureString, eksai reads facts as plain String; nothing was written`
+        : `is missing: SSM parameter ${prefix}${name} (${REQUIRED_PARAMETERS[name]}) was not found in ${region}; nothing was written`,
       fix: `apply terraform/bootstrap with cluster_name = "${cluster}" in ${region}; it writes it in ${TERRAFORM_SOURCE}`,
     }));
     throw new MissingParametersError(problems, missing);

@@ -148,6 +148,14 @@ describe('lookup', () => {
     expect(() => readFileSync(file())).toThrow();
   });
 
+  it('fails when a required parameter is a SecureString', async () => {
+    const { 'network/vpc-id': vpc, ...rest } = FACTS;
+    handler = paged(rest, [{ ...param('network/vpc-id', vpc!), Type: 'SecureString' }]);
+    await expect(lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() })).rejects.toThrow(
+      'clusters/dev.lookups.json: parameters.network/vpc-id is unusable: SSM parameter /eksai/dev/network/vpc-id (VPC id of the cluster) is a SecureString',
+    );
+  });
+
   it('fails when access is denied, with the IAM fix', async () => {
     handler = () => error('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: ssm:GetParametersByPath');
     const err = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() }).catch((e: unknown) => e);
