@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compareDist, diffValues } from '../../lib/diff';
+import { compareDist, diffValues, renderText } from '../../lib/diff';
 import { isSecretKey } from '../../lib/diff/compare';
 import { locate } from '../../lib/diff/identity';
 import { nodePool, type Tree } from './helpers';
@@ -48,5 +48,13 @@ describe('node pool risks', () => {
     const d = compareDist(files({ 'dist/dev/node-pools/NodePool.gpu.yaml': nodePool('gpu'), 'dist/old/node-pools/NodePool.gpu.yaml': nodePool('gpu') }), files({}));
     expect(d.clusters.removed).toEqual(['dev', 'old']);
     expect(d.risks.every((r) => r.level === 'high' && r.message.includes('removed from dist'))).toBe(true);
+  });
+});
+
+describe('text output', () => {
+  it('uses colors only when asked (stdout is a TTY)', () => {
+    const d = compareDist(files({}), files({ 'dist/dev/node-pools/NodePool.gpu.yaml': nodePool('gpu') }));
+    expect(renderText(d)).not.toContain('\u001b[');
+    expect(renderText(d, { color: true })).toContain('\u001b[32m+ NodePool/gpu');
   });
 });
