@@ -1,4 +1,5 @@
 import type { Component } from './component';
+import { cilium } from './cilium';
 import { karpenter } from './karpenter';
 import { nodePools } from './node-pools';
 
@@ -6,4 +7,4 @@ import { nodePools } from './node-pools';
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [karpenter, nodePools];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools];

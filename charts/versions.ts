@@ -13,4 +13,6 @@ export interface ChartPin {
 export const CHARTS = {
   /** Matches the mirrored CRDs (aws/karpenter-provider-aws v1.14.1). */
   karpenter: { repoURL: 'oci://public.ecr.aws/karpenter/karpenter', version: '1.14.1' },
+  /** Matches the mirrored values schema and CRDs (cilium v1.19.4). */
+  cilium: { repoURL: 'https://helm.cilium.io', chart: 'cilium', version: '1.19.4' },
 } as const satisfies Record<string, ChartPin>;

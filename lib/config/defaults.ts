@@ -17,6 +17,8 @@ export interface LayerDefaults {
   readonly cilium?: {
     /** @default true (kube-proxy-free Cilium is the platform CNI) */
     readonly enabled?: boolean;
+    /** @default dev 1, staging/prod 2 */
+    readonly operatorReplicas?: number;
   };
   readonly karpenter?: {
     readonly controller?: {
@@ -39,7 +41,7 @@ export interface LayerDefaults {
 export const PLATFORM_DEFAULTS: LayerDefaults = {
   kubernetesVersion: '1.35',
   gitops: { targetRevision: 'main', sync: 'auto-prune' },
-  cilium: { enabled: true },
+  cilium: { enabled: true, operatorReplicas: 2 },
   karpenter: { controller: { replicas: 2 } },
   pools: { budgets: [{ nodes: '10%' }], expireAfter: '720h', terminationGracePeriod: '24h' },
   allowLatestAmi: false,
@@ -47,6 +49,7 @@ export const PLATFORM_DEFAULTS: LayerDefaults = {
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> = {
   dev: {
+    cilium: { operatorReplicas: 1 },
     karpenter: { controller: { replicas: 1 } },
     pools: { budgets: [{ nodes: '20%' }], expireAfter: '168h' },
     allowLatestAmi: true,

@@ -109,7 +109,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     },
     tags,
     facts,
-    cilium: { enabled: ciliumEnabled },
+    cilium: { enabled: ciliumEnabled, operatorReplicas: input.cilium?.operatorReplicas ?? layer.cilium?.operatorReplicas ?? 2, hubble: input.cilium?.hubble ?? true },
     teams: (input.teams ?? []).map(normalizeTeam),
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },

@@ -101,7 +101,15 @@ export const clusterSchema = z.strictObject({
     sync: z.enum(['auto-prune', 'auto', 'manual']).optional(),
   }),
   tags: labels.optional(),
-  cilium: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  cilium: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** @default dev 1, staging/prod 2 */
+      operatorReplicas: z.number().int().min(1).max(5).optional(),
+      /** Hubble flow visibility with metrics. @default true */
+      hubble: z.boolean().optional(),
+    })
+    .optional(),
   teams: z.array(teamSchema).optional(),
   karpenter: z.strictObject({
     controller: z.strictObject({ replicas: z.number().int().min(1).max(5).optional() }).optional(),

@@ -97,7 +97,7 @@ export interface ClusterConfig {
   };
   readonly tags: Readonly<Record<string, string>>;
   readonly facts: ClusterFacts;
-  readonly cilium: { readonly enabled: boolean };
+  readonly cilium: { readonly enabled: boolean; readonly operatorReplicas: number; readonly hubble: boolean };
   readonly teams: readonly Team[];
   readonly karpenter: {
     readonly controller: { readonly replicas: number };

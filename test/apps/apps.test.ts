@@ -14,7 +14,7 @@ describe('argo cd app-of-apps', () => {
   test('the AppProject is not default and allows only what the platform needs', () => {
     const project = find(apps, 'AppProject', 'platform');
     expect(project.spec).toMatchObject({
-      sourceRepos: ['https://github.com/acme/platform.git', 'oci://public.ecr.aws/karpenter/karpenter'],
+      sourceRepos: ['https://github.com/acme/platform.git', 'https://helm.cilium.io', 'oci://public.ecr.aws/karpenter/karpenter'],
       destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'kube-system' }],
     });
     expect((project.spec as any).clusterResourceWhitelist).toContainEqual({ group: 'karpenter.sh', kind: 'NodePool' });

@@ -1,0 +1,43 @@
+import type { ClusterConfig } from '../lib/config/types';
+import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { CHARTS } from './versions';
+
+/** Hubble metrics exported to Prometheus. */
+export const HUBBLE_METRICS = ['dns', 'drop', 'tcp', 'flow', 'port-distribution', 'icmp', 'httpV2'] as const;
+
+/**
+ * Values of the Cilium chart for EKS: ENI IPAM (pod IPs from VPC ENIs, native routing) and
+ * kube-proxy-free, which needs the API server's hostname because the kubernetes Service does not
+ * exist yet when the agent starts. No `tolerations` key: custom tolerations replace the chart's own
+ * toleration of its startup taint and deadlock new nodes.
+ */
+export function ciliumValues(cluster: ClusterConfig): Record<string, unknown> {
+  return {
+    kubeProxyReplacement: true,
+    k8sServiceHost: cluster.facts.endpointHost,
+    k8sServicePort: 443,
+    eni: { enabled: true, awsEnablePrefixDelegation: true },
+    ipam: { mode: 'eni' },
+    routingMode: 'native',
+    operator: { replicas: cluster.cilium.operatorReplicas, prometheus: { enabled: true } },
+    prometheus: { enabled: true },
+    hubble: cluster.cilium.hubble
+      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true } }
+      : { enabled: false },
+  };
+}
+
+/** Cilium CNI (Helm), the first wave: nothing schedules before the CNI is up. */
+export const cilium: Component = {
+  name: 'cilium',
+  description: 'Cilium CNI, kube-proxy-free, ENI IPAM, Hubble',
+  namespace: 'kube-system',
+  wave: SYNC_WAVES.cni,
+  enabled: (c) => c.cilium.enabled,
+  helm: (cluster): HelmRelease => ({ ...CHARTS.cilium, releaseName: 'cilium', values: ciliumValues(cluster) }),
+  syncOptions: ['ServerSideApply=true'],
+  clusterResources: [
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  ],
+};
