@@ -114,16 +114,34 @@ export function dottedPath(pointer: string): string {
 
 const join2 = (a: string, b: string): string => (a ? `${a}.${b}` : b);
 
-/** ajv errors → problems: unknown fields and missing fields name the field; anyOf noise is dropped. */
+/** Message for a failed anyOf/oneOf from the errors of its branches (e.g. int-or-string → "must be integer or string"). */
+function junctorMessage(e: ErrorObject, branch: readonly ErrorObject[]): string {
+  const passing = (e.params as { passingSchemas?: number[] | null }).passingSchemas;
+  if (e.keyword === 'oneOf' && passing) return 'matches more than one of its mutually exclusive forms: set only one of them';
+  if (branch.length > 0 && branch.every((b) => b.keyword === 'type' && b.instancePath === e.instancePath)) {
+    return `must be ${[...new Set(branch.map((b) => String((b.params as { type: string }).type)))].join(' or ')}`;
+  }
+  if (branch.length > 0 && branch.every((b) => b.keyword === 'required' && b.instancePath === e.instancePath)) {
+    const fields = branch.map((b) => String((b.params as { missingProperty: string }).missingProperty));
+    return `must set ${e.keyword === 'oneOf' ? 'exactly' : 'at least'} one of ${fields.join(', ')}`;
+  }
+  return e.keyword === 'oneOf' ? 'must match exactly one of its allowed forms' : 'must match at least one of its allowed forms';
+}
+
+/** ajv errors → problems: unknown and missing fields name the field; branch errors of anyOf/oneOf fold into one. */
 export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, prefix = ''): ValidationProblem[] {
   const seen = new Set<string>();
   const out: ValidationProblem[] = [];
   const all = errors ?? [];
+  const junctors = all.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const inBranch = (e: ErrorObject, j: ErrorObject): boolean => e !== j && e.schemaPath.startsWith(`${j.schemaPath}/`);
   for (const e of all) {
+    if (junctors.some((j) => inBranch(e, j))) continue;
     let path = dottedPath(e.instancePath);
     let message = e.message ?? e.keyword;
-    if (e.keyword === 'anyOf' && all.length > 1) continue;
-    if (e.keyword === 'additionalProperties') {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
+      message = junctorMessage(e, all.filter((b) => inBranch(b, e)));
+    } else if (e.keyword === 'additionalProperties') {
       path = join2(path, String((e.params as { additionalProperty: string }).additionalProperty));
       message = 'unknown field';
     } else if (e.keyword === 'required') {

@@ -23,6 +23,33 @@ interface Entry {
   compiled?: KindSchema;
 }
 
+/** Patterns untranslatable from Go RE2 to JS, recorded so a report can say which were not checked. */
+export const UNCHECKED_PATTERNS = new Set<string>();
+
+/**
+ * CRD patterns are Go RE2. Most are valid JS; `(?i)` / `(?s)` prefixes become flags. A pattern JS cannot
+ * compile is recorded in UNCHECKED_PATTERNS and matches everything (never a false "invalid").
+ */
+function goRegExp(source: string, flags: string): { test: (s: string) => boolean } {
+  let src = source;
+  let f = flags;
+  const inline = /^\(\?([is]+)\)/.exec(src);
+  if (inline) {
+    src = src.slice(inline[0].length);
+    f += inline[1]!.replace(/[^is]/g, '');
+  }
+  try {
+    return new RegExp(src, f);
+  } catch {
+    try {
+      return new RegExp(src, f.replace('u', ''));
+    } catch {
+      UNCHECKED_PATTERNS.add(source);
+      return { test: () => true };
+    }
+  }
+}
+
 const key = (apiVersion: string, kind: string): string => `${apiVersion}|${kind}`;
 
 function groupOf(apiVersion: string): string {
@@ -36,8 +63,8 @@ function groupOf(apiVersion: string): string {
  * where the schema lists properties and does not preserve unknown fields (what the API server prunes or,
  * with strict field validation, rejects). Descriptions, defaults, formats and x- extensions are dropped.
  */
-export function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
+export function toJsonSchema(node: unknown, inJunctor = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, inJunctor));
   if (node === null || typeof node !== 'object') return node;
   const n = node as SchemaNode;
   const out: SchemaNode = {};
@@ -47,11 +74,13 @@ export function toJsonSchema(node: unknown): unknown {
     if (k === '$ref' && typeof v === 'string') {
       out.$ref = v.replace('#/components/schemas/', '#/definitions/');
     } else if (k === 'properties' || k === 'patternProperties' || k === 'definitions') {
-      out[k] = Object.fromEntries(Object.entries(v as SchemaNode).map(([p, s]) => [p, toJsonSchema(s)]));
-    } else if (k === 'oneOf') {
-      out.anyOf = toJsonSchema(v);
+      out[k] = Object.fromEntries(Object.entries(v as SchemaNode).map(([p, s]) => [p, toJsonSchema(s, inJunctor)]));
+    } else if (k === 'oneOf' || k === 'anyOf' || k === 'allOf' || k === 'not') {
+      // Structural schemas: branches of logical junctors only constrain values (required, enum...), they never
+      // declare fields, so they must not reject the parent's fields.
+      out[k] = toJsonSchema(v, true);
     } else {
-      out[k] = toJsonSchema(v);
+      out[k] = toJsonSchema(v, inJunctor);
     }
   }
   if (n['x-kubernetes-int-or-string'] === true || n.format === 'int-or-string') {
@@ -68,7 +97,7 @@ export function toJsonSchema(node: unknown): unknown {
     // apiVersion/kind/metadata are implied even when not listed.
     out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties as SchemaNode | undefined) };
   }
-  if (out.properties && !preserve && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (out.properties && !preserve && !inJunctor && out.additionalProperties === undefined) out.additionalProperties = false;
   if (n.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
     else if (out.anyOf || out.allOf || out.$ref) return { anyOf: [{ type: 'null' }, out] };
@@ -90,7 +119,7 @@ export class SchemaSet {
   loadMs = 0;
 
   constructor(private readonly source: SchemaSourceOptions = {}) {
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: false });
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: false, code: { regExp: goRegExp } });
   }
 
   /**

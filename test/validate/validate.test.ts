@@ -49,6 +49,24 @@ describe('validate: schemas', () => {
   });
 });
 
+describe('validate: structural schema semantics', () => {
+  it('passes upstream-style RayCluster, Queue, ServiceMonitor, PrometheusRule, CiliumNetworkPolicy, AppProject and core kinds', async () => {
+    const { results } = await validate({ cwd, paths: [fixture('valid-upstream-kinds')] });
+    expect(results.filter((r) => r.status !== 'valid')).toEqual([]);
+    expect(results).toHaveLength(10);
+  });
+
+  it('fails when an int-or-string field is neither', async () => {
+    const result = await one('int-or-string-wrong-type');
+    expect(result.problems).toEqual([{ path: 'spec.strategy.rollingUpdate.maxSurge', message: 'must be integer or string' }]);
+  });
+
+  it('fails when a oneOf is matched twice (CiliumNetworkPolicy with endpointSelector and nodeSelector)', async () => {
+    const result = await one('cilium-policy-both-selectors');
+    expect(result.problems).toContainEqual({ path: 'spec', message: 'matches more than one of its mutually exclusive forms: set only one of them' });
+  });
+});
+
 describe('validate: CEL rules', () => {
   it('fails when a NodePool budget has a schedule but no duration', async () => {
     const result = await one('cel-budget-schedule-without-duration');
