@@ -30,7 +30,7 @@ export const UNCHECKED_PATTERNS = new Set<string>();
  * CRD patterns are Go RE2. Most are valid JS; `(?i)` / `(?s)` prefixes become flags. A pattern JS cannot
  * compile is recorded in UNCHECKED_PATTERNS and matches everything (never a false "invalid").
  */
-function goRegExp(source: string, flags: string): { test: (s: string) => boolean } {
+function goRegExpEngine(source: string, flags: string): { test: (s: string) => boolean } {
   let src = source;
   let f = flags;
   const inline = /^\(\?([is]+)\)/.exec(src);
@@ -49,6 +49,9 @@ function goRegExp(source: string, flags: string): { test: (s: string) => boolean
     }
   }
 }
+
+/** ajv wants `code` for standalone output, which eksai does not use. */
+const goRegExp = Object.assign(goRegExpEngine, { code: 'new RegExp' });
 
 const key = (apiVersion: string, kind: string): string => `${apiVersion}|${kind}`;
 
