@@ -195,7 +195,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       results.push({ ...base, status: 'invalid', problems: [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }] });
       continue;
     }
-    const schema = schemas.get(apiVersion, kind);
+    const schema = schemas.get(apiVersion, kind, obj.status !== undefined);
     if (!schema) {
       results.push({ ...base, status: 'skipped', problems: [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }] });
       continue;
