@@ -9,14 +9,16 @@
  * Prints a table, or JSON with --json. Not part of `npm test`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthesize } from '../lib/synth';
 import { readRegistry } from '../lib/config/load';
 import { writeFleetRepo } from './fleet';
 
 const ROOT = join(__dirname, '..');
+// Schemas for validate: the mirror (absolute, because the fleet runs in another directory).
+process.env.EKSAI_SCHEMA_MIRROR = resolve(ROOT, process.env.EKSAI_SCHEMA_MIRROR ?? '../shared/schemas');
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, sizes: { type: 'string', default: '3,100' }, runs: { type: 'string', default: '5' }, 'skip-cdk8s': { type: 'boolean' } } });
 const sizes = values.sizes!.split(',').map(Number);
 const runs = Number(values.runs);
@@ -58,6 +60,8 @@ interface SizeResult {
   readonly eksaiSynth: ProcessStat;
   readonly cdk8sSynth?: ProcessStat;
   readonly floor: ProcessStat;
+  readonly validate: ProcessStat;
+  readonly diff: ProcessStat;
   readonly ratios: { readonly cdk8sOverEksai?: number; readonly eksaiOverFloor: number };
 }
 
@@ -86,6 +90,23 @@ function benchSize(n: number): SizeResult {
   process.stderr.write(`fleet of ${n}: floor...\n`);
   const floor = timeProcess(process.execPath, [join(__dirname, 'floor.js'), objectsFile, join(repo, 'floor-out')], runs, repo);
 
+  // validate the fleet's dist (whole process: schema loading and compiling included).
+  process.stderr.write(`fleet of ${n}: eksai validate...\n`);
+  const validate = timeProcess(process.execPath, [join(ROOT, 'bin', 'eksai.js'), 'validate', '--cwd', repo, join(repo, 'dist'), '--format', 'json'], runs, repo);
+
+  // diff of two fleets: every gpu pool's GPU limit doubled, in a throwaway git repo.
+  process.stderr.write(`fleet of ${n}: eksai diff...\n`);
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=bench@eksai', '-c', 'user.name=bench', ...args], { cwd: repo, stdio: 'pipe' });
+  git('init', '-q');
+  git('add', 'dist');
+  git('commit', '-qm', 'base');
+  for (const cluster of readdirSync(join(repo, 'dist'))) {
+    const file = join(repo, 'dist', cluster, 'node-pools', 'NodePool.gpu.yaml');
+    if (existsSync(file)) writeFileSync(file, readFileSync(file, 'utf8').replace(/nvidia\.com\/gpu: (\d+)/, (_, g: string) => `nvidia.com/gpu: ${Number(g) * 2}`));
+  }
+  git('commit', '-qam', 'head');
+  const diff = timeProcess(process.execPath, [join(ROOT, 'bin', 'eksai.js'), 'diff', '--cwd', repo, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], runs, repo);
+
   let cdk8sSynth: ProcessStat | undefined;
   if (!values['skip-cdk8s']) {
     process.stderr.write(`fleet of ${n}: npx cdk8s synth (ts-node)...\n`);
@@ -102,6 +123,8 @@ function benchSize(n: number): SizeResult {
     eksaiSynth,
     cdk8sSynth,
     floor,
+    validate,
+    diff,
     ratios: { cdk8sOverEksai: cdk8sSynth ? cdk8sSynth.wallMs / eksaiSynth.wallMs : undefined, eksaiOverFloor: eksaiSynth.wallMs / floor.wallMs },
   };
 }
@@ -116,11 +139,11 @@ if (values.json) {
   const lines = [
     `eksai benchmark (median of ${runs} runs; whole-process rows include node start-up)`,
     '',
-    '| N | objects | load | build | serialize | write | objects/s | stages peak | eksai synth | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai | eksai ÷ floor |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | objects | load | build | serialize | write | objects/s | stages peak | eksai synth | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai | eksai ÷ floor | validate | diff (2 fleets) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${r.objectsPerSecond.toFixed(0)} | ${m(r.stagesPeakMiB)} | ${f(r.eksaiSynth.wallMs)} (${m(r.eksaiSynth.peakMiB)}) | ${f(r.cdk8sSynth?.wallMs)} (${m(r.cdk8sSynth?.peakMiB)}) | ${f(r.floor.wallMs)} (${m(r.floor.peakMiB)}) | ${r.ratios.cdk8sOverEksai?.toFixed(1) ?? '–'}× | ${r.ratios.eksaiOverFloor.toFixed(1)}× |`,
+        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${r.objectsPerSecond.toFixed(0)} | ${m(r.stagesPeakMiB)} | ${f(r.eksaiSynth.wallMs)} (${m(r.eksaiSynth.peakMiB)}) | ${f(r.cdk8sSynth?.wallMs)} (${m(r.cdk8sSynth?.peakMiB)}) | ${f(r.floor.wallMs)} (${m(r.floor.peakMiB)}) | ${r.ratios.cdk8sOverEksai?.toFixed(1) ?? '–'}× | ${r.ratios.eksaiOverFloor.toFixed(1)}× | ${f(r.validate.wallMs)} (${m(r.validate.peakMiB)}) | ${f(r.diff.wallMs)} (${m(r.diff.peakMiB)}) |`,
     ),
     '',
   ];

@@ -5,6 +5,8 @@ import { describe, expect, test } from 'vitest';
 import { fleetInputs } from '../../bench/fleet';
 import { lookupsFor } from '../../bench/lookups';
 import { synthesize } from '../../lib/synth';
+import { clusters } from '../../clusters';
+import { REPO } from '../helpers';
 
 describe('benchmark fleet (correctness smoke, never timed)', () => {
   test('a fleet of 3 derived from the examples synthesizes with distinct names', () => {
@@ -13,6 +15,7 @@ describe('benchmark fleet (correctness smoke, never timed)', () => {
     const sources = inputs.map((i) => ({ name: String(i.name), file: `clusters/${String(i.name)}.ts`, input: i, lookups: lookupsFor(String(i.name), String(i.region)) }));
     const result = synthesize({ cwd: mkdtempSync(join(tmpdir(), 'eksai-fleet-')), sources, dryRun: true });
     expect([...result.clusters.keys()]).toEqual(['dev-000', 'staging-001', 'prod-002']);
-    expect(result.objects).toBe(29);
+    const examples = synthesize({ cwd: REPO, sources: Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })), dryRun: true });
+    expect(result.objects).toBe(examples.objects);
   });
 });
