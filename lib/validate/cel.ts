@@ -56,7 +56,7 @@ export class CelValidator {
 
   validate(schema: SchemaNode, value: unknown): CelFinding[] {
     const findings: CelFinding[] = [];
-    this.walk(schema, value, '', findings);
+    this.walk(schema, toCelValue(schema, value), '', findings);
     return findings;
   }
 
@@ -128,6 +128,25 @@ export class CelValidator {
     }
     return `failed rule: ${r.rule}`;
   }
+}
+
+/**
+ * The value as the API server hands it to CEL: fields typed `integer` (and whole numbers in int-or-string
+ * fields) become CEL ints (BigInt); `number` stays double. Schema-less subtrees are left as they are.
+ */
+export function toCelValue(schema: SchemaNode | undefined, value: unknown): unknown {
+  if (value === null || value === undefined || !schema) return value;
+  if (typeof value === 'number') {
+    const intLike = schema.type === 'integer' || schema['x-kubernetes-int-or-string'] === true;
+    return intLike && Number.isInteger(value) ? BigInt(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => toCelValue(schema.items as SchemaNode | undefined, v));
+  if (typeof value !== 'object') return value;
+  const props = schema.properties as Record<string, SchemaNode> | undefined;
+  const additional = typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as SchemaNode) : undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toCelValue(props?.[k] ?? additional, v);
+  return out;
 }
 
 function firstLine(text: string): string {

@@ -54,3 +54,16 @@ describe('CEL rules', () => {
     expect(cel.validate(s, { a: 1 })).toEqual([]);
   });
 });
+
+describe('CEL values', () => {
+  it('hands integer fields to CEL as ints, so int arithmetic and comparisons work', () => {
+    const cel = new CelValidator();
+    const s = {
+      type: 'object',
+      properties: { a: { type: 'integer' }, b: { type: 'integer' }, r: { type: 'number' } },
+      'x-kubernetes-validations': [{ rule: 'self.a + 1 > self.b', message: 'a must be >= b' }, { rule: 'self.r < 1.0' }],
+    };
+    expect(cel.validate(s, { a: 3, b: 3, r: 0.5 })).toEqual([]);
+    expect(cel.validate(s, { a: 1, b: 3, r: 0.5 }).map((f) => f.message)).toEqual(['a must be >= b']);
+  });
+});
