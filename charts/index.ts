@@ -2,9 +2,11 @@ import type { Component } from './component';
 import { cilium } from './cilium';
 import { karpenter } from './karpenter';
 import { nodePools } from './node-pools';
+import { kuberayOperator } from './kuberay-operator';
+import { volcano } from './volcano';
 
 /**
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, volcano, kuberayOperator];

@@ -15,4 +15,6 @@ export const CHARTS = {
   karpenter: { repoURL: 'oci://public.ecr.aws/karpenter/karpenter', version: '1.14.1' },
   /** Matches the mirrored values schema and CRDs (cilium v1.19.4). */
   cilium: { repoURL: 'https://helm.cilium.io', chart: 'cilium', version: '1.19.4' },
+  kuberayOperator: { repoURL: 'https://ray-project.github.io/kuberay-helm/', chart: 'kuberay-operator', version: '1.7.0' },
+  volcano: { repoURL: 'https://volcano-sh.github.io/helm-charts', chart: 'volcano', version: '1.15.1' },
 } as const satisfies Record<string, ChartPin>;

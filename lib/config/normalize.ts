@@ -111,6 +111,8 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     facts,
     cilium: { enabled: ciliumEnabled, operatorReplicas: input.cilium?.operatorReplicas ?? layer.cilium?.operatorReplicas ?? 2, hubble: input.cilium?.hubble ?? true },
     teams: (input.teams ?? []).map(normalizeTeam),
+    kuberay: { enabled: input.kuberay?.enabled ?? true, batchScheduler: input.kuberay?.batchScheduler ?? 'volcano' },
+    volcano: { enabled: input.volcano?.enabled ?? true },
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },
       nodeClasses: (input.karpenter.nodeClasses ?? []).map((c) => normalizeNodeClass(c, tags)),

@@ -158,7 +158,15 @@ export const budgetsWellFormed: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed];
+/** KubeRay hands Ray pods to the Volcano scheduler by default, so Volcano must be deployed. */
+export const kuberayVolcano: Rule = (ctx) => {
+  const kuberayOn = ctx.input.kuberay?.enabled ?? true;
+  if (kuberayOn && (ctx.input.kuberay?.batchScheduler ?? 'volcano') === 'volcano' && ctx.input.volcano?.enabled === false) {
+    ctx.errors.push({ file: ctx.file, path: 'volcano.enabled', message: 'is false but kuberay.batchScheduler is volcano (the default), so Ray pods would wait for a scheduler that is not deployed', value: false, fix: "remove volcano.enabled: false, or set kuberay.batchScheduler: 'none' (or kuberay.enabled: false)" });
+  }
+};
+
+export const RULES: readonly Rule[] = [nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

@@ -111,6 +111,10 @@ export const clusterSchema = z.strictObject({
     })
     .optional(),
   teams: z.array(teamSchema).optional(),
+  /** KubeRay operator; `batchScheduler` 'volcano' gang-schedules Ray pods through Volcano queues. @default enabled true, batchScheduler volcano */
+  kuberay: z.strictObject({ enabled: z.boolean().optional(), batchScheduler: z.enum(['volcano', 'none']).optional() }).optional(),
+  /** Volcano batch scheduler with one Queue per team. @default true */
+  volcano: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   karpenter: z.strictObject({
     controller: z.strictObject({ replicas: z.number().int().min(1).max(5).optional() }).optional(),
     nodeClasses: z.array(nodeClassSchema).optional(),

@@ -99,6 +99,8 @@ export interface ClusterConfig {
   readonly facts: ClusterFacts;
   readonly cilium: { readonly enabled: boolean; readonly operatorReplicas: number; readonly hubble: boolean };
   readonly teams: readonly Team[];
+  readonly kuberay: { readonly enabled: boolean; readonly batchScheduler: 'volcano' | 'none' };
+  readonly volcano: { readonly enabled: boolean };
   readonly karpenter: {
     readonly controller: { readonly replicas: number };
     readonly nodeClasses: readonly NodeClass[];
