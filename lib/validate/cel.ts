@@ -44,7 +44,48 @@ function kubernetesEnvironment(): InstanceType<typeof Environment> {
   add('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b));
   add('string.indexOf(string): int', (s: string, sub: string) => BigInt(s.indexOf(sub)));
   add('list<string>.join(string): string', (l: string[], sep: string) => l.join(sep));
+  // k8s quantity library (resource.Quantity); values compared as doubles, exact for the sizes manifests use.
+  env.registerType('Quantity', Quantity);
+  add('quantity(string): Quantity', (s: string) => Quantity.parse(s));
+  add('isQuantity(string): bool', (s: string) => Quantity.valid(s));
+  add('Quantity.isLessThan(Quantity): bool', (a: Quantity, b: Quantity) => a.value < b.value);
+  add('Quantity.isGreaterThan(Quantity): bool', (a: Quantity, b: Quantity) => a.value > b.value);
+  add('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) => BigInt(Math.sign(a.value - b.value)));
+  add('Quantity.sign(): int', (a: Quantity) => BigInt(Math.sign(a.value)));
+  add('Quantity.isInteger(): bool', (a: Quantity) => Number.isInteger(a.value));
+  add('Quantity.asInteger(): int', (a: Quantity) => {
+    if (!Number.isInteger(a.value)) throw new Error(`quantity ${a.text} is not an integer`);
+    return BigInt(a.value);
+  });
+  add('Quantity.asApproximateFloat(): double', (a: Quantity) => a.value);
+  add('Quantity.add(Quantity): Quantity', (a: Quantity, b: Quantity) => new Quantity(a.value + b.value, `${a.value + b.value}`));
+  add('Quantity.sub(Quantity): Quantity', (a: Quantity, b: Quantity) => new Quantity(a.value - b.value, `${a.value - b.value}`));
   return env;
+}
+
+const SUFFIX: Readonly<Record<string, number>> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/;
+
+/** A Kubernetes resource.Quantity for CEL (`quantity('1Gi')`). */
+export class Quantity {
+  constructor(
+    readonly value: number,
+    readonly text: string,
+  ) {}
+
+  static valid(text: string): boolean {
+    return QUANTITY.test(text);
+  }
+
+  static parse(text: string): Quantity {
+    const m = QUANTITY.exec(text);
+    if (!m) throw new Error(`invalid quantity ${JSON.stringify(text)}`);
+    const exp = m[2] ? 10 ** Number(m[2].slice(1)) : SUFFIX[m[3] ?? '']!;
+    return new Quantity(Number(m[1]) * exp, text);
+  }
 }
 
 type Program = (ctx: Record<string, unknown>) => unknown;

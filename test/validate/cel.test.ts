@@ -42,7 +42,7 @@ describe('CEL rules', () => {
   });
 
   it('reports a rule that cannot be evaluated instead of passing it', () => {
-    const s = { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.missing.size() > 0' }, { rule: 'quantity(self.q).isLessThan(1)' }] };
+    const s = { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.missing.size() > 0' }, { rule: 'self.q.noSuchFunction(1)' }] };
     const findings = cel.validate(s, { q: '1Gi' });
     expect(findings).toHaveLength(2);
     expect(findings.every((f) => f.outcome === 'unevaluated')).toBe(true);
@@ -65,5 +65,20 @@ describe('CEL values', () => {
     };
     expect(cel.validate(s, { a: 3, b: 3, r: 0.5 })).toEqual([]);
     expect(cel.validate(s, { a: 1, b: 3, r: 0.5 }).map((f) => f.message)).toEqual(['a must be >= b']);
+  });
+});
+
+describe('CEL quantity library', () => {
+  it('compares resource quantities', () => {
+    const cel = new CelValidator();
+    const s = {
+      type: 'object',
+      'x-kubernetes-validations': [
+        { rule: "quantity(self.memory).isLessThan(quantity('2Gi'))", message: 'memory must be below 2Gi' },
+        { rule: "isQuantity(self.cpu) && quantity(self.cpu).compareTo(quantity('1500m')) == 0", message: 'cpu must be 1.5' },
+      ],
+    };
+    expect(cel.validate(s, { memory: '1Gi', cpu: '1.5' })).toEqual([]);
+    expect(cel.validate(s, { memory: '3Gi', cpu: '2' }).map((f) => f.message)).toEqual(['memory must be below 2Gi', 'cpu must be 1.5']);
   });
 });
