@@ -88,6 +88,12 @@ export class Quantity {
   }
 }
 
+/** `spec` + `labels` → `spec.labels`; keys that are not identifiers are quoted: `metadata.annotations["karpenter.sh/do-not-disrupt"]`. */
+export function childPath(parent: string, key: string): string {
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  return parent ? `${parent}.${key}` : key;
+}
+
 type Program = (ctx: Record<string, unknown>) => unknown;
 
 /** Evaluates every x-kubernetes-validations rule of a CRD schema against a document; compiles each rule once. */
@@ -128,7 +134,7 @@ export class CelValidator {
     const additional = schema.additionalProperties;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const child = props?.[k] ?? (typeof additional === 'object' ? (additional as SchemaNode) : undefined);
-      if (child) this.walk(child, v, path ? `${path}.${k}` : k, out);
+      if (child) this.walk(child, v, childPath(path, k), out);
     }
   }
 

@@ -4,7 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { UsageError } from '../errors';
 import type { SchemaSourceOptions } from '../schemas/resolve';
-import { CelValidator } from './cel';
+import { CelValidator, childPath } from './cel';
 import { SchemaSet } from './schemas';
 import { helmValuesProblems } from './helm';
 import { policyProblems } from './policy';
@@ -109,10 +109,10 @@ export function dottedPath(pointer: string): string {
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : childPath(acc, seg)), '');
 }
 
-const join2 = (a: string, b: string): string => (a ? `${a}.${b}` : b);
+const join2 = (a: string, b: string): string => (b.startsWith('[') ? `${a}${b}` : a ? `${a}.${b}` : b);
 
 /** Message for a failed anyOf/oneOf from the errors of its branches (e.g. int-or-string → "must be integer or string"). */
 function junctorMessage(e: ErrorObject, branch: readonly ErrorObject[]): string {
@@ -142,10 +142,10 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
       message = junctorMessage(e, all.filter((b) => inBranch(b, e)));
     } else if (e.keyword === 'additionalProperties') {
-      path = join2(path, String((e.params as { additionalProperty: string }).additionalProperty));
+      path = childPath(path, String((e.params as { additionalProperty: string }).additionalProperty));
       message = 'unknown field';
     } else if (e.keyword === 'required') {
-      path = join2(path, String((e.params as { missingProperty: string }).missingProperty));
+      path = childPath(path, String((e.params as { missingProperty: string }).missingProperty));
       message = 'required field is missing';
     } else if (e.keyword === 'enum') {
       message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;

@@ -25,6 +25,32 @@ interface Entry {
   compiledWithStatus?: KindSchema;
 }
 
+const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } };
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+/** ObjectMeta as the API server checks it for custom resources (names, string-valued labels/annotations, known fields). */
+const OBJECT_META = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', maxLength: 253, pattern: DNS_SUBDOMAIN },
+    generateName: { type: 'string' },
+    namespace: { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+    labels: STRING_MAP,
+    annotations: STRING_MAP,
+    finalizers: { type: 'array', items: { type: 'string' } },
+    ownerReferences: { type: 'array', items: { type: 'object' } },
+    uid: { type: 'string' },
+    resourceVersion: { type: 'string' },
+    generation: { type: 'integer' },
+    creationTimestamp: { type: ['string', 'null'] },
+    deletionTimestamp: { type: ['string', 'null'] },
+    deletionGracePeriodSeconds: { type: 'integer' },
+    managedFields: { type: 'array', items: { type: 'object' } },
+    selfLink: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
 /** Patterns untranslatable from Go RE2 to JS, recorded so a report can say which were not checked. */
 export const UNCHECKED_PATTERNS = new Set<string>();
 
@@ -166,6 +192,9 @@ export class SchemaSet {
       const props = entry.crd.properties as Record<string, SchemaNode> | undefined;
       const lean = !withStatus && props?.status ? { ...entry.crd, properties: { ...props, status: { type: 'object' } } } : entry.crd;
       schema = toJsonSchema(lean);
+      // The API server validates a custom resource's metadata as ObjectMeta whatever the CRD says.
+      const root = schema as { properties?: Record<string, unknown> };
+      if (root.properties?.metadata) root.properties.metadata = OBJECT_META;
     }
     const compiled: KindSchema = { validate: this.ajv.compile(schema as object), structural: entry.crd, source: entry.source };
     if (withStatus) entry.compiledWithStatus = compiled;

@@ -56,6 +56,14 @@ describe('validate: structural schema semantics', () => {
     expect(results).toHaveLength(10);
   });
 
+  it('fails when a custom resource has a bad name or a non-string annotation (ObjectMeta is checked for CRs too)', async () => {
+    const result = await one('annotation-not-a-string');
+    expect(result.problems.map((p) => [p.path, p.message.slice(0, 19)])).toEqual([
+      ['metadata.name', 'must match pattern '],
+      ['metadata.annotations["karpenter.sh/do-not-disrupt"]', 'must be string'],
+    ]);
+  });
+
   it('fails when an int-or-string field is neither', async () => {
     const result = await one('int-or-string-wrong-type');
     expect(result.problems).toEqual([{ path: 'spec.strategy.rollingUpdate.maxSurge', message: 'must be integer or string' }]);
