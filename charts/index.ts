@@ -4,9 +4,12 @@ import { karpenter } from './karpenter';
 import { nodePools } from './node-pools';
 import { kuberayOperator } from './kuberay-operator';
 import { volcano } from './volcano';
+import { awsLoadBalancerController } from './aws-load-balancer-controller';
+import { dcgmExporter, nvidiaDevicePlugin } from './nvidia';
+import { storage } from './storage';
 
 /**
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, volcano, kuberayOperator];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator];

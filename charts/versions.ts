@@ -17,4 +17,7 @@ export const CHARTS = {
   cilium: { repoURL: 'https://helm.cilium.io', chart: 'cilium', version: '1.19.4' },
   kuberayOperator: { repoURL: 'https://ray-project.github.io/kuberay-helm/', chart: 'kuberay-operator', version: '1.7.0' },
   volcano: { repoURL: 'https://volcano-sh.github.io/helm-charts', chart: 'volcano', version: '1.15.1' },
+  nvidiaDevicePlugin: { repoURL: 'https://nvidia.github.io/k8s-device-plugin', chart: 'nvidia-device-plugin', version: '0.17.1' },
+  dcgmExporter: { repoURL: 'https://nvidia.github.io/dcgm-exporter/helm-charts', chart: 'dcgm-exporter', version: '4.1.1' },
+  awsLoadBalancerController: { repoURL: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '1.14.0' },
 } as const satisfies Record<string, ChartPin>;

@@ -70,6 +70,14 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
   runRules({ input, file: source.file, expectedName: source.name, errors, warnings });
   const doc = source.lookups ?? readLookups(cwd, input.name, errors);
   const facts = doc === undefined ? undefined : factsFromLookups(input.name, input.region, doc, errors);
+  if (facts && input.storage?.efs && !facts.parameters['storage/efs-file-system-id']) {
+    errors.push({
+      file: `clusters/${input.name}.lookups.json`,
+      path: 'parameters.storage/efs-file-system-id',
+      message: `is missing: storage.efs is on in ${source.file} but SSM parameter /eksai/${input.name}/storage/efs-file-system-id was not found`,
+      fix: `write the EFS file system id to that parameter and run \`eksai lookup --cluster ${input.name}\`, or set storage.efs to false`,
+    });
+  }
   if (errors.length > 0 || facts === undefined) return { errors, warnings };
   return { config: normalize(input, source.file, facts), warnings };
 }

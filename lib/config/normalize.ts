@@ -96,6 +96,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
   const layer = layerDefaults(input.environment);
   const ciliumEnabled = input.cilium?.enabled ?? layer.cilium?.enabled ?? true;
   const tags = { 'eksai.io/cluster': input.name, ...input.tags };
+  const hasGpuPool = (input.karpenter.nodePools ?? []).some((p) => p.kind === 'gpu');
   return {
     name: input.name,
     file,
@@ -111,6 +112,9 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     facts,
     cilium: { enabled: ciliumEnabled, operatorReplicas: input.cilium?.operatorReplicas ?? layer.cilium?.operatorReplicas ?? 2, hubble: input.cilium?.hubble ?? true },
     teams: (input.teams ?? []).map(normalizeTeam),
+    gpu: { devicePlugin: input.gpu?.devicePlugin ?? hasGpuPool, dcgmExporter: input.gpu?.dcgmExporter ?? hasGpuPool },
+    storage: { efsFileSystemId: input.storage?.efs ? facts.parameters['storage/efs-file-system-id'] : undefined },
+    loadBalancer: { enabled: input.loadBalancer?.enabled ?? true },
     kuberay: { enabled: input.kuberay?.enabled ?? true, batchScheduler: input.kuberay?.batchScheduler ?? 'volcano' },
     volcano: { enabled: input.volcano?.enabled ?? true },
     karpenter: {

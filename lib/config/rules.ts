@@ -158,6 +158,15 @@ export const budgetsWellFormed: Rule = (ctx) => {
   }
 };
 
+export const gpuPrerequisites: Rule = (ctx) => {
+  const hasGpuPool = pools(ctx).some((p) => p.kind === 'gpu');
+  for (const key of ['devicePlugin', 'dcgmExporter'] as const) {
+    if (ctx.input.gpu?.[key] === true && !hasGpuPool) {
+      ctx.errors.push({ file: ctx.file, path: `gpu.${key}`, message: 'is on but no karpenter node pool has kind gpu', value: true, fix: "add a pool with kind: 'gpu', or remove the key" });
+    }
+  }
+};
+
 /** KubeRay hands Ray pods to the Volcano scheduler by default, so Volcano must be deployed. */
 export const kuberayVolcano: Rule = (ctx) => {
   const kuberayOn = ctx.input.kuberay?.enabled ?? true;
@@ -166,7 +175,7 @@ export const kuberayVolcano: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano];
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

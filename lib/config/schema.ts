@@ -111,6 +111,12 @@ export const clusterSchema = z.strictObject({
     })
     .optional(),
   teams: z.array(teamSchema).optional(),
+  /** NVIDIA device plugin and DCGM exporter. @default both on when a gpu pool exists */
+  gpu: z.strictObject({ devicePlugin: z.boolean().optional(), dcgmExporter: z.boolean().optional() }).optional(),
+  /** gp3 is always the default StorageClass; `efs` adds a shared EFS class (needs the storage/efs-file-system-id fact). @default efs false */
+  storage: z.strictObject({ efs: z.boolean().optional() }).optional(),
+  /** AWS Load Balancer Controller for Services/Ingresses (ALB/NLB). @default true */
+  loadBalancer: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   /** KubeRay operator; `batchScheduler` 'volcano' gang-schedules Ray pods through Volcano queues. @default enabled true, batchScheduler volcano */
   kuberay: z.strictObject({ enabled: z.boolean().optional(), batchScheduler: z.enum(['volcano', 'none']).optional() }).optional(),
   /** Volcano batch scheduler with one Queue per team. @default true */

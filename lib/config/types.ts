@@ -99,6 +99,10 @@ export interface ClusterConfig {
   readonly facts: ClusterFacts;
   readonly cilium: { readonly enabled: boolean; readonly operatorReplicas: number; readonly hubble: boolean };
   readonly teams: readonly Team[];
+  readonly gpu: { readonly devicePlugin: boolean; readonly dcgmExporter: boolean };
+  /** EFS file system id when the shared EFS StorageClass is on. */
+  readonly storage: { readonly efsFileSystemId?: string };
+  readonly loadBalancer: { readonly enabled: boolean };
   readonly kuberay: { readonly enabled: boolean; readonly batchScheduler: 'volcano' | 'none' };
   readonly volcano: { readonly enabled: boolean };
   readonly karpenter: {

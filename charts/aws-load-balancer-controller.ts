@@ -1,0 +1,37 @@
+import type { ClusterConfig } from '../lib/config/types';
+import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
+import { CHARTS } from './versions';
+
+/** Values of the AWS Load Balancer Controller chart; identity comes from Pod Identity (terraform/bootstrap). */
+export function loadBalancerValues(cluster: ClusterConfig): Record<string, unknown> {
+  return {
+    clusterName: cluster.name,
+    region: cluster.region,
+    vpcId: cluster.facts.vpcId,
+    replicaCount: cluster.environment === 'dev' ? 1 : 2,
+    serviceAccount: { create: true, name: 'aws-load-balancer-controller' },
+    nodeSelector: { ...CORE_NODE_SELECTOR },
+    tolerations: [...CORE_TOLERATIONS],
+    enableServiceMutatorWebhook: false,
+  };
+}
+
+/** AWS Load Balancer Controller (ALB Ingress, NLB Services). Not ingress-nginx: retired upstream. */
+export const awsLoadBalancerController: Component = {
+  name: 'aws-load-balancer-controller',
+  description: 'AWS Load Balancer Controller (ALB/NLB)',
+  namespace: 'kube-system',
+  wave: SYNC_WAVES.nodes,
+  enabled: (c) => c.loadBalancer.enabled,
+  helm: (cluster): HelmRelease => ({ ...CHARTS.awsLoadBalancerController, releaseName: 'aws-load-balancer-controller', values: loadBalancerValues(cluster) }),
+  syncOptions: ['ServerSideApply=true'],
+  clusterResources: [
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    { group: 'networking.k8s.io', kind: 'IngressClass' },
+  ],
+};
