@@ -28,7 +28,7 @@ function lines(r: ValidationResult): string[] {
   const verb = r.status === 'invalid' ? 'is invalid' : r.status === 'skipped' ? 'was skipped' : 'could not be validated';
   return r.problems.map((p) => {
     const what =
-      p.severity === 'unevaluated' ? `${p.message} (rule: ${p.rule ?? '?'})` : p.rule?.startsWith('policy/') ? `${p.message} [${p.rule}]` : p.message;
+      p.severity === 'unevaluated' ? `${p.message} (rule: ${p.rule ?? '?'})` : p.rule?.startsWith('policy/') || p.rule?.startsWith('cross/') ? `${p.message} [${p.rule}]` : p.message;
     return `${r.file}:${r.line} - ${subject(r)} ${verb}: ${p.path ? `${p.path}: ` : ''}${what}`;
   });
 }

@@ -8,6 +8,7 @@ import { CelValidator, childPath } from './cel';
 import { SchemaSet } from './schemas';
 import { helmValuesProblems } from './helm';
 import { policyProblems } from './policy';
+import { crossProblems, type CrossDoc } from './cross';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -179,6 +180,14 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
   );
   const cel = new CelValidator();
+  const crossDocs: CrossDoc[] = [];
+  const crossIndex = new Map<Doc, number>();
+  for (const d of docs) {
+    if (typeof d.value?.apiVersion !== 'string' || typeof d.value.kind !== 'string') continue;
+    crossIndex.set(d, crossDocs.length);
+    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value });
+  }
+  const cross = crossProblems(crossDocs);
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {
@@ -209,6 +218,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     }
     if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
     if (options.policies !== false) problems.push(...policyProblems(apiVersion, kind, obj));
+    problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
     results.push({ ...base, status: statusOf(problems), problems });
   }
   return { results, files: files.length, timingsMs: { schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) } };

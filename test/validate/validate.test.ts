@@ -181,3 +181,19 @@ describe('validate: platform policies', () => {
     expect(results.map((r) => r.status)).toEqual(['valid', 'valid', 'valid']);
   });
 });
+
+describe('validate: cross-resource references', () => {
+  it('fails when a NodePool names a missing EC2NodeClass or an Application a missing AppProject', async () => {
+    const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-missing-references'] });
+    expect(results.flatMap((r) => r.problems.map((p) => `${r.kind} ${p.rule} ${p.path}`))).toEqual([
+      'Application cross/appproject-exists spec.project',
+      'NodePool cross/nodeclass-exists spec.template.spec.nodeClassRef.name',
+    ]);
+    expect(results.find((r) => r.kind === 'NodePool')!.problems[0]!.message).toMatch(/^EC2NodeClass "defualt" does not exist in .*\(have: default\): fix the name or add the EC2NodeClass$/);
+  });
+
+  it('does not report a reference whose target kind is not among the validated files', async () => {
+    const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-missing-references/dev/node-pools/NodePool.gpu.yaml'] });
+    expect(results[0]!.status).toBe('valid');
+  });
+});
