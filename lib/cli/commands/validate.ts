@@ -12,6 +12,9 @@ Kubernetes 1.35 OpenAPI v3 for core kinds, the pinned CRDs' openAPIV3Schema (eve
 fields rejected), every x-kubernetes-validations CEL rule (transition rules with oldSelf are skipped), and the
 values schema of Argo CD Applications whose chart ships one (cilium, jupyterhub). Kinds without a pinned schema
 are reported as skipped. CEL rules that cannot be evaluated are reported as errors, never passed.
+Also: platform policies (policy/<id>: no literal Secret data, IMDSv2 hop limit 1, encrypted EBS, no @latest AMI
+alias, GPU pools tainted) and references inside dist/<cluster>/ (cross/<id>: NodePool → EC2NodeClass,
+Application → AppProject).
 Schemas come from EKSAI_SCHEMA_MIRROR (a directory laid out as <dir>/<url without https://>) or the cache.
 Exit codes: 0 all valid or skipped, 1 invalid documents or errors (malformed YAML, unevaluated rules),
 2 usage/environment errors (e.g. schemas unavailable).
