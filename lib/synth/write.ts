@@ -26,11 +26,17 @@ export function writeDist(clusters: ReadonlyMap<string, RenderedFiles>, options:
   const staging = join(outdir, `.eksai-staging-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   let written = 0;
+  const made = new Set<string>();
   try {
     for (const [name, files] of clusters) {
       for (const [rel, content] of files) {
         const file = join(staging, name, rel);
-        mkdirSync(dirname(file), { recursive: true });
+        const dir = dirname(file);
+        // One mkdir per folder, not per file (a 100-cluster fleet has ~2,000 files in ~900 folders).
+        if (!made.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          made.add(dir);
+        }
         writeFileSync(file, content);
         written++;
       }
