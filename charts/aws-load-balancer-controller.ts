@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../lib/config/types';
-import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { WEBHOOK_RESOURCES, OPERATOR_RESOURCES, SYNC_WAVES, type Component, type HelmRelease } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { CHARTS } from './versions';
 
@@ -27,11 +27,8 @@ export const awsLoadBalancerController: Component = {
   helm: (cluster): HelmRelease => ({ ...CHARTS.awsLoadBalancerController, releaseName: 'aws-load-balancer-controller', values: loadBalancerValues(cluster) }),
   syncOptions: ['ServerSideApply=true'],
   clusterResources: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    ...OPERATOR_RESOURCES,
+    ...WEBHOOK_RESOURCES,
     { group: 'networking.k8s.io', kind: 'IngressClass' },
   ],
 };

@@ -11,6 +11,19 @@ export interface ClusterResource {
   readonly kind: string;
 }
 
+/** Cluster-scoped kinds a Helm-installed operator with its own CRDs creates. */
+export const OPERATOR_RESOURCES: readonly ClusterResource[] = [
+  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+];
+
+/** Admission webhooks an operator registers. */
+export const WEBHOOK_RESOURCES: readonly ClusterResource[] = [
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+];
+
 /** A Helm chart deployed by Argo CD with values built from typed config (no helm binary at synth). */
 export interface HelmRelease extends ChartPin {
   readonly releaseName: string;

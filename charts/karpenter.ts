@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../lib/config/types';
-import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { WEBHOOK_RESOURCES, OPERATOR_RESOURCES, SYNC_WAVES, type Component, type HelmRelease } from './component';
 import { CHARTS } from './versions';
 
 /** Label and taint of the small managed node group system pods run on (terraform/bootstrap creates it). */
@@ -49,10 +49,7 @@ export const karpenter: Component = {
   helm: (cluster): HelmRelease => ({ ...CHARTS.karpenter, releaseName: 'karpenter', values: { ...karpenterValues(cluster) } }),
   syncOptions: ['ServerSideApply=true'],
   clusterResources: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    ...OPERATOR_RESOURCES,
+    ...WEBHOOK_RESOURCES,
   ],
 };

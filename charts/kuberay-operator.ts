@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../lib/config/types';
-import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { OPERATOR_RESOURCES, SYNC_WAVES, type Component, type HelmRelease } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { CHARTS } from './versions';
 import { VOLCANO_SCHEDULER_NAME } from './volcano';
@@ -33,9 +33,5 @@ export const kuberayOperator: Component = {
   helm: (cluster): HelmRelease => ({ ...CHARTS.kuberayOperator, releaseName: 'kuberay-operator', values: kuberayOperatorValues(cluster) }),
   // The Ray CRDs are ~1 MB, over the client-side apply annotation limit.
   syncOptions: ['ServerSideApply=true'],
-  clusterResources: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  ],
+  clusterResources: OPERATOR_RESOURCES,
 };

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Queue, QueueSpecCapability } from '../imports/scheduling.volcano.sh';
 import type { ClusterConfig, Team } from '../lib/config/types';
-import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { WEBHOOK_RESOURCES, OPERATOR_RESOURCES, SYNC_WAVES, type Component, type HelmRelease } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { CHARTS } from './versions';
 
@@ -87,11 +87,8 @@ export const volcano: Component = {
   build: (chart, cluster) => new VolcanoQueues(chart, 'Resource', { cluster }),
   syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
   clusterResources: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    ...OPERATOR_RESOURCES,
+    ...WEBHOOK_RESOURCES,
     { group: 'scheduling.k8s.io', kind: 'PriorityClass' },
     { group: 'scheduling.volcano.sh', kind: 'Queue' },
   ],
