@@ -1,6 +1,6 @@
 import { Chart, type App } from 'cdk8s';
 import * as argo from '../imports/argoproj.io';
-import type { Component, ClusterResource } from '../charts/component';
+import type { Component, ClusterResource, HelmRelease } from '../charts/component';
 import type { ClusterConfig } from '../lib/config/types';
 import { ARGOCD_NAMESPACE, argocdHealthConfig } from './argocd-cm';
 
@@ -39,10 +39,9 @@ function podSecurityLabels(component: Component): Record<string, string> | undef
   };
 }
 
-function sources(cluster: ClusterConfig, component: Component): argo.ApplicationSpecSources[] {
+function sources(cluster: ClusterConfig, component: Component, release: HelmRelease | undefined): argo.ApplicationSpecSources[] {
   const out: argo.ApplicationSpecSources[] = [];
-  if (component.helm) {
-    const release = component.helm(cluster);
+  if (release) {
     out.push({
       repoUrl: release.repoURL,
       chart: release.chart,
@@ -57,8 +56,8 @@ function sources(cluster: ClusterConfig, component: Component): argo.Application
   return out;
 }
 
-function childApplication(scope: Chart, cluster: ClusterConfig, component: Component): void {
-  const [first, ...rest] = sources(cluster, component);
+function childApplication(scope: Chart, cluster: ClusterConfig, component: Component, release: HelmRelease | undefined): void {
+  const [first, ...rest] = sources(cluster, component, release);
   const labels = podSecurityLabels(component);
   new argo.Application(scope, `app-${component.name}`, {
     metadata: {
@@ -89,9 +88,9 @@ function clusterResources(components: readonly Component[]): ClusterResource[] {
   return [...all.keys()].sort().map((k) => all.get(k)!);
 }
 
-function project(scope: Chart, cluster: ClusterConfig, components: readonly Component[]): void {
+function project(scope: Chart, cluster: ClusterConfig, components: readonly Component[], releases: ReadonlyMap<string, HelmRelease>): void {
   const repos = new Set<string>([cluster.gitops.repoURL]);
-  for (const c of components) if (c.helm) repos.add(c.helm(cluster).repoURL);
+  for (const release of releases.values()) repos.add(release.repoURL);
   const namespaces = [...new Set(components.map((c) => c.namespace))].sort();
   new argo.AppProject(scope, 'project', {
     metadata: { name: PROJECT_NAME, namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '-50' } },
@@ -123,6 +122,8 @@ export function buildArgoApps(app: App, cluster: ClusterConfig, components: read
 
   const apps = new Chart(app, 'apps', { disableResourceNameHashes: true });
   argocdHealthConfig(apps);
-  project(apps, cluster, components);
-  for (const component of components) childApplication(apps, cluster, component);
+  const releases = new Map<string, HelmRelease>();
+  for (const c of components) if (c.helm) releases.set(c.name, c.helm(cluster));
+  project(apps, cluster, components, releases);
+  for (const component of components) childApplication(apps, cluster, component, releases.get(component.name));
 }

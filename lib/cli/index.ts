@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, EnvironmentError, FindingsError, UsageError } from '../errors';
+import { ConfigError, EnvironmentError, FindingsError, UsageError, formatProblem } from '../errors';
 import { COMMANDS } from './commands';
 import type { CommandSpec } from './types';
 
@@ -102,7 +102,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (err) {
     if (err instanceof ConfigError) {
       const n = err.problems.length;
-      io.stderr(`eksai ${name}: ${n} config error${n === 1 ? '' : 's'}; nothing was written\n${err.problems.map((p) => `  ${formatLine(p)}`).join('\n')}\n`);
+      io.stderr(`eksai ${name}: ${n} config error${n === 1 ? '' : 's'}; nothing was written\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
       return 1;
     }
     if (err instanceof FindingsError) {
@@ -116,8 +116,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stderr(`eksai ${name}: internal error, please report it with the stack below\n${(err as Error).stack ?? String(err)}\n`);
     return 2;
   }
-}
-
-function formatLine(p: ConfigError['problems'][number]): string {
-  return new ConfigError([p]).message;
 }

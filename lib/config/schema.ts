@@ -7,9 +7,10 @@ import { z } from 'zod';
  * class of silent misconfiguration). Semantic checks live in rules.ts; defaults live in defaults.ts.
  */
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label (lowercase letters, digits, "-")');
+/** DNS-1123 label: what cluster, pool, class and team names become in Kubernetes. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-")');
 
 /** Kubernetes quantity, e.g. `1000`, `500m`, `4000Gi`. */
 const quantity = z.union([

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AWS_REGIONS } from '../../config/defaults';
+import { DNS_LABEL } from '../../config/schema';
 import { UsageError } from '../../errors';
 import type { CommandSpec } from '../types';
 
@@ -38,7 +39,7 @@ export default defineCluster({
  * Returns the files written. Refuses to overwrite.
  */
 export function newCluster(o: NewClusterOptions): string[] {
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name)) throw new UsageError(`--name must be a DNS-1123 label (lowercase letters, digits, "-"), got '${o.name}'`);
+  if (!DNS_LABEL.test(o.name)) throw new UsageError(`--name must be a DNS-1123 label (lowercase letters, digits, "-"), got '${o.name}'`);
   if (!['dev', 'staging', 'prod'].includes(o.environment)) throw new UsageError(`--environment must be dev, staging or prod, got '${o.environment}'`);
   if (!AWS_REGIONS.includes(o.region)) throw new UsageError(`--region '${o.region}' is not an AWS region with EKS`);
   const file = join(o.cwd, 'clusters', `${o.name}.ts`);
