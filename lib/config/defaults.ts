@@ -148,3 +148,6 @@ export const AWS_REGIONS: readonly string[] = [
   'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1', 'il-central-1', 'me-south-1',
   'me-central-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1',
 ];
+
+/** Ray head ports (Ray defaults): client (ray://), dashboard + job API, GCS, metrics. NetworkPolicies and Services use these. */
+export const RAY_PORTS = { client: 10001, dashboard: 8265, gcs: 6379, metrics: 8080, serve: 8000 } as const;

@@ -1,6 +1,6 @@
 import type { ClusterConfigInput, NodePoolInput, NodeClassInput, TeamInput } from './schema';
 import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, Team } from './types';
-import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
+import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
 
 /** Deep merge of plain objects; arrays and scalars of later layers replace earlier ones. */
 export function mergeLayers<T>(...layers: (T | undefined)[]): T {
@@ -87,6 +87,12 @@ function normalizeTeam(input: TeamInput): Team {
         gpu: cap.gpu,
       },
       reclaimable: input.queue?.reclaimable ?? true,
+    },
+    ray: {
+      clusterName: 'ray',
+      headService: 'ray-head',
+      clientAddress: `ray://ray-head.${input.name}.svc:${RAY_PORTS.client}`,
+      dashboardAddress: `http://ray-head.${input.name}.svc:${RAY_PORTS.dashboard}`,
     },
   };
 }

@@ -81,6 +81,20 @@ export interface Team {
     readonly capability: { readonly cpu?: string; readonly memory?: string; readonly gpu?: number };
     readonly reclaimable: boolean;
   };
+  /**
+   * The team's RayCluster and its head Service: a contract JupyterHub (RAY_ADDRESS), the smoke RayJob
+   * and NetworkPolicies rely on. Names are fixed by normalize.ts, never derived elsewhere.
+   */
+  readonly ray: {
+    /** RayCluster metadata.name (in the team namespace). */
+    readonly clusterName: string;
+    /** Head Service metadata.name (set explicitly on the RayCluster, not KubeRay's generated name). */
+    readonly headService: string;
+    /** `ray://<headService>.<namespace>.svc:10001`: what notebooks put in RAY_ADDRESS. */
+    readonly clientAddress: string;
+    /** `http://<headService>.<namespace>.svc:8265`: dashboard / job submission API. */
+    readonly dashboardAddress: string;
+  };
 }
 
 export interface ClusterConfig {
