@@ -71,3 +71,18 @@ export const SYNC_WAVES = {
   workloads: 20,
   smoke: 30,
 } as const;
+
+/**
+ * Namespaces and pod labels other components rely on (NetworkPolicies, monitors, RAY_ADDRESS): one
+ * table so a rename is one edit. Team namespaces are the team names (lib/config/normalize.ts).
+ */
+export const PLATFORM_NAMESPACES = {
+  jupyterhub: 'jupyterhub',
+  monitoring: 'monitoring',
+} as const;
+
+/** Labels z2jh puts on single-user notebook pods (team NetworkPolicies admit them to the Ray head). */
+export const NOTEBOOK_POD_LABELS = { app: 'jupyterhub', component: 'singleuser-server' } as const;
+
+/** Labels of the Prometheus pods kube-prometheus-stack runs (team NetworkPolicies admit scrapes from them). */
+export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
