@@ -19,8 +19,10 @@ export function ciliumValues(cluster: ClusterConfig): Record<string, unknown> {
     eni: { enabled: true, awsEnablePrefixDelegation: true },
     ipam: { mode: 'eni' },
     routingMode: 'native',
-    operator: { replicas: cluster.cilium.operatorReplicas, prometheus: { enabled: true } },
-    prometheus: { enabled: true },
+    // metricsService: a headless Service per metrics endpoint (agent :9962 `metrics`, operator :9963 `metrics`)
+    // without the chart's own ServiceMonitors, whose CRD does not exist yet in this first wave; charts/monitoring.ts selects them.
+    operator: { replicas: cluster.cilium.operatorReplicas, prometheus: { enabled: true, metricsService: true } },
+    prometheus: { enabled: true, metricsService: true },
     hubble: cluster.cilium.hubble
       ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true } }
       : { enabled: false },

@@ -20,4 +20,6 @@ export const CHARTS = {
   nvidiaDevicePlugin: { repoURL: 'https://nvidia.github.io/k8s-device-plugin', chart: 'nvidia-device-plugin', version: '0.17.1' },
   dcgmExporter: { repoURL: 'https://nvidia.github.io/dcgm-exporter/helm-charts', chart: 'dcgm-exporter', version: '4.1.1' },
   awsLoadBalancerController: { repoURL: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '1.14.0' },
+  /** Bundles prometheus-operator v0.93.1, whose CRDs match the mirrored v0.93.0 ones (only the version annotation differs). */
+  kubePrometheusStack: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
 } as const satisfies Record<string, ChartPin>;

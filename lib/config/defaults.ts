@@ -34,6 +34,24 @@ export interface LayerDefaults {
     /** How long a draining node waits for pods (set with expireAfter: do-not-disrupt pods exist). @default 24h, prod 48h */
     readonly terminationGracePeriod?: string;
   };
+  readonly observability?: {
+    /** @default true */
+    readonly enabled?: boolean;
+    readonly prometheus?: {
+      /** Sample retention. @default dev 3d (debug last week-end), staging 7d (one release rehearsal), prod 15d (two weeks of incident history and week-over-week comparisons) */
+      readonly retention?: string;
+      /**
+       * gp3 volume (GiB). Sized for ~300k active series at a 30 s scrape (≈1.5 B/sample → ≈1.3 GB/day) times the
+       * retention, plus WAL and compaction headroom (≈2x), plus room for high-cardinality Ray/DCGM series.
+       * @default dev 20, staging 50, prod 200
+       */
+      readonly volumeGiB?: number;
+    };
+    /** @default true */
+    readonly grafana?: boolean;
+    /** @default true; dev false (nobody is paged for dev, the alerts stay visible in Prometheus) */
+    readonly alertmanager?: boolean;
+  };
   /** `@latest` AMI aliases: allowed with a warning in dev, rejected where nodes must not drift on their own. @default dev true, else false */
   readonly allowLatestAmi?: boolean;
 }
@@ -45,6 +63,7 @@ export const PLATFORM_DEFAULTS: LayerDefaults = {
   karpenter: { controller: { replicas: 2 } },
   pools: { budgets: [{ nodes: '10%' }], expireAfter: '720h', terminationGracePeriod: '24h' },
   allowLatestAmi: false,
+  observability: { enabled: true, prometheus: { retention: '15d', volumeGiB: 200 }, grafana: true, alertmanager: true },
 };
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> = {
@@ -53,9 +72,11 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> 
     karpenter: { controller: { replicas: 1 } },
     pools: { budgets: [{ nodes: '20%' }], expireAfter: '168h' },
     allowLatestAmi: true,
+    observability: { prometheus: { retention: '3d', volumeGiB: 20 }, alertmanager: false },
   },
   staging: {
     pools: { expireAfter: '336h' },
+    observability: { prometheus: { retention: '7d', volumeGiB: 50 } },
   },
   prod: {
     gitops: { sync: 'auto' },

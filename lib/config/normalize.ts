@@ -123,6 +123,15 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     loadBalancer: { enabled: input.loadBalancer?.enabled ?? true },
     kuberay: { enabled: input.kuberay?.enabled ?? true, batchScheduler: input.kuberay?.batchScheduler ?? 'volcano' },
     volcano: { enabled: input.volcano?.enabled ?? true },
+    observability: {
+      enabled: input.observability?.enabled ?? layer.observability?.enabled ?? true,
+      prometheus: {
+        retention: input.observability?.prometheus?.retention ?? layer.observability?.prometheus?.retention ?? '15d',
+        volumeGiB: input.observability?.prometheus?.volumeGiB ?? layer.observability?.prometheus?.volumeGiB ?? 200,
+      },
+      grafana: input.observability?.grafana ?? layer.observability?.grafana ?? true,
+      alertmanager: input.observability?.alertmanager ?? layer.observability?.alertmanager ?? true,
+    },
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },
       nodeClasses: (input.karpenter.nodeClasses ?? []).map((c) => normalizeNodeClass(c, tags)),

@@ -122,6 +122,24 @@ export const clusterSchema = z.strictObject({
   kuberay: z.strictObject({ enabled: z.boolean().optional(), batchScheduler: z.enum(['volcano', 'none']).optional() }).optional(),
   /** Volcano batch scheduler with one Queue per team. @default true */
   volcano: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  /** Prometheus, Alertmanager, Grafana (kube-prometheus-stack) plus monitors, alerts and dashboards for the enabled components. @default enabled, per-environment retention and volume */
+  observability: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      prometheus: z
+        .strictObject({
+          /** How long Prometheus keeps samples (Prometheus duration). @default dev 3d, staging 7d, prod 15d */
+          retention: z.string().regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 3d, 12h or 2w').optional(),
+          /** Size of Prometheus' gp3 volume in GiB. @default dev 20, staging 50, prod 200 */
+          volumeGiB: z.number().int().min(5).max(16384).optional(),
+        })
+        .optional(),
+      /** Grafana with the platform dashboards. @default true */
+      grafana: z.boolean().optional(),
+      /** Alertmanager (routes the platform alerts). @default dev false, staging/prod true */
+      alertmanager: z.boolean().optional(),
+    })
+    .optional(),
   karpenter: z.strictObject({
     controller: z.strictObject({ replicas: z.number().int().min(1).max(5).optional() }).optional(),
     nodeClasses: z.array(nodeClassSchema).optional(),

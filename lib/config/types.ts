@@ -119,6 +119,12 @@ export interface ClusterConfig {
   readonly loadBalancer: { readonly enabled: boolean };
   readonly kuberay: { readonly enabled: boolean; readonly batchScheduler: 'volcano' | 'none' };
   readonly volcano: { readonly enabled: boolean };
+  readonly observability: {
+    readonly enabled: boolean;
+    readonly prometheus: { readonly retention: string; readonly volumeGiB: number };
+    readonly grafana: boolean;
+    readonly alertmanager: boolean;
+  };
   readonly karpenter: {
     readonly controller: { readonly replicas: number };
     readonly nodeClasses: readonly NodeClass[];
