@@ -131,7 +131,7 @@ export const clusterSchema = z.strictObject({
           /** How long Prometheus keeps samples (Prometheus duration). @default dev 3d, staging 7d, prod 15d */
           retention: z.string().regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 3d, 12h or 2w').optional(),
           /** Size of Prometheus' gp3 volume in GiB. @default dev 20, staging 50, prod 200 */
-          volumeGiB: z.number().int().min(5).max(16384).optional(),
+          volumeGiB: z.number().int().min(5, 'must be at least 5 GiB (room for the WAL and compaction)').max(16384).optional(),
         })
         .optional(),
       /** Grafana with the platform dashboards. @default true */
