@@ -33,7 +33,7 @@ interface Placement {
  * subcharts' values.
  */
 export interface KubePrometheusStackValues {
-  readonly crds: { readonly enabled: true };
+  readonly crds: { readonly enabled: true; readonly upgradeJob: { readonly enabled: false } };
   /** Rule groups for control-plane parts EKS runs and hides (or Cilium replaces): they could only ever fire "down". */
   readonly defaultRules: { readonly rules: Readonly<Record<'etcd' | 'kubeControllerManager' | 'kubeProxy' | 'kubeSchedulerAlerting' | 'kubeSchedulerRecording', false>> };
   readonly kubeControllerManager: { readonly enabled: false };
@@ -84,7 +84,9 @@ export function kubePrometheusStackValues(cluster: ClusterConfig): KubePrometheu
   const { prometheus, grafana, alertmanager } = cluster.observability;
   const [dashboardLabel, dashboardValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0]!;
   return {
-    crds: { enabled: true },
+    // Argo CD applies the chart's CRDs itself (server-side) on every sync, unlike `helm upgrade`: no need for the
+    // chart's CRD upgrade Job and the cluster-wide CRD write access it carries.
+    crds: { enabled: true, upgradeJob: { enabled: false } },
     defaultRules: { rules: { etcd: false, kubeControllerManager: false, kubeProxy: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false } },
     // EKS runs the control plane out of reach of in-cluster scrapes; kube-proxy is replaced by Cilium.
     kubeControllerManager: { enabled: false },

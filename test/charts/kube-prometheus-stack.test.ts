@@ -17,6 +17,8 @@ describe('kube-prometheus-stack component', () => {
     expect(kubePrometheusStack.namespace).toBe(PLATFORM_NAMESPACES.monitoring);
     expect(kubePrometheusStack.wave).toBe(SYNC_WAVES.platform);
     expect(kubePrometheusStack.syncOptions).toContain('ServerSideApply=true');
+    // Argo CD applies the CRDs itself: no CRD upgrade Job
+    expect(values.crds).toEqual({ enabled: true, upgradeJob: { enabled: false } });
     const app = find(buildCluster(cluster).charts.get('apps')!, 'Application', 'kube-prometheus-stack');
     expect((app.spec as any).syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
