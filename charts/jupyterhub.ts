@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { POOL_KINDS, RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
-import { PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
 import { GP3_STORAGE_CLASS } from './storage';
@@ -315,6 +315,18 @@ export function hubApiServerPolicy(scope: Construct): void {
   });
 }
 
+/** What z2jh 4.4.0 regenerates on every `helm template` (templates/hub/secret.yaml; hub and proxy checksum annotations). */
+export const GENERATED_SECRET_FIELDS: readonly IgnoreDifference[] = [
+  {
+    group: '',
+    kind: 'Secret',
+    name: 'hub',
+    jsonPointers: ['/data/hub.config.ConfigurableHTTPProxy.auth_token', '/data/hub.config.JupyterHub.cookie_secret', '/data/hub.config.CryptKeeper.keys'],
+  },
+  { group: 'apps', kind: 'Deployment', name: 'hub', jsonPointers: ['/spec/template/metadata/annotations/checksum~1secret'] },
+  { group: 'apps', kind: 'Deployment', name: 'proxy', jsonPointers: ['/spec/template/metadata/annotations/checksum~1auth-token'] },
+];
+
 /** JupyterHub (Helm) + the hub's API-server egress policy. z2jh labels notebook pods NOTEBOOK_POD_LABELS (team NetworkPolicies admit them). */
 export const jupyterhub: Component = {
   name: 'jupyterhub',
@@ -327,6 +339,12 @@ export const jupyterhub: Component = {
   enabled: (c) => c.jupyterhub.enabled,
   helm: (cluster): HelmRelease => ({ ...CHARTS.jupyterhub, releaseName: JUPYTERHUB_RELEASE, values: jupyterhubValues(cluster) }),
   build: (chart) => hubApiServerPolicy(chart),
+  // z2jh generates the proxy token, cookie secret and auth-state key with Helm `lookup` + randAlphaNum;
+  // Argo CD renders without cluster access, so they (and the checksums that roll hub and proxy) change
+  // on every render (z2jh#2887). Argo CD keeps the first generated values instead. Config changes still
+  // sync (they live in the Secret's values.yaml key); the hub picks them up on its next restart.
+  syncOptions: ['RespectIgnoreDifferences=true'],
+  ignoreDifferences: GENERATED_SECRET_FIELDS,
   // The user-scheduler is a kube-scheduler with cluster-wide read RBAC.
   clusterResources: [
     { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },

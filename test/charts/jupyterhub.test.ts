@@ -211,6 +211,18 @@ describe('jupyterhub component', () => {
     });
   });
 
+  test('Argo CD keeps the tokens z2jh generates at random on every render instead of rolling the hub', () => {
+    const app = find(chartObjects(hubCluster(), 'apps'), 'Application', 'jupyterhub') as Values;
+    expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(app.spec.ignoreDifferences).toEqual([
+      { group: '', kind: 'Secret', name: 'hub', jsonPointers: ['/data/hub.config.ConfigurableHTTPProxy.auth_token', '/data/hub.config.JupyterHub.cookie_secret', '/data/hub.config.CryptKeeper.keys'] },
+      { group: 'apps', kind: 'Deployment', name: 'hub', jsonPointers: ['/spec/template/metadata/annotations/checksum~1secret'] },
+      { group: 'apps', kind: 'Deployment', name: 'proxy', jsonPointers: ['/spec/template/metadata/annotations/checksum~1auth-token'] },
+    ]);
+    // The user-facing config (Secret key values.yaml) still syncs.
+    expect(JSON.stringify(app.spec.ignoreDifferences)).not.toContain('values.yaml');
+  });
+
   test('chart pin, namespace, wave, restricted PSA; on with teams, off without', () => {
     const cluster = hubCluster();
     expect(jupyterhub.helm!(cluster)).toMatchObject({ repoURL: 'https://hub.jupyter.org/helm-chart/', chart: 'jupyterhub', version: '4.4.0', releaseName: 'jupyterhub' });
