@@ -65,6 +65,7 @@ export function notebookProfiles(cluster: ClusterConfig): NotebookProfile[] {
   const kinds = new Set(cluster.karpenter.nodePools.map((p) => p.kind));
   return NOTEBOOK_PROFILES.filter((p) => p.poolKind !== 'gpu' || kinds.has('gpu')).map((p) => {
     const nodeSelector = { 'eksai.io/pool-kind': POOL_KINDS[p.poolKind].labels['eksai.io/pool-kind']!, 'karpenter.sh/capacity-type': 'on-demand' };
+    // CPU profiles keep KubeSpawner's default tolerations (z2jh's hub.jupyter.org/dedicated=user, a taint no eksai pool has).
     const tolerations = p.gpus > 0 ? gpuTolerations(cluster) : [];
     const override: Record<string, unknown> = {
       node_selector: nodeSelector,
@@ -73,7 +74,8 @@ export function notebookProfiles(cluster: ClusterConfig): NotebookProfile[] {
       cpu_limit: p.cpu.limit,
       mem_guarantee: p.memory.guarantee,
       mem_limit: p.memory.limit,
-      ...(p.gpus > 0 ? { image: cluster.jupyterhub.images.gpu, extra_resource_limits: { 'nvidia.com/gpu': String(p.gpus) } } : {}),
+      image: p.gpus > 0 ? cluster.jupyterhub.images.gpu : cluster.jupyterhub.images.cpu,
+      ...(p.gpus > 0 ? { extra_resource_limits: { 'nvidia.com/gpu': String(p.gpus) } } : {}),
     };
     return { slug: p.slug, displayName: p.displayName, fix: p.fix, placement: { nodeSelector, tolerations, gpus: p.gpus }, override };
   });
@@ -290,9 +292,8 @@ export function jupyterhubValues(cluster: ClusterConfig): Record<string, unknown
   };
 }
 
+/** `name:tag` → z2jh's image.name / image.tag (the schema only admits tagged images). */
 function splitImage(image: string): [string, string] {
-  const at = image.indexOf('@');
-  if (at >= 0) return [image.slice(0, at), image.slice(at + 1)];
   const colon = image.lastIndexOf(':');
   return [image.slice(0, colon), image.slice(colon + 1)];
 }

@@ -154,10 +154,10 @@ export const jupyterhubSchema = z.strictObject({
   idleTimeout: z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30m, 1h or 4h').optional(),
   /** Home volume per user (gp3). @default dev 10Gi, staging 20Gi, prod 50Gi */
   storage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'must be a size such as 10Gi').optional(),
-  /** Notebook image of the CPU profiles, `name:tag` or `name@sha256:…`. @default NOTEBOOK_IMAGES.cpu (charts/versions.ts) */
-  image: z.string().regex(/^[^\s:@]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, 'must be an image with a tag or digest, e.g. quay.io/jupyter/scipy-notebook:2025-12-31').optional(),
+  /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default NOTEBOOK_IMAGES.cpu (charts/versions.ts) */
+  image: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31').optional(),
   /** Notebook image of the GPU profile. @default NOTEBOOK_IMAGES.gpu (charts/versions.ts) */
-  gpuImage: z.string().regex(/^[^\s:@]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, 'must be an image with a tag or digest, e.g. quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31').optional(),
+  gpuImage: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31').optional(),
   /** An ALB in front of the hub (AWS Load Balancer Controller; needs loadBalancer.enabled). Without it the hub is ClusterIP only. */
   ingress: z
     .strictObject({

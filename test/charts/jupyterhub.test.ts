@@ -85,7 +85,7 @@ describe('jupyterhub component', () => {
     expect(list[0]).toMatchObject({
       slug: 'cpu-small',
       default: true,
-      kubespawner_override: { node_selector: { 'eksai.io/pool-kind': 'cpu', 'karpenter.sh/capacity-type': 'on-demand' }, cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '4G', mem_limit: '8G' },
+      kubespawner_override: { node_selector: { 'eksai.io/pool-kind': 'cpu', 'karpenter.sh/capacity-type': 'on-demand' }, cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '4G', mem_limit: '8G', image: 'quay.io/jupyter/scipy-notebook:2025-12-31' },
     });
   });
 
@@ -103,6 +103,11 @@ describe('jupyterhub component', () => {
     expect(placement(gpu.placement, cluster.karpenter.nodePools.map(poolShape)).fits).toEqual(['gpu']);
     const small = notebookProfiles(cluster)[0]!;
     expect(placement(small.placement, cluster.karpenter.nodePools.map(poolShape)).fits).toEqual(['general']);
+
+    // Image pins from the cluster file reach every profile and the chart's default image.
+    const pinned = hubCluster({ image: 'acme/notebook:2026-01-05', gpuImage: 'registry.acme.com:5000/gpu-notebook:2026-01-05' });
+    expect(notebookProfiles(pinned).map((p) => p.override.image)).toEqual(['acme/notebook:2026-01-05', 'acme/notebook:2026-01-05', 'registry.acme.com:5000/gpu-notebook:2026-01-05']);
+    expect((jupyterhubValues(pinned) as Values).singleuser.image).toEqual({ name: 'acme/notebook', tag: '2026-01-05' });
   });
 
   test("each team choice sets RAY_ADDRESS to the team's Ray head (the team contract), on every profile", () => {

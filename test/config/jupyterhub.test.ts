@@ -96,7 +96,7 @@ describe('jupyterhub config', () => {
 
   test('fails when a notebook image is unpinned or latest outside dev', () => {
     expect(loadErrors(minimalInput({ teams: TEAMS, jupyterhub: { image: 'quay.io/jupyter/scipy-notebook' } }))).toEqual([
-      'clusters/minimal.ts: jupyterhub.image must be an image with a tag or digest, e.g. quay.io/jupyter/scipy-notebook:2025-12-31 (got "quay.io/jupyter/scipy-notebook")',
+      'clusters/minimal.ts: jupyterhub.image must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31 (got "quay.io/jupyter/scipy-notebook")',
     ]);
     expect(loadErrors(minimalInput({ environment: 'prod', teams: TEAMS, jupyterhub: { auth: GITHUB, gpuImage: 'acme/gpu:latest' } }))).toEqual([
       'clusters/minimal.ts: jupyterhub.gpuImage uses the latest tag: every push changes what users get, and nodes cache stale copies (got "acme/gpu:latest"): pin a dated tag or a digest',
