@@ -72,6 +72,7 @@ function childApplication(scope: Chart, cluster: ClusterConfig, component: Compo
       source: rest.length === 0 ? first : undefined,
       sources: rest.length === 0 ? undefined : [first!, ...rest],
       destination: { server: IN_CLUSTER, namespace: component.namespace },
+      ignoreDifferences: component.ignoreDifferences?.map((d) => ({ ...d, jsonPointers: [...d.jsonPointers] })),
       syncPolicy: {
         automated: automated(cluster),
         retry: RETRY,

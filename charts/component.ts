@@ -24,6 +24,14 @@ export const WEBHOOK_RESOURCES: readonly ClusterResource[] = [
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
 ];
 
+/** A field of one live object that Argo CD leaves alone (Application spec.ignoreDifferences). */
+export interface IgnoreDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly jsonPointers: readonly string[];
+}
+
 /** A Helm chart deployed by Argo CD with values built from typed config (no helm binary at synth). */
 export interface HelmRelease extends ChartPin {
   readonly releaseName: string;
@@ -55,6 +63,8 @@ export interface Component {
   readonly syncOptions?: readonly string[];
   /** Cluster-scoped kinds this component creates, for the AppProject allow-list. */
   readonly clusterResources?: readonly ClusterResource[];
+  /** Fields Argo CD neither diffs nor overwrites (pair with `RespectIgnoreDifferences=true` in syncOptions), e.g. values a chart generates at random on every render. */
+  readonly ignoreDifferences?: readonly IgnoreDifference[];
 }
 
 /**

@@ -22,4 +22,17 @@ export const CHARTS = {
   awsLoadBalancerController: { repoURL: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '1.14.0' },
   /** Bundles prometheus-operator v0.93.1, whose CRDs match the mirrored v0.93.0 ones (only the version annotation differs). */
   kubePrometheusStack: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
+  /** zero-to-jupyterhub; matches the mirrored values schema (Z2JH_VERSION in lib/schemas/pins.ts). */
+  jupyterhub: { repoURL: 'https://hub.jupyter.org/helm-chart/', chart: 'jupyterhub', version: '4.4.0' },
 } as const satisfies Record<string, ChartPin>;
+
+/**
+ * Default single-user notebook images (Jupyter Docker Stacks, same build date for both so CPU and GPU
+ * notebooks share Python and library versions). Pinned by date tag; a cluster overrides them with
+ * `jupyterhub.image` / `jupyterhub.gpuImage`, e.g. with an image that adds `ray[client]` at the
+ * teams' Ray version (Ray Client needs matching Ray and Python versions on both ends).
+ */
+export const NOTEBOOK_IMAGES = {
+  cpu: 'quay.io/jupyter/scipy-notebook:2025-12-31',
+  gpu: 'quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31',
+} as const;

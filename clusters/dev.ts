@@ -11,6 +11,8 @@ export default defineCluster({
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
   tags: { team: 'platform', 'cost-center': 'ml-dev' },
   teams: [{ name: 'research', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }],
+  // Notebooks for every team; dev needs no identity provider (dummy auth is refused elsewhere).
+  jupyterhub: { auth: { kind: 'dummy', adminUsers: ['admin'] } },
   karpenter: {
     nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }],
     nodePools: [

@@ -15,6 +15,18 @@ export default defineCluster({
     { name: 'research', queue: { weight: 2, capability: { cpu: 1024, memory: '4096Gi', gpu: 32 } } },
     { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 512, memory: '2048Gi', gpu: 16 }, reclaimable: false } },
   ],
+  jupyterhub: {
+    // Cognito user pool app client; id and secret live in Secret jupyterhub/jupyterhub-cognito.
+    auth: {
+      kind: 'cognito',
+      domain: 'acme-ml.auth.us-east-1.amazoncognito.com',
+      clientId: { secretName: 'jupyterhub-cognito', key: 'client-id' },
+      clientSecret: { secretName: 'jupyterhub-cognito', key: 'client-secret' },
+      allowedGroups: ['research', 'ml-eng'],
+      adminUsers: ['platform-oncall@acme.com'],
+    },
+    ingress: { host: 'notebooks.acme.com', certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901' },
+  },
   karpenter: {
     nodeClasses: [
       { name: 'default', amiAlias: 'al2023@v20251117', rootVolumeGiB: 200 },

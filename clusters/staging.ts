@@ -10,6 +10,17 @@ export default defineCluster({
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
   tags: { team: 'platform', 'cost-center': 'ml-staging' },
   teams: [{ name: 'research', queue: { weight: 1, capability: { cpu: 128, memory: '512Gi', gpu: 4 } } }, { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }],
+  jupyterhub: {
+    // GitHub OAuth app credentials live in Secret jupyterhub/jupyterhub-oauth (created outside Git).
+    auth: {
+      kind: 'github',
+      clientId: { secretName: 'jupyterhub-oauth', key: 'client-id' },
+      clientSecret: { secretName: 'jupyterhub-oauth', key: 'client-secret' },
+      allowedOrganizations: ['acme'],
+      adminUsers: ['acme-platform-bot'],
+    },
+    ingress: { host: 'notebooks.staging.acme.internal', certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9' },
+  },
   karpenter: {
     nodeClasses: [
       { name: 'default', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 150 },

@@ -172,3 +172,19 @@ export const AWS_REGIONS: readonly string[] = [
 
 /** Ray head ports (Ray defaults): client (ray://), dashboard + job API, GCS, metrics. NetworkPolicies and Services use these. */
 export const RAY_PORTS = { client: 10001, dashboard: 8265, gcs: 6379, metrics: 8080, serve: 8000 } as const;
+
+/** JupyterHub defaults per environment (the cluster file's `jupyterhub` block overrides them). */
+export interface JupyterHubDefaults {
+  /** Whether `auth: { kind: 'dummy' }` (any user name, no password) is allowed; it is also the default auth where allowed. @default dev true, else false */
+  readonly allowDummyAuth: boolean;
+  /** Idle culling: dev frees nodes fast, prod lets long interactive sessions breathe. @default dev 1h, staging 2h, prod 4h */
+  readonly idleTimeout: string;
+  /** Home volume per user. @default dev 10Gi, staging 20Gi, prod 50Gi */
+  readonly storage: string;
+}
+
+export const JUPYTERHUB_DEFAULTS: Readonly<Record<Environment, JupyterHubDefaults>> = {
+  dev: { allowDummyAuth: true, idleTimeout: '1h', storage: '10Gi' },
+  staging: { allowDummyAuth: false, idleTimeout: '2h', storage: '20Gi' },
+  prod: { allowDummyAuth: false, idleTimeout: '4h', storage: '50Gi' },
+};

@@ -1,6 +1,10 @@
 import type { ClusterConfigInput, NodePoolInput, NodeClassInput, TeamInput } from './schema';
 import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, Team } from './types';
 import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
+import type { JupyterHubInput } from './schema';
+import type { JupyterHub, JupyterHubAuth } from './types';
+import { JUPYTERHUB_DEFAULTS } from './defaults';
+import { NOTEBOOK_IMAGES } from '../../charts/versions';
 
 /** Deep merge of plain objects; arrays and scalars of later layers replace earlier ones. */
 export function mergeLayers<T>(...layers: (T | undefined)[]): T {
@@ -97,6 +101,50 @@ function normalizeTeam(input: TeamInput): Team {
   };
 }
 
+/** Go duration (`1h30m`, `45s`) in seconds. */
+export function durationSeconds(d: string): number {
+  let total = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+)(s|m|h)/g)) total += Number(n) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1);
+  return total;
+}
+
+function normalizeJupyterHubAuth(auth: NonNullable<JupyterHubInput['auth']>): JupyterHubAuth {
+  const adminUsers = auth.adminUsers ?? [];
+  switch (auth.kind) {
+    case 'dummy':
+      return { kind: 'dummy', adminUsers };
+    case 'github':
+      return { ...auth, adminUsers, allowedUsers: auth.allowedUsers ?? [], allowedOrganizations: auth.allowedOrganizations ?? [] };
+    case 'generic-oauth':
+      return {
+        ...auth,
+        adminUsers,
+        allowedUsers: auth.allowedUsers ?? [],
+        allowedGroups: auth.allowedGroups ?? [],
+        usernameClaim: auth.usernameClaim ?? 'preferred_username',
+        groupsClaim: auth.groupsClaim ?? 'groups',
+        scopes: auth.scopes ?? ['openid', 'profile', 'email'],
+      };
+    case 'cognito':
+      return { ...auth, adminUsers, allowedUsers: auth.allowedUsers ?? [], allowedGroups: auth.allowedGroups ?? [] };
+  }
+}
+
+function normalizeJupyterHub(input: ClusterConfigInput, ciliumEnabled: boolean): JupyterHub {
+  const hub = input.jupyterhub ?? {};
+  const env = JUPYTERHUB_DEFAULTS[input.environment];
+  return {
+    // On by default when there are teams to serve, and Cilium to enforce the notebooks' NetworkPolicies.
+    enabled: hub.enabled ?? ((input.teams ?? []).length > 0 && ciliumEnabled),
+    // Outside dev a missing auth is a config error (rules.ts) whenever the hub is on, so this default is only ever rendered in dev.
+    auth: hub.auth ? normalizeJupyterHubAuth(hub.auth) : { kind: 'dummy', adminUsers: [] },
+    idleTimeoutSeconds: durationSeconds(hub.idleTimeout ?? env.idleTimeout),
+    storage: hub.storage ?? env.storage,
+    images: { cpu: hub.image ?? NOTEBOOK_IMAGES.cpu, gpu: hub.gpuImage ?? NOTEBOOK_IMAGES.gpu },
+    ingress: hub.ingress ? { host: hub.ingress.host, certificateArn: hub.ingress.certificateArn, scheme: hub.ingress.scheme ?? 'internal' } : undefined,
+  };
+}
+
 /** Fills every default: platform → environment → cluster file, then per pool kind. */
 export function normalize(input: ClusterConfigInput, file: string, facts: ClusterFacts): ClusterConfig {
   const layer = layerDefaults(input.environment);
@@ -132,6 +180,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
       grafana: input.observability?.grafana ?? layer.observability?.grafana ?? true,
       alertmanager: input.observability?.alertmanager ?? layer.observability?.alertmanager ?? true,
     },
+    jupyterhub: normalizeJupyterHub(input, ciliumEnabled),
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },
       nodeClasses: (input.karpenter.nodeClasses ?? []).map((c) => normalizeNodeClass(c, tags)),

@@ -3,6 +3,11 @@ import type { ClusterConfigInput } from './schema';
 import { AWS_REGIONS, GPU_INSTANCE_FAMILIES } from './defaults';
 import { amiFamilyOf, layerDefaults } from './normalize';
 import { closest } from './paths';
+import type { ClusterFacts } from './types';
+import { JUPYTERHUB_DEFAULTS } from './defaults';
+import { normalize } from './normalize';
+import { explainNoFit, placement, poolShape } from '../placement';
+import { notebookProfiles } from '../../charts/jupyterhub';
 
 /**
  * Semantic rules on a cluster file that passed the shape check. Each rule is a small named function
@@ -175,7 +180,79 @@ export const kuberayVolcano: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano];
+/** Whether the hub will be rendered (normalize.ts: explicit, else on with teams and Cilium). */
+function jupyterhubOn(input: ClusterConfigInput): boolean {
+  const cilium = input.cilium?.enabled ?? layerDefaults(input.environment).cilium?.enabled ?? true;
+  return input.jupyterhub?.enabled ?? ((input.teams ?? []).length > 0 && cilium);
+}
+
+const OAUTH_EXAMPLE = "{ kind: 'github', clientId: { secretName: 'jupyterhub-oauth', key: 'client-id' }, clientSecret: { secretName: 'jupyterhub-oauth', key: 'client-secret' }, allowedOrganizations: ['acme'] }";
+
+/** Dummy auth only in dev; elsewhere a real IdP with an allow rule (JupyterHub 5 admits nobody without one). */
+export const jupyterhubAuth: Rule = (ctx) => {
+  if (!jupyterhubOn(ctx.input)) return;
+  const env = ctx.input.environment;
+  const { allowDummyAuth } = JUPYTERHUB_DEFAULTS[env];
+  const auth = ctx.input.jupyterhub?.auth;
+  if (!auth) {
+    if (!allowDummyAuth) ctx.errors.push({ file: ctx.file, path: 'jupyterhub.auth', message: `is required in ${env}: JupyterHub is on (the cluster has teams) and only dev defaults to dummy auth`, fix: `add auth: ${OAUTH_EXAMPLE}, or set jupyterhub.enabled: false` });
+    return;
+  }
+  if (auth.kind === 'dummy') {
+    if (!allowDummyAuth) ctx.errors.push({ file: ctx.file, path: 'jupyterhub.auth.kind', message: `is dummy (anyone logs in with any name) and dummy auth is only allowed in dev, not ${env}`, value: 'dummy', fix: `use a real identity provider, e.g. auth: ${OAUTH_EXAMPLE}` });
+    return;
+  }
+  const lists = auth.kind === 'github' ? [auth.allowedUsers, auth.allowedOrganizations] : [auth.allowedUsers, auth.allowedGroups];
+  if (lists.every((l) => (l ?? []).length === 0)) {
+    const what = auth.kind === 'github' ? 'allowedUsers or allowedOrganizations' : 'allowedUsers or allowedGroups';
+    ctx.errors.push({ file: ctx.file, path: 'jupyterhub.auth', message: `admits nobody: ${auth.kind} auth needs ${what} (JupyterHub 5 rejects every login without an allow rule)`, fix: `add ${what}` });
+  }
+};
+
+/** The hub's ALB needs the AWS Load Balancer Controller; the hub's policies need Cilium. */
+export const jupyterhubPrerequisites: Rule = (ctx) => {
+  const hub = ctx.input.jupyterhub;
+  if (hub?.ingress && ctx.input.loadBalancer?.enabled === false) {
+    ctx.errors.push({ file: ctx.file, path: 'jupyterhub.ingress', message: 'needs the AWS Load Balancer Controller, but loadBalancer.enabled is false', value: hub.ingress.host, fix: 'remove loadBalancer.enabled: false, or remove jupyterhub.ingress (the hub stays ClusterIP)' });
+  }
+  if (hub?.enabled === true && ctx.input.cilium?.enabled === false) {
+    ctx.errors.push({ file: ctx.file, path: 'jupyterhub.enabled', message: 'is true but cilium.enabled is false: the notebook NetworkPolicies and the hub\'s API-server egress policy need Cilium', value: true, fix: 'remove cilium.enabled: false, or set jupyterhub.enabled: false' });
+  }
+};
+
+/** Notebook images are pinned like AMIs: `latest` warns in dev and fails elsewhere. */
+export const jupyterhubImages: Rule = (ctx) => {
+  const allowLatest = layerDefaults(ctx.input.environment).allowLatestAmi ?? false;
+  for (const key of ['image', 'gpuImage'] as const) {
+    const image = ctx.input.jupyterhub?.[key];
+    if (image?.endsWith(':latest')) {
+      (allowLatest ? ctx.warnings : ctx.errors).push({ file: ctx.file, path: `jupyterhub.${key}`, message: 'uses the latest tag: every push changes what users get, and nodes cache stale copies', value: image, fix: 'pin a dated tag or a digest' });
+    }
+  }
+};
+
+/** Facts are not read yet when rules run; profiles and pools do not depend on them. */
+const NO_FACTS: ClusterFacts = { endpoint: '', endpointHost: '', nodeRoleName: '', interruptionQueueName: '', vpcId: '', parameters: {} };
+
+/** Every notebook profile must fit some NodePool, checked on exactly what charts/jupyterhub.ts renders. */
+export const jupyterhubProfilesFit: Rule = (ctx) => {
+  if (!jupyterhubOn(ctx.input)) return;
+  const cluster = normalize(ctx.input, ctx.file, NO_FACTS);
+  const shapes = cluster.karpenter.nodePools.map(poolShape);
+  for (const profile of notebookProfiles(cluster)) {
+    const { fits, reasons } = placement(profile.placement, shapes);
+    if (fits.length > 0) continue;
+    ctx.errors.push({
+      file: ctx.file,
+      path: 'jupyterhub',
+      message: `notebook profile "${profile.slug}" fits no NodePool: ${explainNoFit(shapes, reasons)}`,
+      value: { nodeSelector: profile.placement.nodeSelector, gpus: profile.placement.gpus },
+      fix: profile.fix,
+    });
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

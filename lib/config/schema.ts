@@ -88,6 +88,88 @@ export const teamSchema = z.strictObject({
     .optional(),
 });
 
+/** A key of a Kubernetes Secret in the jupyterhub namespace: how OAuth client ids and secrets are given (never the values). */
+const secretRef = z.strictObject(
+  {
+    /** Secret metadata.name (DNS subdomain). */
+    secretName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes Secret name'),
+    /** Key inside the Secret's data. */
+    key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret data key'),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a Secret reference { secretName, key } (never the value itself)' : undefined) },
+);
+
+const userNames = z.array(z.string().min(1));
+const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, 'must be an https URL');
+
+/** Who may log in to JupyterHub. `dummy` (any name, no password) is for dev clusters only. */
+export const jupyterhubAuthSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('dummy'), adminUsers: userNames.optional() }),
+  z.strictObject({
+    kind: z.literal('github'),
+    clientId: secretRef,
+    clientSecret: secretRef,
+    allowedUsers: userNames.optional(),
+    /** GitHub organizations whose members may log in (requests the read:org scope). */
+    allowedOrganizations: userNames.optional(),
+    adminUsers: userNames.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('generic-oauth'),
+    clientId: secretRef,
+    clientSecret: secretRef,
+    authorizeUrl: httpsUrl,
+    tokenUrl: httpsUrl,
+    userdataUrl: httpsUrl,
+    /** Userinfo claim that becomes the JupyterHub user name. @default 'preferred_username' */
+    usernameClaim: z.string().min(1).optional(),
+    /** Userinfo claim holding the user's groups (for allowedGroups). @default 'groups' */
+    groupsClaim: z.string().min(1).optional(),
+    /** @default ['openid', 'profile', 'email'] */
+    scopes: z.array(z.string().min(1)).optional(),
+    allowedUsers: userNames.optional(),
+    allowedGroups: userNames.optional(),
+    adminUsers: userNames.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('cognito'),
+    /** Cognito user pool domain, e.g. `ml-platform.auth.us-west-2.amazoncognito.com` or a custom domain. */
+    domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a hostname such as my-pool.auth.us-west-2.amazoncognito.com'),
+    clientId: secretRef,
+    clientSecret: secretRef,
+    allowedUsers: userNames.optional(),
+    /** Cognito groups (the ID token's cognito:groups claim) whose members may log in. */
+    allowedGroups: userNames.optional(),
+    adminUsers: userNames.optional(),
+  }),
+]);
+
+/** JupyterHub (zero-to-jupyterhub): notebooks per team with RAY_ADDRESS set to the team's Ray head. */
+export const jupyterhubSchema = z.strictObject({
+  /** @default true when the cluster has teams */
+  enabled: z.boolean().optional(),
+  /** @default dev: { kind: 'dummy' }; required elsewhere */
+  auth: jupyterhubAuthSchema.optional(),
+  /** Stop a notebook server after this long without activity. @default dev 1h, staging 2h, prod 4h */
+  idleTimeout: z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30m, 1h or 4h').optional(),
+  /** Home volume per user (gp3). @default dev 10Gi, staging 20Gi, prod 50Gi */
+  storage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'must be a size such as 10Gi').optional(),
+  /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default NOTEBOOK_IMAGES.cpu (charts/versions.ts) */
+  image: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31').optional(),
+  /** Notebook image of the GPU profile. @default NOTEBOOK_IMAGES.gpu (charts/versions.ts) */
+  gpuImage: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31').optional(),
+  /** An ALB in front of the hub (AWS Load Balancer Controller; needs loadBalancer.enabled). Without it the hub is ClusterIP only. */
+  ingress: z
+    .strictObject({
+      host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a hostname such as notebooks.example.com'),
+      /** ACM certificate for the host. */
+      certificateArn: z.string().regex(/^arn:aws[-a-z]*:acm:[a-z0-9-]+:\d{12}:certificate\/[-a-f0-9]+$/, 'must be an ACM certificate ARN'),
+      /** @default 'internal' */
+      scheme: z.enum(['internal', 'internet-facing']).optional(),
+    })
+    .optional(),
+});
+
 export const clusterSchema = z.strictObject({
   /** Cluster name; must equal the file name and the EKS cluster name. */
   name: dnsLabel,
@@ -140,6 +222,8 @@ export const clusterSchema = z.strictObject({
       alertmanager: z.boolean().optional(),
     })
     .optional(),
+  /** JupyterHub with per-team Ray wiring. @default enabled when the cluster has teams */
+  jupyterhub: jupyterhubSchema.optional(),
   karpenter: z.strictObject({
     controller: z.strictObject({ replicas: z.number().int().min(1).max(5).optional() }).optional(),
     nodeClasses: z.array(nodeClassSchema).optional(),
@@ -152,6 +236,7 @@ export type ClusterConfigInput = z.input<typeof clusterSchema>;
 export type NodePoolInput = z.input<typeof nodePoolSchema>;
 export type NodeClassInput = z.input<typeof nodeClassSchema>;
 export type TeamInput = z.input<typeof teamSchema>;
+export type JupyterHubInput = z.input<typeof jupyterhubSchema>;
 
 /** Identity helper for cluster files: gives editor completion and type errors. */
 export function defineCluster(config: ClusterConfigInput): ClusterConfigInput {

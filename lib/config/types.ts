@@ -125,9 +125,52 @@ export interface ClusterConfig {
     readonly grafana: boolean;
     readonly alertmanager: boolean;
   };
+  readonly jupyterhub: JupyterHub;
   readonly karpenter: {
     readonly controller: { readonly replicas: number };
     readonly nodeClasses: readonly NodeClass[];
     readonly nodePools: readonly NodePool[];
   };
+}
+
+/** A key of a Kubernetes Secret in the jupyterhub namespace (OAuth client id/secret are only ever given this way). */
+export interface SecretRef {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+interface OAuthCommon {
+  readonly clientId: SecretRef;
+  readonly clientSecret: SecretRef;
+  readonly allowedUsers: readonly string[];
+  readonly adminUsers: readonly string[];
+}
+
+/** How users log in; lib/config/rules.ts allows `dummy` only in dev. */
+export type JupyterHubAuth =
+  | { readonly kind: 'dummy'; readonly adminUsers: readonly string[] }
+  | (OAuthCommon & { readonly kind: 'github'; readonly allowedOrganizations: readonly string[] })
+  | (OAuthCommon & {
+      readonly kind: 'generic-oauth';
+      readonly authorizeUrl: string;
+      readonly tokenUrl: string;
+      readonly userdataUrl: string;
+      readonly usernameClaim: string;
+      readonly groupsClaim: string;
+      readonly scopes: readonly string[];
+      readonly allowedGroups: readonly string[];
+    })
+  | (OAuthCommon & { readonly kind: 'cognito'; readonly domain: string; readonly allowedGroups: readonly string[] });
+
+export interface JupyterHub {
+  readonly enabled: boolean;
+  /** Explicit in the cluster file, or dummy in dev (the rules reject a missing auth elsewhere when enabled). */
+  readonly auth: JupyterHubAuth;
+  /** Idle culling: stop servers inactive this long. */
+  readonly idleTimeoutSeconds: number;
+  /** Home volume size per user, e.g. `10Gi`. */
+  readonly storage: string;
+  /** Notebook images: CPU profiles and the GPU profile. */
+  readonly images: { readonly cpu: string; readonly gpu: string };
+  readonly ingress?: { readonly host: string; readonly certificateArn: string; readonly scheme: 'internal' | 'internet-facing' };
 }
