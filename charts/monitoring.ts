@@ -10,6 +10,7 @@ import { GRAFANA_DASHBOARD_LABEL } from './kube-prometheus-stack';
 import { ALERT_GROUPS } from './monitoring-alerts';
 import { DASHBOARDS, dashboardJson } from './monitoring-dashboards';
 import { dcgmExporter } from './nvidia';
+import { HUB_METRICS, HUB_POD_LABELS, jupyterhub } from './jupyterhub';
 import { VOLCANO_NAMESPACE, volcano } from './volcano';
 
 /** Name of the container port Ray pods expose their metrics on (KubeRay's default `metrics` port, RAY_PORTS.metrics). */
@@ -36,6 +37,8 @@ export interface ScrapeTarget {
   readonly honorLabels?: boolean;
   /** Pod labels copied onto every series. */
   readonly podTargetLabels?: readonly string[];
+  /** HTTP path of the metrics. @default '/metrics' */
+  readonly path?: string;
 }
 
 interface TargetSource {
@@ -113,6 +116,19 @@ export const SCRAPE_TARGETS: readonly TargetSource[] = [
     enabled: (c) => volcano.enabled(c),
     target: () => ({ name: 'volcano-scheduler', kind: 'ServiceMonitor', namespace: VOLCANO_NAMESPACE, matchLabels: { app: 'volcano-scheduler' }, port: 'metrics' }),
   },
+  {
+    // z2jh 4.4 templates/hub/service.yaml: Service `hub`, labels from jupyterhub.labels (app: jupyterhub, component: hub),
+    // port `hub` 8081; metrics at /hub/metrics without a token (hub.authenticatePrometheus: false in charts/jupyterhub.ts).
+    enabled: (c) => jupyterhub.enabled(c),
+    target: () => ({
+      name: 'jupyterhub',
+      kind: 'ServiceMonitor',
+      namespace: jupyterhub.namespace,
+      matchLabels: { ...HUB_POD_LABELS },
+      port: HUB_METRICS.portName,
+      path: HUB_METRICS.path,
+    }),
+  },
 ];
 
 /** The scrape targets of a cluster's enabled components. */
@@ -141,12 +157,12 @@ export class MonitoringChart extends Construct {
       if (t.kind === 'PodMonitor') {
         new mon.PodMonitor(this, t.name, {
           metadata,
-          spec: { selector, namespaceSelector, podTargetLabels: t.podTargetLabels ? [...t.podTargetLabels] : undefined, podMetricsEndpoints: [{ port: t.port, path: '/metrics', honorLabels: t.honorLabels }] },
+          spec: { selector, namespaceSelector, podTargetLabels: t.podTargetLabels ? [...t.podTargetLabels] : undefined, podMetricsEndpoints: [{ port: t.port, path: t.path ?? '/metrics', honorLabels: t.honorLabels }] },
         });
       } else {
         new mon.ServiceMonitor(this, t.name, {
           metadata,
-          spec: { selector, namespaceSelector, endpoints: [{ port: t.port, path: '/metrics', honorLabels: t.honorLabels }] },
+          spec: { selector, namespaceSelector, endpoints: [{ port: t.port, path: t.path ?? '/metrics', honorLabels: t.honorLabels }] },
         });
       }
     }

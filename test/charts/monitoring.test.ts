@@ -54,6 +54,8 @@ const UPSTREAM: readonly UpstreamEndpoint[] = [
   { source: 'dcgm-exporter Service', kind: 'Service', namespace: 'gpu-monitoring', labels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/component': 'dcgm-exporter' }, ports: ['metrics'] },
   // volcano 1.15 templates/scheduler.yaml
   { source: 'volcano-scheduler-service', kind: 'Service', namespace: 'volcano-system', labels: { app: 'volcano-scheduler' }, ports: ['metrics'] },
+  // z2jh 4.4 templates/hub/service.yaml (labels from _helpers-names/jupyterhub.labels)
+  { source: 'hub Service', kind: 'Service', namespace: 'jupyterhub', labels: { app: 'jupyterhub', component: 'hub', release: 'jupyterhub', heritage: 'Helm' }, ports: ['hub'] },
 ];
 
 interface LabelSelector {
@@ -96,7 +98,7 @@ describe('monitoring component', () => {
 
   test('every monitor selects exactly one endpoint the upstream chart renders, on its named port', () => {
     const monitors = monitorsOf(objects);
-    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['cilium-agent', 'cilium-operator', 'dcgm-exporter', 'hubble', 'karpenter', 'kuberay-operator', 'ray', 'volcano-scheduler']);
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['cilium-agent', 'cilium-operator', 'dcgm-exporter', 'hubble', 'jupyterhub', 'karpenter', 'kuberay-operator', 'ray', 'volcano-scheduler']);
     for (const m of monitors) {
       const matched = scraped(m).map((u) => u.source);
       if (m.metadata.name === 'ray') expect(matched).toEqual(['KubeRay head pod', 'KubeRay worker pod']);
