@@ -55,6 +55,8 @@ export interface Component {
   readonly syncOptions?: readonly string[];
   /** Cluster-scoped kinds this component creates, for the AppProject allow-list. */
   readonly clusterResources?: readonly ClusterResource[];
+  /** Further namespaces the component's manifests deploy into (e.g. one per team), for the AppProject destinations. */
+  readonly namespaces?: (cluster: ClusterConfig) => readonly string[];
 }
 
 /**

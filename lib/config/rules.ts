@@ -1,7 +1,9 @@
 import type { Problem } from '../errors';
 import type { ClusterConfigInput } from './schema';
 import { AWS_REGIONS, GPU_INSTANCE_FAMILIES } from './defaults';
-import { amiFamilyOf, layerDefaults } from './normalize';
+import { amiFamilyOf, layerDefaults, normalizePoolsAndTeams } from './normalize';
+import { explainNoFit, placement, poolShape, type PodPlacement } from '../placement';
+import { rayHeadPlacement, rayWorkerPlacement } from '../ray';
 import { closest } from './paths';
 
 /**
@@ -175,7 +177,60 @@ export const kuberayVolcano: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano];
+/**
+ * Team Ray clusters: every worker group (and the head) must fit some NodePool, exactly as
+ * charts/ray-clusters.ts renders it (lib/ray.ts), else its pods stay Pending and Karpenter never
+ * launches a node for them. Also: groups sized min <= max, pinned pools that exist, unique group
+ * names, and a RayCluster only where KubeRay is deployed.
+ */
+export const teamRayClusters: Rule = (ctx) => {
+  const { pools, teams } = normalizePoolsAndTeams(ctx.input);
+  const shapes = pools.map(poolShape);
+  const poolNames = pools.map((p) => p.name);
+  const kuberayOn = ctx.input.kuberay?.enabled ?? true;
+  const hasGpuPool = pools.some((p) => p.kind === 'gpu');
+  for (const team of teams) {
+    const at = `teams[${team.name}].ray`;
+    if (!team.ray.enabled) continue;
+    if (!kuberayOn) {
+      ctx.errors.push({ file: ctx.file, path: `${at}.enabled`, message: 'is true but kuberay.enabled is false: nothing would reconcile the RayCluster', value: true, fix: 'remove ray.enabled, or turn kuberay on' });
+      continue;
+    }
+    const unknownPool = (pool: string | undefined, path: string): boolean => {
+      if (pool === undefined || poolNames.includes(pool)) return false;
+      const guess = closest(pool, poolNames);
+      ctx.errors.push({ file: ctx.file, path, message: `refers to node pool "${pool}", which is not defined`, value: pool, fix: guess ? `did you mean '${guess}'?` : `use one of ${poolNames.join(', ') || '(no pools defined)'}` });
+      return true;
+    };
+    const fits = (what: string, path: string, pod: PodPlacement, fix: string) => {
+      const { fits: ok, reasons } = placement(pod, shapes);
+      if (ok.length > 0) return;
+      ctx.errors.push({ file: ctx.file, path, message: `${what} fits no NodePool, so its pods would stay Pending: ${explainNoFit(shapes, reasons)}`, value: pod.nodeSelector, fix });
+    };
+    if (!unknownPool(team.ray.head.pool, `${at}.head.pool`)) {
+      fits('the Ray head (on-demand, cpu pool)', `${at}.head`, rayHeadPlacement(team), "give a cpu pool on-demand capacity (capacityTypes: ['spot', 'on-demand']), or pin the head to such a pool with head.pool");
+    }
+    const seen = new Set<string>();
+    for (const group of team.ray.workerGroups) {
+      const gat = `${at}.workerGroups[${group.name}]`;
+      if (seen.has(group.name)) ctx.errors.push({ file: ctx.file, path: gat, message: 'duplicate worker group name', value: group.name, fix: 'give each worker group a unique name (it becomes the ray.io/group label)' });
+      seen.add(group.name);
+      if (group.maxReplicas < group.minReplicas) {
+        ctx.errors.push({ file: ctx.file, path: `${gat}.maxReplicas`, message: `must be >= minReplicas (${group.minReplicas})`, value: group.maxReplicas, fix: `raise maxReplicas to at least ${group.minReplicas}, or lower minReplicas` });
+      }
+      if (unknownPool(group.pool, `${gat}.pool`)) continue;
+      const fix =
+        group.gpus > 0 && !hasGpuPool
+          ? "add a karpenter node pool with kind: 'gpu', or set gpus: 0 on the group"
+          : group.pool !== undefined
+            ? `pin the group to a pool that matches, or change pool '${group.pool}'`
+            : `add a ${group.gpus > 0 ? 'gpu' : 'cpu'} pool that matches${group.capacityType ? ` with ${group.capacityType} capacity` : ''}, or set the group's pool/capacityType`;
+      fits(`worker group ${group.name} (${group.gpus > 0 ? `${group.gpus} GPU` : 'CPU'}${group.capacityType ? `, ${group.capacityType}` : ''})`, gat, rayWorkerPlacement(group), fix);
+    }
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);
