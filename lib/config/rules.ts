@@ -202,13 +202,13 @@ export const teamRayClusters: Rule = (ctx) => {
       ctx.errors.push({ file: ctx.file, path, message: `refers to node pool "${pool}", which is not defined`, value: pool, fix: guess ? `did you mean '${guess}'?` : `use one of ${poolNames.join(', ') || '(no pools defined)'}` });
       return true;
     };
-    const fits = (what: string, path: string, pod: PodPlacement, fix: string) => {
+    const fits = (path: string, pod: PodPlacement, fix: string) => {
       const { fits: ok, reasons } = placement(pod, shapes);
       if (ok.length > 0) return;
-      ctx.errors.push({ file: ctx.file, path, message: `${what} fits no NodePool, so its pods would stay Pending: ${explainNoFit(shapes, reasons)}`, value: pod.nodeSelector, fix });
+      ctx.errors.push({ file: ctx.file, path, message: `fits no NodePool, so its pods would stay Pending: ${explainNoFit(shapes, reasons)}`, value: pod.nodeSelector, fix });
     };
     if (!unknownPool(team.ray.head.pool, `${at}.head.pool`)) {
-      fits('the Ray head (on-demand, cpu pool)', `${at}.head`, rayHeadPlacement(team), "give a cpu pool on-demand capacity (capacityTypes: ['spot', 'on-demand']), or pin the head to such a pool with head.pool");
+      fits(`${at}.head`, rayHeadPlacement(team), "give a cpu pool on-demand capacity (capacityTypes: ['spot', 'on-demand']), or pin the head to such a pool with head.pool");
     }
     const seen = new Set<string>();
     for (const group of team.ray.workerGroups) {
@@ -225,7 +225,7 @@ export const teamRayClusters: Rule = (ctx) => {
           : group.pool !== undefined
             ? `pin the group to a pool that matches, or change pool '${group.pool}'`
             : `add a ${group.gpus > 0 ? 'gpu' : 'cpu'} pool that matches${group.capacityType ? ` with ${group.capacityType} capacity` : ''}, or set the group's pool/capacityType`;
-      fits(`worker group ${group.name} (${group.gpus > 0 ? `${group.gpus} GPU` : 'CPU'}${group.capacityType ? `, ${group.capacityType}` : ''})`, gat, rayWorkerPlacement(group), fix);
+      fits(gat, rayWorkerPlacement(group), fix);
     }
   }
 };
