@@ -21,7 +21,7 @@ export default defineCluster({
         head: { cpu: 4, memory: '16Gi', pool: 'general-od' },
         workerGroups: [
           { name: 'cpu', cpu: 8, memory: '32Gi', maxReplicas: 20 },
-          { name: 'a10g', cpu: 8, memory: '28Gi', gpus: 1, maxReplicas: 8, pool: 'gpu' },
+          { name: 'a10g', cpu: 6, memory: '24Gi', gpus: 1, maxReplicas: 8, pool: 'gpu' },
         ],
       },
     },
