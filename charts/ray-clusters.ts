@@ -3,7 +3,7 @@ import * as ray from '../imports/ray.io';
 import { RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, RayWorkerGroup, Team } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
-import { rayHeadPlacement, rayWorkerPlacement } from '../lib/ray';
+import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../lib/ray';
 import { SYNC_WAVES, type Component } from './component';
 import { TEAM_LABEL } from './teams';
 import { IMAGES, RAY_VERSION } from './versions';
@@ -43,8 +43,8 @@ const CONTAINER_SECURITY = {
   runAsUser: RAY_UID,
 };
 
-/** The autoscaler sidecar KubeRay injects into the head (its defaults, made explicit so the quota counts them). */
-const AUTOSCALER = { cpu: '500m', memory: '512Mi', idleTimeoutSeconds: 60 } as const;
+/** The autoscaler sidecar KubeRay injects into the head: its resources, and how long an idle worker lives. */
+const AUTOSCALER = { ...RAY_AUTOSCALER_RESOURCES, idleTimeoutSeconds: 60 } as const;
 
 /** Quantity constructors of one pod template type (head and worker templates have their own classes). */
 interface Quantities<L, R> {

@@ -14,6 +14,9 @@ export const POOL_LABEL = 'eksai.io/pool';
 export const POOL_KIND_LABEL = 'eksai.io/pool-kind';
 export const CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
 
+/** The autoscaler sidecar KubeRay adds to every head: KubeRay's defaults, set explicitly so the team quota can count them. */
+export const RAY_AUTOSCALER_RESOURCES = { cpu: '500m', memory: '512Mi' } as const;
+
 /** The GPU taint, tolerated by GPU worker groups only. */
 export const GPU_TOLERATION: Toleration = { key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect };
 

@@ -90,10 +90,12 @@ function groupCapacityType(group: RayWorkerGroupInput, pools: readonly NodePool[
   return candidates.some((p) => p.capacityTypes.includes('spot')) ? 'spot' : undefined;
 }
 
-function normalizeWorkerGroups(input: TeamInput, pools: readonly NodePool[]): RayWorkerGroup[] {
+/** Default groups: CPU always; GPU when a gpu pool exists and the team may use GPUs, no more workers than its GPU quota. */
+function normalizeWorkerGroups(input: TeamInput, pools: readonly NodePool[], gpuQuota: number | undefined): RayWorkerGroup[] {
+  const gpuGroup = { ...RAY_DEFAULTS.gpuGroup, maxReplicas: Math.min(RAY_DEFAULTS.gpuGroup.maxReplicas, Math.floor((gpuQuota ?? Infinity) / RAY_DEFAULTS.gpuGroup.gpus)) };
   const groups: RayWorkerGroupInput[] = input.ray?.workerGroups ?? [
     RAY_DEFAULTS.cpuGroup,
-    ...(pools.some((p) => p.kind === 'gpu') ? [RAY_DEFAULTS.gpuGroup] : []),
+    ...(pools.some((p) => p.kind === 'gpu') && gpuGroup.maxReplicas > 0 ? [gpuGroup] : []),
   ];
   return groups.map((g) => ({
     name: g.name,
@@ -137,7 +139,7 @@ export function normalizeTeam(input: TeamInput, ctx: TeamContext): Team {
         memory: str(input.ray?.head?.memory) ?? RAY_DEFAULTS.head.memory,
         pool: input.ray?.head?.pool,
       },
-      workerGroups: normalizeWorkerGroups(input, ctx.pools),
+      workerGroups: normalizeWorkerGroups(input, ctx.pools, quota.gpu ?? cap.gpu),
     },
     // The queue capability is what Volcano lets the team run at once; the quota enforces the same
     // numbers for every pod in the namespace, including ones Volcano never sees.

@@ -3,7 +3,7 @@ import type { ClusterConfigInput } from './schema';
 import { AWS_REGIONS, GPU_INSTANCE_FAMILIES } from './defaults';
 import { amiFamilyOf, layerDefaults, normalizePoolsAndTeams } from './normalize';
 import { explainNoFit, placement, poolShape, type PodPlacement } from '../placement';
-import { rayHeadPlacement, rayWorkerPlacement } from '../ray';
+import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../ray';
 import { closest } from './paths';
 
 /**
@@ -230,7 +230,64 @@ export const teamRayClusters: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters];
+/**
+ * The team quota must admit the Ray head plus one pod of each worker group, else the API server
+ * rejects the pods (`exceeded quota`) and the group can never scale up. Ray pods set requests = limits,
+ * so both requests.* and limits.* are checked.
+ */
+export const teamQuotaFitsRay: Rule = (ctx) => {
+  const { teams } = normalizePoolsAndTeams(ctx.input);
+  for (const team of teams) {
+    if (!team.ray.enabled || !(ctx.input.kuberay?.enabled ?? true)) continue;
+    const head = { cpu: quantityValue(team.ray.head.cpu) + quantityValue(RAY_AUTOSCALER_RESOURCES.cpu), memory: quantityValue(team.ray.head.memory) + quantityValue(RAY_AUTOSCALER_RESOURCES.memory), gpu: 0 };
+    const q = team.quota;
+    const num = (v: string | undefined) => (v === undefined ? undefined : quantityValue(v));
+    // [quota resource name, config key, value]
+    const hardOf: Record<'cpu' | 'memory' | 'gpu', [string, string, number | undefined][]> = {
+      cpu: [['requests.cpu', 'quota.requests.cpu', num(q.requests.cpu)], ['limits.cpu', 'quota.limits.cpu', num(q.limits.cpu)]],
+      memory: [['requests.memory', 'quota.requests.memory', num(q.requests.memory)], ['limits.memory', 'quota.limits.memory', num(q.limits.memory)]],
+      gpu: [['requests.nvidia.com/gpu', 'quota.gpu', q.gpu]],
+    };
+    const text = (res: 'cpu' | 'memory' | 'gpu', n: number): string => (res === 'memory' ? `${+(n / 1024 ** 3).toFixed(2)}Gi` : String(+n.toFixed(3)));
+    const check = (path: string, what: string, need: { cpu: number; memory: number; gpu: number }): boolean => {
+      let fits = true;
+      for (const res of ['cpu', 'memory', 'gpu'] as const) {
+        const over = hardOf[res].filter((e): e is [string, string, number] => e[2] !== undefined && need[res] > e[2]);
+        if (over.length === 0) continue;
+        fits = false;
+        const keys = over.map(([, key]) => `teams[${team.name}].${key}`).join(' and ');
+        ctx.errors.push({ file: ctx.file, path, message: `${what} needs ${res} ${text(res, need[res])} but the team ResourceQuota allows ${over.map(([k, , v]) => `${k} ${text(res, v)}`).join(', ')}: the API server would reject the pod`, fix: `raise ${keys} (default: queue.capability), or make the pods smaller` });
+      }
+      return fits;
+    };
+    // When the head alone does not fit, every group repeats that: report the head only.
+    if (!check(`teams[${team.name}].ray.head`, 'the Ray head with its autoscaler', head)) continue;
+    for (const g of team.ray.workerGroups) {
+      if (g.maxReplicas === 0) continue;
+      check(`teams[${team.name}].ray.workerGroups[${g.name}]`, 'the Ray head plus one pod of this group', {
+        cpu: head.cpu + quantityValue(g.cpu),
+        memory: head.memory + quantityValue(g.memory),
+        gpu: g.gpus,
+      });
+    }
+  }
+};
+
+/** A LimitRange whose default request exceeds its default limit is rejected by the API server. */
+export const teamContainerDefaults: Rule = (ctx) => {
+  const { teams } = normalizePoolsAndTeams(ctx.input);
+  for (const team of teams) {
+    for (const res of ['cpu', 'memory'] as const) {
+      const request = team.containerDefaults.request[res];
+      const limit = team.containerDefaults.limit[res];
+      if (quantityValue(request) > quantityValue(limit)) {
+        ctx.errors.push({ file: ctx.file, path: `teams[${team.name}].containerDefaults.request.${res}`, message: `must be <= the default limit (${limit})`, value: request, fix: `lower it, or raise containerDefaults.limit.${res}` });
+      }
+    }
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

@@ -23,6 +23,12 @@ describe('team defaults', () => {
     ]);
   });
 
+  test('the default GPU group never outgrows the GPU quota, and is left out when the team may use no GPUs', () => {
+    const groups = (gpu: number) => loadOk(minimalInput({ teams: [{ name: 'a', queue: { capability: { gpu } } }] })).teams[0]!.ray.workerGroups.map((g) => `${g.name}:${g.maxReplicas}`);
+    expect(groups(2)).toEqual(['cpu:10', 'gpu:2']);
+    expect(groups(0)).toEqual(['cpu:10']);
+  });
+
   test('no gpu pool → no GPU group; KubeRay off → Ray off', () => {
     expect(loadOk(minimalInput({ karpenter: cpuOnly, teams: [{ name: 'a' }] })).teams[0]!.ray.workerGroups.map((g) => g.name)).toEqual(['cpu']);
     expect(loadOk(minimalInput({ kuberay: { enabled: false }, teams: [{ name: 'a' }] })).teams[0]!.ray.enabled).toBe(false);
@@ -81,6 +87,30 @@ describe('team Ray rules', () => {
     ]);
     const dup = loadErrors(minimalInput({ teams: [{ name: 'research', ray: { workerGroups: [group(), group()] } }] }));
     expect(dup).toEqual(['clusters/minimal.ts: teams[research].ray.workerGroups[cpu] duplicate worker group name (got "cpu"): give each worker group a unique name (it becomes the ray.io/group label)']);
+  });
+
+  test('fails when the quota cannot admit the head plus one pod of a group (requests = limits, so both are named)', () => {
+    const errors = loadErrors(minimalInput({ teams: [{ name: 'research', queue: { capability: { cpu: 5 } } }] }));
+    expect(errors).toEqual([
+      'clusters/minimal.ts: teams[research].ray.workerGroups[cpu] the Ray head plus one pod of this group needs cpu 6.5 but the team ResourceQuota allows requests.cpu 5, limits.cpu 5: the API server would reject the pod: raise teams[research].quota.requests.cpu and teams[research].quota.limits.cpu (default: queue.capability), or make the pods smaller',
+    ]);
+    const gpu = loadErrors(minimalInput({ teams: [{ name: 'research', queue: { capability: { gpu: 2 } }, ray: { workerGroups: [group({ name: 'big', gpus: 4 })] } }] }));
+    expect(gpu).toEqual([
+      'clusters/minimal.ts: teams[research].ray.workerGroups[big] the Ray head plus one pod of this group needs gpu 4 but the team ResourceQuota allows requests.nvidia.com/gpu 2: the API server would reject the pod: raise teams[research].quota.gpu (default: queue.capability), or make the pods smaller',
+    ]);
+  });
+
+  test('fails when the head alone exceeds the quota (reported once, not again per group)', () => {
+    const errors = loadErrors(minimalInput({ teams: [{ name: 'research', quota: { limits: { memory: '4Gi' } } }] }));
+    expect(errors).toEqual([
+      'clusters/minimal.ts: teams[research].ray.head the Ray head with its autoscaler needs memory 8.5Gi but the team ResourceQuota allows limits.memory 4Gi: the API server would reject the pod: raise teams[research].quota.limits.memory (default: queue.capability), or make the pods smaller',
+    ]);
+  });
+
+  test('fails when a container default request exceeds the default limit', () => {
+    expect(loadErrors(minimalInput({ teams: [{ name: 'research', containerDefaults: { request: { cpu: 2 } } }] }))).toEqual([
+      'clusters/minimal.ts: teams[research].containerDefaults.request.cpu must be <= the default limit (1) (got "2"): lower it, or raise containerDefaults.limit.cpu',
+    ]);
   });
 
   test('fails when a worker group key is misspelled (strict schema)', () => {
