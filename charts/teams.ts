@@ -47,6 +47,9 @@ export class TeamsChart extends Construct {
       kind: 'Namespace',
       metadata: {
         name: namespace,
+        // Removing a team from the config must not delete what lives in its namespace (PVCs, RayJobs,
+        // results) through an automated prune: the namespace stays until an admin deletes it.
+        annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' },
         labels: {
           [TEAM_LABEL]: team.name,
           'pod-security.kubernetes.io/enforce': TEAM_POD_SECURITY,
