@@ -184,3 +184,12 @@ export const RAY_DEFAULTS = {
   cpuGroup: { name: 'cpu', cpu: '4', memory: '16Gi', gpus: 0, minReplicas: 0, maxReplicas: 10 },
   gpuGroup: { name: 'gpu', cpu: '2', memory: '12Gi', gpus: 1, minReplicas: 0, maxReplicas: 4 },
 } as const;
+
+/**
+ * Namespaces a team may not be named after (a team name becomes its namespace): Kubernetes' own, Argo
+ * CD's and every platform component's. test/config/teams.test.ts keeps this in step with the components.
+ */
+export const RESERVED_NAMESPACES: readonly string[] = [
+  'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
+  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring',
+];

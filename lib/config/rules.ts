@@ -1,6 +1,6 @@
 import type { Problem } from '../errors';
 import type { ClusterConfigInput } from './schema';
-import { AWS_REGIONS, GPU_INSTANCE_FAMILIES } from './defaults';
+import { AWS_REGIONS, GPU_INSTANCE_FAMILIES, RESERVED_NAMESPACES } from './defaults';
 import { amiFamilyOf, layerDefaults, normalizePoolsAndTeams } from './normalize';
 import { explainNoFit, placement, poolShape, type PodPlacement } from '../placement';
 import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../ray';
@@ -287,7 +287,16 @@ export const teamContainerDefaults: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults];
+/** A team name becomes a namespace: it must not take over a system or platform namespace. */
+export const teamNamespaces: Rule = (ctx) => {
+  for (const team of ctx.input.teams ?? []) {
+    if (RESERVED_NAMESPACES.includes(team.name)) {
+      ctx.errors.push({ file: ctx.file, path: `teams[${team.name}].name`, message: 'is a system or platform namespace: the team would share it (quota, default-deny NetworkPolicies) with platform pods', value: team.name, fix: `rename the team (reserved: ${RESERVED_NAMESPACES.join(', ')})` });
+    }
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

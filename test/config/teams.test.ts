@@ -1,6 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { RAY_DEFAULTS } from '../../lib/config/defaults';
+import { COMPONENTS } from '../../charts';
+import { PLATFORM_NAMESPACES } from '../../charts/component';
+import { ARGOCD_NAMESPACE } from '../../apps/argocd-cm';
+import { RAY_DEFAULTS, RESERVED_NAMESPACES } from '../../lib/config/defaults';
 import { loadErrors, loadOk, minimalInput } from '../helpers';
+import { clusters } from '../../clusters';
 
 const nodeClasses = [{ name: 'default', amiAlias: 'al2023@v20251117' }];
 const cpuOnly = { nodeClasses, nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 100 } }] };
@@ -111,6 +115,19 @@ describe('team Ray rules', () => {
     expect(loadErrors(minimalInput({ teams: [{ name: 'research', containerDefaults: { request: { cpu: 2 } } }] }))).toEqual([
       'clusters/minimal.ts: teams[research].containerDefaults.request.cpu must be <= the default limit (1) (got "2"): lower it, or raise containerDefaults.limit.cpu',
     ]);
+  });
+
+  test('fails when a team is named after a system or platform namespace', () => {
+    expect(loadErrors(minimalInput({ teams: [{ name: 'monitoring' }] }))).toEqual([
+      `clusters/minimal.ts: teams[monitoring].name is a system or platform namespace: the team would share it (quota, default-deny NetworkPolicies) with platform pods (got "monitoring"): rename the team (reserved: ${RESERVED_NAMESPACES.join(', ')})`,
+    ]);
+  });
+
+  test('the reserved namespaces cover Argo CD, the platform table and every component of the example clusters', () => {
+    const used = [ARGOCD_NAMESPACE, ...Object.values(PLATFORM_NAMESPACES), ...COMPONENTS.map((c) => c.namespace)];
+    expect(used.filter((n) => !RESERVED_NAMESPACES.includes(n))).toEqual([]);
+    const teamNamespaces = Object.values(clusters).flatMap((input) => loadOk(input).teams.map((t) => t.namespace));
+    expect(teamNamespaces.filter((n) => RESERVED_NAMESPACES.includes(n))).toEqual([]);
   });
 
   test('fails when a worker group key is misspelled (strict schema)', () => {
