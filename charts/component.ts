@@ -65,6 +65,8 @@ export interface Component {
   readonly clusterResources?: readonly ClusterResource[];
   /** Fields Argo CD neither diffs nor overwrites (pair with `RespectIgnoreDifferences=true` in syncOptions), e.g. values a chart generates at random on every render. */
   readonly ignoreDifferences?: readonly IgnoreDifference[];
+  /** Further namespaces the component's manifests deploy into (e.g. one per team), for the AppProject destinations. */
+  readonly namespaces?: (cluster: ClusterConfig) => readonly string[];
 }
 
 /**

@@ -10,9 +10,11 @@ import { storage } from './storage';
 import { kubePrometheusStack } from './kube-prometheus-stack';
 import { monitoring } from './monitoring';
 import { jupyterhub } from './jupyterhub';
+import { teams } from './teams';
+import { rayClusters } from './ray-clusters';
 
 /**
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, jupyterhub];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, teams, rayClusters, jupyterhub];

@@ -36,3 +36,15 @@ export const NOTEBOOK_IMAGES = {
   cpu: 'quay.io/jupyter/scipy-notebook:2025-12-31',
   gpu: 'quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31',
 } as const;
+
+/**
+ * Container images eksai renders itself (not through a chart), pinned. Ray 2.56.0: a release KubeRay
+ * 1.7.0 supports (KubeRay tests the three latest Ray minors; its kubectl plugin defaults to 2.56.0),
+ * outside the 2.11–2.37 range the KubeRay upgrade guide warns against. CPU and GPU (CUDA) variants
+ * of the same Ray and Python versions: head and workers must match, and the GPU image is ~10x bigger.
+ */
+export const RAY_VERSION = '2.56.0';
+export const IMAGES = {
+  ray: `docker.io/rayproject/ray:${RAY_VERSION}-py311-cpu`,
+  rayGpu: `docker.io/rayproject/ray:${RAY_VERSION}-py311-gpu`,
+} as const;

@@ -12,8 +12,19 @@ export default defineCluster({
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git', targetRevision: 'main' },
   tags: { team: 'platform', 'cost-center': 'ml-prod' },
   teams: [
-    { name: 'research', queue: { weight: 2, capability: { cpu: 1024, memory: '4096Gi', gpu: 32 } } },
-    { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 512, memory: '2048Gi', gpu: 16 }, reclaimable: false } },
+    { name: 'research', queue: { weight: 2, capability: { cpu: 1024, memory: '4096Gi', gpu: 32 } }, ray: { head: { pool: 'general-od' } } },
+    {
+      name: 'ml-eng',
+      queue: { weight: 1, capability: { cpu: 512, memory: '2048Gi', gpu: 16 }, reclaimable: false },
+      quota: { pods: 300 },
+      ray: {
+        head: { cpu: 4, memory: '16Gi', pool: 'general-od' },
+        workerGroups: [
+          { name: 'cpu', cpu: 8, memory: '32Gi', maxReplicas: 20 },
+          { name: 'a10g', cpu: 6, memory: '24Gi', gpus: 1, maxReplicas: 8, pool: 'gpu' },
+        ],
+      },
+    },
   ],
   jupyterhub: {
     // Cognito user pool app client; id and secret live in Secret jupyterhub/jupyterhub-cognito.

@@ -54,6 +54,22 @@ export interface LayerDefaults {
   };
   /** `@latest` AMI aliases: allowed with a warning in dev, rejected where nodes must not drift on their own. @default dev true, else false */
   readonly allowLatestAmi?: boolean;
+  /** Team namespaces: quota items not derived from the queue, and LimitRange container defaults. */
+  readonly teams?: {
+    readonly quota?: {
+      /** @default 500, dev 100 */
+      readonly pods?: number;
+      /** @default 50, dev 20 */
+      readonly persistentVolumeClaims?: number;
+      /** @default '2Ti', dev '500Gi' */
+      readonly storage?: string;
+    };
+    /** Requests/limits given to containers that set none (a namespace with a cpu/memory quota rejects those otherwise). @default request 250m/512Mi, limit 1/1Gi; dev request 100m/256Mi */
+    readonly containerDefaults?: {
+      readonly request?: { readonly cpu?: string; readonly memory?: string };
+      readonly limit?: { readonly cpu?: string; readonly memory?: string };
+    };
+  };
 }
 
 export const PLATFORM_DEFAULTS: LayerDefaults = {
@@ -64,6 +80,10 @@ export const PLATFORM_DEFAULTS: LayerDefaults = {
   pools: { budgets: [{ nodes: '10%' }], expireAfter: '720h', terminationGracePeriod: '24h' },
   allowLatestAmi: false,
   observability: { enabled: true, prometheus: { retention: '15d', volumeGiB: 200 }, grafana: true, alertmanager: true },
+  teams: {
+    quota: { pods: 500, persistentVolumeClaims: 50, storage: '2Ti' },
+    containerDefaults: { request: { cpu: '250m', memory: '512Mi' }, limit: { cpu: '1', memory: '1Gi' } },
+  },
 };
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> = {
@@ -73,6 +93,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> 
     pools: { budgets: [{ nodes: '20%' }], expireAfter: '168h' },
     allowLatestAmi: true,
     observability: { prometheus: { retention: '3d', volumeGiB: 20 }, alertmanager: false },
+    teams: { quota: { pods: 100, persistentVolumeClaims: 20, storage: '500Gi' }, containerDefaults: { request: { cpu: '100m', memory: '256Mi' } } },
   },
   staging: {
     pools: { expireAfter: '336h' },
@@ -188,3 +209,23 @@ export const JUPYTERHUB_DEFAULTS: Readonly<Record<Environment, JupyterHubDefault
   staging: { allowDummyAuth: false, idleTimeout: '2h', storage: '20Gi' },
   prod: { allowDummyAuth: false, idleTimeout: '4h', storage: '50Gi' },
 };
+/**
+ * Ray defaults per team (KubeRay). The head runs no tasks (`num-cpus: 0`): GCS, dashboard and the
+ * autoscaler only, so 2 CPU / 8Gi is enough for tens of workers. Default worker groups fit the
+ * smallest instances of the default pool kinds after daemonsets (m/c 2xlarge for CPU, g5/g6.xlarge for
+ * GPU: 4 vCPU, 16 GiB, 1 GPU) so that a single task never waits for a big instance.
+ */
+export const RAY_DEFAULTS = {
+  head: { cpu: '2', memory: '8Gi' },
+  cpuGroup: { name: 'cpu', cpu: '4', memory: '16Gi', gpus: 0, minReplicas: 0, maxReplicas: 10 },
+  gpuGroup: { name: 'gpu', cpu: '2', memory: '12Gi', gpus: 1, minReplicas: 0, maxReplicas: 4 },
+} as const;
+
+/**
+ * Namespaces a team may not be named after (a team name becomes its namespace): Kubernetes' own, Argo
+ * CD's and every platform component's. test/config/teams.test.ts keeps this in step with the components.
+ */
+export const RESERVED_NAMESPACES: readonly string[] = [
+  'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
+  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring',
+];

@@ -1,6 +1,6 @@
-import type { ClusterConfigInput, NodePoolInput, NodeClassInput, TeamInput } from './schema';
-import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, Team } from './types';
-import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
+import type { ClusterConfigInput, NodePoolInput, NodeClassInput, RayWorkerGroupInput, TeamInput } from './schema';
+import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, RayWorkerGroup, Team } from './types';
+import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_DEFAULTS, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
 import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
@@ -77,8 +77,48 @@ function normalizeNodePool(input: NodePoolInput, layer: LayerDefaults, ciliumEna
   };
 }
 
-function normalizeTeam(input: TeamInput): Team {
+const str = (q: string | number | undefined): string | undefined => (q === undefined ? undefined : String(q));
+
+/** What normalizeTeam needs of the rest of the cluster. */
+export interface TeamContext {
+  readonly layer: LayerDefaults;
+  readonly kuberayEnabled: boolean;
+  readonly pools: readonly NodePool[];
+}
+
+/** Default capacity type of a worker group: spot for CPU groups when a pool they can land on offers it. */
+function groupCapacityType(group: RayWorkerGroupInput, pools: readonly NodePool[]): RayWorkerGroup['capacityType'] {
+  if (group.capacityType !== undefined) return group.capacityType;
+  if ((group.gpus ?? 0) > 0) return undefined;
+  const candidates = group.pool !== undefined ? pools.filter((p) => p.name === group.pool) : pools.filter((p) => p.kind === 'cpu');
+  return candidates.some((p) => p.capacityTypes.includes('spot')) ? 'spot' : undefined;
+}
+
+/** Default groups: CPU always; GPU when a gpu pool exists and the team may use GPUs, no more workers than its GPU quota. */
+function normalizeWorkerGroups(input: TeamInput, pools: readonly NodePool[], gpuQuota: number | undefined): RayWorkerGroup[] {
+  const gpuGroup = { ...RAY_DEFAULTS.gpuGroup, maxReplicas: Math.min(RAY_DEFAULTS.gpuGroup.maxReplicas, Math.floor((gpuQuota ?? Infinity) / RAY_DEFAULTS.gpuGroup.gpus)) };
+  const groups: RayWorkerGroupInput[] = input.ray?.workerGroups ?? [
+    RAY_DEFAULTS.cpuGroup,
+    ...(pools.some((p) => p.kind === 'gpu') && gpuGroup.maxReplicas > 0 ? [gpuGroup] : []),
+  ];
+  return groups.map((g) => ({
+    name: g.name,
+    cpu: String(g.cpu),
+    memory: String(g.memory),
+    gpus: g.gpus ?? 0,
+    minReplicas: g.minReplicas ?? 0,
+    maxReplicas: g.maxReplicas,
+    pool: g.pool,
+    capacityType: groupCapacityType(g, pools),
+  }));
+}
+
+export function normalizeTeam(input: TeamInput, ctx: TeamContext): Team {
   const cap = input.queue?.capability ?? {};
+  const quota = input.quota ?? {};
+  const layerQuota = ctx.layer.teams?.quota;
+  const defaults = ctx.layer.teams?.containerDefaults;
+  const cd = input.containerDefaults ?? {};
   return {
     name: input.name,
     namespace: input.name,
@@ -97,6 +137,27 @@ function normalizeTeam(input: TeamInput): Team {
       headService: 'ray-head',
       clientAddress: `ray://ray-head.${input.name}.svc:${RAY_PORTS.client}`,
       dashboardAddress: `http://ray-head.${input.name}.svc:${RAY_PORTS.dashboard}`,
+      enabled: input.ray?.enabled ?? ctx.kuberayEnabled,
+      head: {
+        cpu: str(input.ray?.head?.cpu) ?? RAY_DEFAULTS.head.cpu,
+        memory: str(input.ray?.head?.memory) ?? RAY_DEFAULTS.head.memory,
+        pool: input.ray?.head?.pool,
+      },
+      workerGroups: normalizeWorkerGroups(input, ctx.pools, quota.gpu ?? cap.gpu),
+    },
+    // The queue capability is what Volcano lets the team run at once; the quota enforces the same
+    // numbers for every pod in the namespace, including ones Volcano never sees.
+    quota: {
+      requests: { cpu: str(quota.requests?.cpu ?? cap.cpu), memory: str(quota.requests?.memory ?? cap.memory) },
+      limits: { cpu: str(quota.limits?.cpu ?? cap.cpu), memory: str(quota.limits?.memory ?? cap.memory) },
+      gpu: quota.gpu ?? cap.gpu,
+      pods: quota.pods ?? layerQuota?.pods ?? 500,
+      persistentVolumeClaims: quota.persistentVolumeClaims ?? layerQuota?.persistentVolumeClaims ?? 50,
+      storage: str(quota.storage) ?? layerQuota?.storage ?? '2Ti',
+    },
+    containerDefaults: {
+      request: { cpu: str(cd.request?.cpu) ?? defaults?.request?.cpu ?? '250m', memory: str(cd.request?.memory) ?? defaults?.request?.memory ?? '512Mi' },
+      limit: { cpu: str(cd.limit?.cpu) ?? defaults?.limit?.cpu ?? '1', memory: str(cd.limit?.memory) ?? defaults?.limit?.memory ?? '1Gi' },
     },
   };
 }
@@ -145,6 +206,15 @@ function normalizeJupyterHub(input: ClusterConfigInput, ciliumEnabled: boolean):
   };
 }
 
+/** Pools and teams as normalize() builds them: rules check Ray placement on these before lookups are read. */
+export function normalizePoolsAndTeams(input: ClusterConfigInput): { readonly pools: NodePool[]; readonly teams: Team[] } {
+  const layer = layerDefaults(input.environment);
+  const ciliumEnabled = input.cilium?.enabled ?? layer.cilium?.enabled ?? true;
+  const pools = (input.karpenter.nodePools ?? []).map((p) => normalizeNodePool(p, layer, ciliumEnabled));
+  const kuberayEnabled = input.kuberay?.enabled ?? true;
+  return { pools, teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools })) };
+}
+
 /** Fills every default: platform → environment → cluster file, then per pool kind. */
 export function normalize(input: ClusterConfigInput, file: string, facts: ClusterFacts): ClusterConfig {
   const layer = layerDefaults(input.environment);
@@ -165,7 +235,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     tags,
     facts,
     cilium: { enabled: ciliumEnabled, operatorReplicas: input.cilium?.operatorReplicas ?? layer.cilium?.operatorReplicas ?? 2, hubble: input.cilium?.hubble ?? true },
-    teams: (input.teams ?? []).map(normalizeTeam),
+    teams: normalizePoolsAndTeams(input).teams,
     gpu: { devicePlugin: input.gpu?.devicePlugin ?? hasGpuPool, dcgmExporter: input.gpu?.dcgmExporter ?? hasGpuPool },
     storage: { efsFileSystemId: input.storage?.efs ? facts.parameters['storage/efs-file-system-id'] : undefined },
     loadBalancer: { enabled: input.loadBalancer?.enabled ?? true },

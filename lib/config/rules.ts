@@ -1,12 +1,13 @@
 import type { Problem } from '../errors';
 import type { ClusterConfigInput } from './schema';
-import { AWS_REGIONS, GPU_INSTANCE_FAMILIES } from './defaults';
-import { amiFamilyOf, layerDefaults } from './normalize';
+import { AWS_REGIONS, GPU_INSTANCE_FAMILIES, RESERVED_NAMESPACES } from './defaults';
+import { amiFamilyOf, layerDefaults, normalizePoolsAndTeams } from './normalize';
+import { explainNoFit, placement, poolShape, type PodPlacement } from '../placement';
+import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../ray';
 import { closest } from './paths';
 import type { ClusterFacts } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
 import { normalize } from './normalize';
-import { explainNoFit, placement, poolShape } from '../placement';
 import { notebookProfiles } from '../../charts/jupyterhub';
 
 /**
@@ -231,6 +232,59 @@ export const jupyterhubImages: Rule = (ctx) => {
   }
 };
 
+/**
+ * Team Ray clusters: every worker group (and the head) must fit some NodePool, exactly as
+ * charts/ray-clusters.ts renders it (lib/ray.ts), else its pods stay Pending and Karpenter never
+ * launches a node for them. Also: groups sized min <= max, pinned pools that exist, unique group
+ * names, and a RayCluster only where KubeRay is deployed.
+ */
+export const teamRayClusters: Rule = (ctx) => {
+  const { pools, teams } = normalizePoolsAndTeams(ctx.input);
+  const shapes = pools.map(poolShape);
+  const poolNames = pools.map((p) => p.name);
+  const kuberayOn = ctx.input.kuberay?.enabled ?? true;
+  const hasGpuPool = pools.some((p) => p.kind === 'gpu');
+  for (const team of teams) {
+    const at = `teams[${team.name}].ray`;
+    if (!team.ray.enabled) continue;
+    if (!kuberayOn) {
+      ctx.errors.push({ file: ctx.file, path: `${at}.enabled`, message: 'is true but kuberay.enabled is false: nothing would reconcile the RayCluster', value: true, fix: 'remove ray.enabled, or turn kuberay on' });
+      continue;
+    }
+    const unknownPool = (pool: string | undefined, path: string): boolean => {
+      if (pool === undefined || poolNames.includes(pool)) return false;
+      const guess = closest(pool, poolNames);
+      ctx.errors.push({ file: ctx.file, path, message: `refers to node pool "${pool}", which is not defined`, value: pool, fix: guess ? `did you mean '${guess}'?` : `use one of ${poolNames.join(', ') || '(no pools defined)'}` });
+      return true;
+    };
+    const fits = (path: string, pod: PodPlacement, fix: string) => {
+      const { fits: ok, reasons } = placement(pod, shapes);
+      if (ok.length > 0) return;
+      ctx.errors.push({ file: ctx.file, path, message: `fits no NodePool, so its pods would stay Pending: ${explainNoFit(shapes, reasons)}`, value: pod.nodeSelector, fix });
+    };
+    if (!unknownPool(team.ray.head.pool, `${at}.head.pool`)) {
+      fits(`${at}.head`, rayHeadPlacement(team), "give a cpu pool on-demand capacity (capacityTypes: ['spot', 'on-demand']), or pin the head to such a pool with head.pool");
+    }
+    const seen = new Set<string>();
+    for (const group of team.ray.workerGroups) {
+      const gat = `${at}.workerGroups[${group.name}]`;
+      if (seen.has(group.name)) ctx.errors.push({ file: ctx.file, path: gat, message: 'duplicate worker group name', value: group.name, fix: 'give each worker group a unique name (it becomes the ray.io/group label)' });
+      seen.add(group.name);
+      if (group.maxReplicas < group.minReplicas) {
+        ctx.errors.push({ file: ctx.file, path: `${gat}.maxReplicas`, message: `must be >= minReplicas (${group.minReplicas})`, value: group.maxReplicas, fix: `raise maxReplicas to at least ${group.minReplicas}, or lower minReplicas` });
+      }
+      if (unknownPool(group.pool, `${gat}.pool`)) continue;
+      const fix =
+        group.gpus > 0 && !hasGpuPool
+          ? "add a karpenter node pool with kind: 'gpu', or set gpus: 0 on the group"
+          : group.pool !== undefined
+            ? `pin the group to a pool that matches, or change pool '${group.pool}'`
+            : `add a ${group.gpus > 0 ? 'gpu' : 'cpu'} pool that matches${group.capacityType ? ` with ${group.capacityType} capacity` : ''}, or set the group's pool/capacityType`;
+      fits(gat, rayWorkerPlacement(group), fix);
+    }
+  }
+};
+
 /** Facts are not read yet when rules run; profiles and pools do not depend on them. */
 const NO_FACTS: ClusterFacts = { endpoint: '', endpointHost: '', nodeRoleName: '', interruptionQueueName: '', vpcId: '', parameters: {} };
 
@@ -252,7 +306,73 @@ export const jupyterhubProfilesFit: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit];
+/**
+ * The team quota must admit the Ray head plus one pod of each worker group, else the API server
+ * rejects the pods (`exceeded quota`) and the group can never scale up. Ray pods set requests = limits,
+ * so both requests.* and limits.* are checked.
+ */
+export const teamQuotaFitsRay: Rule = (ctx) => {
+  const { teams } = normalizePoolsAndTeams(ctx.input);
+  for (const team of teams) {
+    if (!team.ray.enabled || !(ctx.input.kuberay?.enabled ?? true)) continue;
+    const head = { cpu: quantityValue(team.ray.head.cpu) + quantityValue(RAY_AUTOSCALER_RESOURCES.cpu), memory: quantityValue(team.ray.head.memory) + quantityValue(RAY_AUTOSCALER_RESOURCES.memory), gpu: 0 };
+    const q = team.quota;
+    const num = (v: string | undefined) => (v === undefined ? undefined : quantityValue(v));
+    // [quota resource name, config key, value]
+    const hardOf: Record<'cpu' | 'memory' | 'gpu', [string, string, number | undefined][]> = {
+      cpu: [['requests.cpu', 'quota.requests.cpu', num(q.requests.cpu)], ['limits.cpu', 'quota.limits.cpu', num(q.limits.cpu)]],
+      memory: [['requests.memory', 'quota.requests.memory', num(q.requests.memory)], ['limits.memory', 'quota.limits.memory', num(q.limits.memory)]],
+      gpu: [['requests.nvidia.com/gpu', 'quota.gpu', q.gpu]],
+    };
+    const text = (res: 'cpu' | 'memory' | 'gpu', n: number): string => (res === 'memory' ? `${+(n / 1024 ** 3).toFixed(2)}Gi` : String(+n.toFixed(3)));
+    const check = (path: string, what: string, need: { cpu: number; memory: number; gpu: number }): boolean => {
+      let fits = true;
+      for (const res of ['cpu', 'memory', 'gpu'] as const) {
+        const over = hardOf[res].filter((e): e is [string, string, number] => e[2] !== undefined && need[res] > e[2]);
+        if (over.length === 0) continue;
+        fits = false;
+        const keys = over.map(([, key]) => `teams[${team.name}].${key}`).join(' and ');
+        ctx.errors.push({ file: ctx.file, path, message: `${what} needs ${res} ${text(res, need[res])} but the team ResourceQuota allows ${over.map(([k, , v]) => `${k} ${text(res, v)}`).join(', ')}: the API server would reject the pod`, fix: `raise ${keys} (default: queue.capability), or make the pods smaller` });
+      }
+      return fits;
+    };
+    // When the head alone does not fit, every group repeats that: report the head only.
+    if (!check(`teams[${team.name}].ray.head`, 'the Ray head with its autoscaler', head)) continue;
+    for (const g of team.ray.workerGroups) {
+      if (g.maxReplicas === 0) continue;
+      check(`teams[${team.name}].ray.workerGroups[${g.name}]`, 'the Ray head plus one pod of this group', {
+        cpu: head.cpu + quantityValue(g.cpu),
+        memory: head.memory + quantityValue(g.memory),
+        gpu: g.gpus,
+      });
+    }
+  }
+};
+
+/** A LimitRange whose default request exceeds its default limit is rejected by the API server. */
+export const teamContainerDefaults: Rule = (ctx) => {
+  const { teams } = normalizePoolsAndTeams(ctx.input);
+  for (const team of teams) {
+    for (const res of ['cpu', 'memory'] as const) {
+      const request = team.containerDefaults.request[res];
+      const limit = team.containerDefaults.limit[res];
+      if (quantityValue(request) > quantityValue(limit)) {
+        ctx.errors.push({ file: ctx.file, path: `teams[${team.name}].containerDefaults.request.${res}`, message: `must be <= the default limit (${limit})`, value: request, fix: `lower it, or raise containerDefaults.limit.${res}` });
+      }
+    }
+  }
+};
+
+/** A team name becomes a namespace: it must not take over a system or platform namespace. */
+export const teamNamespaces: Rule = (ctx) => {
+  for (const team of ctx.input.teams ?? []) {
+    if (RESERVED_NAMESPACES.includes(team.name)) {
+      ctx.errors.push({ file: ctx.file, path: `teams[${team.name}].name`, message: 'is a system or platform namespace: the team would share it (quota, default-deny NetworkPolicies) with platform pods', value: team.name, fix: `rename the team (reserved: ${RESERVED_NAMESPACES.join(', ')})` });
+    }
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

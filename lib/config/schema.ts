@@ -86,6 +86,53 @@ export const teamSchema = z.strictObject({
       reclaimable: z.boolean().optional(),
     })
     .optional(),
+  /** The namespace's ResourceQuota. cpu/memory/gpu default to the queue capability; the rest to the environment defaults. */
+  quota: z
+    .strictObject({
+      requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+      limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+      /** requests.nvidia.com/gpu (extended resources are quota'd by request only). */
+      gpu: z.number().int().min(0).optional(),
+      pods: z.number().int().min(1).optional(),
+      persistentVolumeClaims: z.number().int().min(0).optional(),
+      /** Total PVC storage requested (requests.storage). */
+      storage: quantity.optional(),
+    })
+    .optional(),
+  /** LimitRange defaults for containers that set no requests/limits of their own (the quota rejects those otherwise). */
+  containerDefaults: z
+    .strictObject({
+      request: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+      limit: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+    })
+    .optional(),
+  /** The team's RayCluster (KubeRay). @default enabled when kuberay is, a CPU worker group on spot, a GPU group when a gpu pool exists */
+  ray: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Head pod resources; the head runs no tasks (num-cpus 0), only GCS, dashboard and the autoscaler. */
+      head: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), pool: dnsLabel.optional() }).optional(),
+      /** Replaces the default worker groups. */
+      workerGroups: z
+        .array(
+          z.strictObject({
+            name: dnsLabel,
+            cpu: quantity,
+            memory: quantity,
+            /** nvidia.com/gpu per worker pod. @default 0 */
+            gpus: z.number().int().min(0).optional(),
+            /** @default 0 (scale to zero) */
+            minReplicas: z.number().int().min(0).optional(),
+            maxReplicas: z.number().int().min(0),
+            /** Pin the group to one NodePool by name. @default any pool of the group's kind (gpu when gpus > 0, else cpu) */
+            pool: dnsLabel.optional(),
+            /** @default 'spot' for CPU groups when a candidate pool offers spot; unset (the pool decides) for GPU groups */
+            capacityType: z.enum(['spot', 'on-demand']).optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
 });
 
 /** A key of a Kubernetes Secret in the jupyterhub namespace: how OAuth client ids and secrets are given (never the values). */
@@ -237,6 +284,7 @@ export type NodePoolInput = z.input<typeof nodePoolSchema>;
 export type NodeClassInput = z.input<typeof nodeClassSchema>;
 export type TeamInput = z.input<typeof teamSchema>;
 export type JupyterHubInput = z.input<typeof jupyterhubSchema>;
+export type RayWorkerGroupInput = NonNullable<NonNullable<TeamInput['ray']>['workerGroups']>[number];
 
 /** Identity helper for cluster files: gives editor completion and type errors. */
 export function defineCluster(config: ClusterConfigInput): ClusterConfigInput {

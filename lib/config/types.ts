@@ -94,7 +94,40 @@ export interface Team {
     readonly clientAddress: string;
     /** `http://<headService>.<namespace>.svc:8265`: dashboard / job submission API. */
     readonly dashboardAddress: string;
+    /** Whether the team gets a RayCluster (default: when kuberay is enabled). */
+    readonly enabled: boolean;
+    readonly head: { readonly cpu: string; readonly memory: string; readonly pool?: string };
+    readonly workerGroups: readonly RayWorkerGroup[];
   };
+  /** ResourceQuota of the team namespace (absent keys are not limited). */
+  readonly quota: {
+    readonly requests: { readonly cpu?: string; readonly memory?: string };
+    readonly limits: { readonly cpu?: string; readonly memory?: string };
+    readonly gpu?: number;
+    readonly pods: number;
+    readonly persistentVolumeClaims: number;
+    readonly storage: string;
+  };
+  /** LimitRange container defaults of the team namespace. */
+  readonly containerDefaults: {
+    readonly request: { readonly cpu: string; readonly memory: string };
+    readonly limit: { readonly cpu: string; readonly memory: string };
+  };
+}
+
+/** One Ray worker group: identical pods the autoscaler adds and removes between min and max. */
+export interface RayWorkerGroup {
+  readonly name: string;
+  readonly cpu: string;
+  readonly memory: string;
+  /** nvidia.com/gpu per pod (0 = CPU group). */
+  readonly gpus: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** NodePool the group is pinned to, if any. */
+  readonly pool?: string;
+  /** Capacity type the pods select; undefined leaves it to the pool. */
+  readonly capacityType?: 'spot' | 'on-demand';
 }
 
 export interface ClusterConfig {

@@ -17,6 +17,8 @@ export interface Manifest {
 export interface ClusterManifests {
   readonly cluster: ClusterConfig;
   readonly charts: ReadonlyMap<string, readonly Manifest[]>;
+  /** Chart ids of components that deploy into several namespaces (Component.namespaces): their file names carry the namespace. */
+  readonly multiNamespace?: ReadonlySet<string>;
 }
 
 /** Components enabled for a cluster, in registry order. */
@@ -45,5 +47,5 @@ export function buildCluster(cluster: ClusterConfig, components: readonly Compon
 
   const charts = new Map<string, Manifest[]>();
   for (const chart of app.charts) charts.set(chart.node.id, chart.toJson() as Manifest[]);
-  return { cluster, charts };
+  return { cluster, charts, multiNamespace: new Set(enabled.filter((c) => c.namespaces !== undefined).map((c) => c.name)) };
 }

@@ -18,9 +18,13 @@ export function toYaml(obj: unknown): string {
   return dump(obj, { lineWidth: -1, noRefs: true, sortKeys: false });
 }
 
-/** `<chart-id>/<Kind>.<name>.yaml`, the dist contract. */
-export function manifestPath(chartId: string, obj: Manifest): string {
-  return `${chartId}/${obj.kind}.${obj.metadata.name}.yaml`;
+/**
+ * `<chart-id>/<Kind>.<name>.yaml`, the dist contract. Components spanning several namespaces (one per
+ * team) render the same names in each, so their namespaced objects are `<Kind>.<namespace>.<name>.yaml`.
+ */
+export function manifestPath(chartId: string, obj: Manifest, withNamespace = false): string {
+  const ns = withNamespace && obj.metadata.namespace !== undefined ? `${obj.metadata.namespace}.` : '';
+  return `${chartId}/${obj.kind}.${ns}${obj.metadata.name}.yaml`;
 }
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -32,7 +36,7 @@ export function renderCluster(built: ClusterManifests): RenderedFiles {
   const problems: Problem[] = [];
   for (const [chartId, objects] of built.charts) {
     for (const obj of objects) {
-      const path = manifestPath(chartId, obj);
+      const path = manifestPath(chartId, obj, built.multiNamespace?.has(chartId) ?? false);
       if (files.has(path)) {
         problems.push({ file: built.cluster.file, path: chartId, message: `produces two objects for dist/${built.cluster.name}/${path} (${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name})`, fix: 'give the objects distinct names' });
         continue;

@@ -58,8 +58,9 @@ describe('jupyterhub config', () => {
 
   test('fails when a profile matches no NodePool, naming the profile and every pool with its reasons', () => {
     // Spot-only CPU pool: the CPU profiles ask for on-demand capacity; the gpu pool has GPUs but the wrong kind and taint.
+    // (Ray off: its head would fail on the same pool with its own error, tested in teams.test.ts.)
     const input = minimalInput({
-      teams: TEAMS,
+      teams: TEAMS.map((t) => ({ ...t, ray: { enabled: false } })),
       ...nodePools([
         { name: 'spot', kind: 'cpu', capacityTypes: ['spot'], limits: { cpu: 100 } },
         { name: 'gpu', kind: 'gpu', limits: { gpu: 2 } },

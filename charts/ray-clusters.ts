@@ -1,0 +1,189 @@
+import { Construct } from 'constructs';
+import * as ray from '../imports/ray.io';
+import { RAY_PORTS } from '../lib/config/defaults';
+import type { ClusterConfig, RayWorkerGroup, Team } from '../lib/config/types';
+import type { PodPlacement } from '../lib/placement';
+import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../lib/ray';
+import { SYNC_WAVES, type Component } from './component';
+import { TEAM_LABEL } from './teams';
+import { IMAGES, RAY_VERSION } from './versions';
+import { VOLCANO_SCHEDULER_NAME } from './volcano';
+
+/**
+ * Labels that hand a RayCluster to Volcano (kuberay batchscheduler/volcano: `ray.io/scheduler-name`
+ * picks the scheduler, `volcano.sh/queue-name` the Queue its PodGroup joins).
+ */
+export const RAY_SCHEDULER_LABEL = 'ray.io/scheduler-name';
+export const VOLCANO_QUEUE_LABEL = 'volcano.sh/queue-name';
+
+/**
+ * Named ports of the Ray containers. KubeRay copies the head container's ports into the head Service
+ * (kuberay common/service.go); `metrics` is on every Ray pod (PodMonitors select it by name).
+ */
+export const RAY_PORT_NAMES = { gcs: 'gcs', dashboard: 'dashboard', client: 'client', metrics: 'metrics' } as const;
+
+/** The rayproject/ray images' user: `ray`, uid 1000, gid 100 (ray docker base-deps). */
+export const RAY_UID = 1000;
+export const RAY_GID = 100;
+
+/** Pod securityContext of every Ray pod: PSA `restricted` at pod level. */
+const POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: RAY_UID,
+  runAsGroup: RAY_GID,
+  fsGroup: RAY_GID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Container securityContext of the Ray container and the autoscaler sidecar: PSA `restricted`. */
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  runAsNonRoot: true,
+  runAsUser: RAY_UID,
+};
+
+/** The autoscaler sidecar KubeRay injects into the head: its resources, and how long an idle worker lives. */
+const AUTOSCALER = { ...RAY_AUTOSCALER_RESOURCES, idleTimeoutSeconds: 60 } as const;
+
+/** Quantity constructors of one pod template type (head and worker templates have their own classes). */
+interface Quantities<L, R> {
+  readonly limit: (v: string) => L;
+  readonly request: (v: string) => R;
+}
+
+/** The Ray container: requests = limits (Ray sizes its object store and CPU count from them), GPUs as limits. */
+function rayContainer<L, R>(name: string, image: string, res: { cpu: string; memory: string; gpus: number }, ports: { name: string; containerPort: number }[], q: Quantities<L, R>) {
+  const limits: Record<string, L> = { cpu: q.limit(res.cpu), memory: q.limit(res.memory) };
+  if (res.gpus > 0) limits['nvidia.com/gpu'] = q.limit(String(res.gpus));
+  return {
+    name,
+    image,
+    ports,
+    resources: { requests: { cpu: q.request(res.cpu), memory: q.request(res.memory) }, limits },
+    securityContext: CONTAINER_SECURITY,
+    // Lets in-flight tasks and object spills finish before the container dies (KubeRay recommendation).
+    lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'ray stop'] } } },
+  };
+}
+
+function podSpec<C>(container: C, place: PodPlacement) {
+  return {
+    containers: [container],
+    nodeSelector: { ...place.nodeSelector },
+    tolerations: place.tolerations.length > 0 ? place.tolerations.map((t) => ({ ...t })) : undefined,
+    securityContext: POD_SECURITY,
+  };
+}
+
+const imageFor = (gpus: number): string => (gpus > 0 ? IMAGES.rayGpu : IMAGES.ray);
+
+function headGroup(team: Team): ray.RayClusterSpecHeadGroupSpec {
+  const { head } = team.ray;
+  const container = rayContainer(
+    'ray-head',
+    IMAGES.ray,
+    { ...head, gpus: 0 },
+    [
+      { name: RAY_PORT_NAMES.gcs, containerPort: RAY_PORTS.gcs },
+      { name: RAY_PORT_NAMES.dashboard, containerPort: RAY_PORTS.dashboard },
+      { name: RAY_PORT_NAMES.client, containerPort: RAY_PORTS.client },
+      { name: RAY_PORT_NAMES.metrics, containerPort: RAY_PORTS.metrics },
+    ],
+    { limit: ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesLimits.fromString, request: ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesRequests.fromString },
+  );
+  return {
+    // KubeRay uses this name instead of `<cluster>-head-svc` (kuberay common/service.go,
+    // setNameforUserProvidedService): RAY_ADDRESS in notebooks relies on it.
+    headService: { metadata: { name: team.ray.headService } },
+    serviceType: 'ClusterIP',
+    // num-cpus 0: tasks and actors go to workers, the head only coordinates (and is never spot).
+    rayStartParams: { 'num-cpus': '0', 'dashboard-host': '0.0.0.0' },
+    template: {
+      metadata: {
+        labels: { [TEAM_LABEL]: team.name },
+        // The head holds the GCS: Karpenter must not consolidate or drift its node away.
+        annotations: { 'karpenter.sh/do-not-disrupt': 'true' },
+      },
+      spec: podSpec(container, rayHeadPlacement(team)),
+    },
+  };
+}
+
+function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSpecWorkerGroupSpecs {
+  const container = rayContainer('ray-worker', imageFor(group.gpus), group, [{ name: RAY_PORT_NAMES.metrics, containerPort: RAY_PORTS.metrics }], {
+    limit: ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesLimits.fromString,
+    request: ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesRequests.fromString,
+  });
+  return {
+    groupName: group.name,
+    // No `replicas`: the autoscaler owns it (Argo CD would otherwise reset every scale-up).
+    minReplicas: group.minReplicas,
+    maxReplicas: group.maxReplicas,
+    rayStartParams: {},
+    template: { metadata: { labels: { [TEAM_LABEL]: team.name } }, spec: podSpec(container, rayWorkerPlacement(group)) },
+  };
+}
+
+/** The RayCluster of one team, as rendered (exported for tests and the validate fixtures). */
+export function rayClusterProps(cluster: ClusterConfig, team: Team): ray.RayClusterProps {
+  const volcano = cluster.kuberay.batchScheduler === 'volcano';
+  return {
+    metadata: {
+      name: team.ray.clusterName,
+      namespace: team.namespace,
+      labels: {
+        [TEAM_LABEL]: team.name,
+        ...(volcano ? { [RAY_SCHEDULER_LABEL]: VOLCANO_SCHEDULER_NAME, [VOLCANO_QUEUE_LABEL]: team.queue.name } : {}),
+      },
+    },
+    spec: {
+      rayVersion: RAY_VERSION,
+      enableInTreeAutoscaling: true,
+      autoscalerOptions: {
+        upscalingMode: ray.RayClusterSpecAutoscalerOptionsUpscalingMode.DEFAULT,
+        idleTimeoutSeconds: AUTOSCALER.idleTimeoutSeconds,
+        resources: {
+          requests: {
+            cpu: ray.RayClusterSpecAutoscalerOptionsResourcesRequests.fromString(AUTOSCALER.cpu),
+            memory: ray.RayClusterSpecAutoscalerOptionsResourcesRequests.fromString(AUTOSCALER.memory),
+          },
+          limits: {
+            cpu: ray.RayClusterSpecAutoscalerOptionsResourcesLimits.fromString(AUTOSCALER.cpu),
+            memory: ray.RayClusterSpecAutoscalerOptionsResourcesLimits.fromString(AUTOSCALER.memory),
+          },
+        },
+        securityContext: { ...CONTAINER_SECURITY, seccompProfile: { type: 'RuntimeDefault' } },
+      },
+      headGroupSpec: headGroup(team),
+      workerGroupSpecs: team.ray.workerGroups.map((g) => workerGroup(team, g)),
+    },
+  };
+}
+
+/** Props of the ray-clusters chart. */
+export interface RayClustersChartProps {
+  readonly cluster: ClusterConfig;
+}
+
+/** One RayCluster per team with Ray enabled, in the team namespace. */
+export class RayClustersChart extends Construct {
+  constructor(scope: Construct, id: string, props: RayClustersChartProps) {
+    super(scope, id);
+    for (const team of rayTeams(props.cluster)) new ray.RayCluster(this, team.name, rayClusterProps(props.cluster, team));
+  }
+}
+
+const rayTeams = (cluster: ClusterConfig): Team[] => (cluster.kuberay.enabled ? cluster.teams.filter((t) => t.ray.enabled) : []);
+
+/** Team RayClusters (plain CRs of the KubeRay CRDs: synced after kuberay-operator and the team namespaces). */
+export const rayClusters: Component = {
+  name: 'ray-clusters',
+  description: 'One autoscaling RayCluster per team (head on on-demand, workers on spot/GPU pools)',
+  namespace: 'kube-system',
+  wave: SYNC_WAVES.workloads,
+  enabled: (c) => rayTeams(c).length > 0,
+  build: (chart, cluster) => new RayClustersChart(chart, 'Resource', { cluster }),
+  syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
+  namespaces: (cluster) => rayTeams(cluster).map((t) => t.namespace),
+};
