@@ -73,7 +73,7 @@ function childApplication(scope: Chart, cluster: ClusterConfig, component: Compo
       sources: rest.length === 0 ? undefined : [first!, ...rest],
       destination: { server: IN_CLUSTER, namespace: component.namespace },
       syncPolicy: {
-        automated: automated(cluster),
+        automated: component.syncPolicy === 'manual' ? undefined : automated(cluster),
         retry: RETRY,
         syncOptions: ['CreateNamespace=true', ...(component.syncOptions ?? [])],
         managedNamespaceMetadata: labels ? { labels } : undefined,
@@ -91,7 +91,7 @@ function clusterResources(components: readonly Component[]): ClusterResource[] {
 function project(scope: Chart, cluster: ClusterConfig, components: readonly Component[], releases: ReadonlyMap<string, HelmRelease>): void {
   const repos = new Set<string>([cluster.gitops.repoURL]);
   for (const release of releases.values()) repos.add(release.repoURL);
-  const namespaces = [...new Set(components.map((c) => c.namespace))].sort();
+  const namespaces = [...new Set(components.flatMap((c) => [c.namespace, ...(c.extraNamespaces?.(cluster) ?? [])]))].sort();
   new argo.AppProject(scope, 'project', {
     metadata: { name: PROJECT_NAME, namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '-50' } },
     spec: {

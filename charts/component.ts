@@ -55,6 +55,10 @@ export interface Component {
   readonly syncOptions?: readonly string[];
   /** Cluster-scoped kinds this component creates, for the AppProject allow-list. */
   readonly clusterResources?: readonly ClusterResource[];
+  /** 'manual': the child Application never syncs by itself, whatever gitops.sync says (smoke tests run only when someone syncs). */
+  readonly syncPolicy?: 'manual';
+  /** Namespaces besides `namespace` this component deploys into (AppProject destinations), e.g. team namespaces. */
+  readonly extraNamespaces?: (cluster: ClusterConfig) => readonly string[];
 }
 
 /**

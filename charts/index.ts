@@ -7,9 +7,10 @@ import { volcano } from './volcano';
 import { awsLoadBalancerController } from './aws-load-balancer-controller';
 import { dcgmExporter, nvidiaDevicePlugin } from './nvidia';
 import { storage } from './storage';
+import { smoke } from './smoke';
 
 /**
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, smoke];

@@ -36,6 +36,10 @@ export interface LayerDefaults {
   };
   /** `@latest` AMI aliases: allowed with a warning in dev, rejected where nodes must not drift on their own. @default dev true, else false */
   readonly allowLatestAmi?: boolean;
+  readonly smoke?: {
+    /** Render the smoke tests (they only run on a manual sync). @default true, prod false (nobody should launch GPU nodes in prod to test the platform) */
+    readonly enabled?: boolean;
+  };
 }
 
 export const PLATFORM_DEFAULTS: LayerDefaults = {
@@ -45,6 +49,7 @@ export const PLATFORM_DEFAULTS: LayerDefaults = {
   karpenter: { controller: { replicas: 2 } },
   pools: { budgets: [{ nodes: '10%' }], expireAfter: '720h', terminationGracePeriod: '24h' },
   allowLatestAmi: false,
+  smoke: { enabled: true },
 };
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> = {
@@ -64,6 +69,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> 
       budgets: [{ nodes: '10%', reasons: ['Empty', 'Underutilized'] }, { nodes: '1', reasons: ['Drifted'] }],
       terminationGracePeriod: '48h',
     },
+    smoke: { enabled: false },
   },
 };
 

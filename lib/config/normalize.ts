@@ -123,6 +123,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     loadBalancer: { enabled: input.loadBalancer?.enabled ?? true },
     kuberay: { enabled: input.kuberay?.enabled ?? true, batchScheduler: input.kuberay?.batchScheduler ?? 'volcano' },
     volcano: { enabled: input.volcano?.enabled ?? true },
+    smoke: { enabled: input.smoke?.enabled ?? layer.smoke?.enabled ?? true, team: input.smoke?.team ?? input.teams?.[0]?.name },
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },
       nodeClasses: (input.karpenter.nodeClasses ?? []).map((c) => normalizeNodeClass(c, tags)),

@@ -119,6 +119,8 @@ export interface ClusterConfig {
   readonly loadBalancer: { readonly enabled: boolean };
   readonly kuberay: { readonly enabled: boolean; readonly batchScheduler: 'volcano' | 'none' };
   readonly volcano: { readonly enabled: boolean };
+  /** Smoke tests; `team` is the team whose RayCluster runs the RayJob (undefined: no teams). */
+  readonly smoke: { readonly enabled: boolean; readonly team?: string };
   readonly karpenter: {
     readonly controller: { readonly replicas: number };
     readonly nodeClasses: readonly NodeClass[];
