@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SMOKE_HOOK, SMOKE_XGBOOST_SCRIPT } from '../../charts/smoke';
 import { loadCluster } from '../../lib/config/load';
+import type { Manifest } from '../../lib/synth/build';
 import { placement, podPlacement, poolShape, type PoolShape } from '../../lib/placement';
 import { chartObjects, eksai, find, loadErrors, loadOk, minimalInput, REPO, source, tempRepo } from '../helpers';
 
@@ -12,7 +13,7 @@ const TEAMS = [{ name: 'ml-eng' }, { name: 'research' }];
 /** What the core managed node group looks like to the scheduler (terraform/bootstrap: label + CriticalAddonsOnly taint). */
 const CORE: PoolShape = { name: 'core', labels: { 'eksai.io/node-group': { in: ['core'] } }, taints: [{ key: 'CriticalAddonsOnly', effect: 'NoSchedule' }], gpu: false };
 
-const podSpec = (o: { spec?: unknown }) => (o.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+const podSpec = (o: Manifest) => (o.spec as { template: { spec: Record<string, unknown> } }).template.spec;
 
 describe('smoke tests', () => {
   const dev = loadOk(minimalInput({ teams: TEAMS }));
