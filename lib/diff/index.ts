@@ -25,8 +25,9 @@ export interface DiffOptions {
  */
 export async function diffRevisions(options: DiffOptions): Promise<DiffResult & { readonly timingsMs: { readonly read: number; readonly parse: number; readonly transitions: number; readonly compare: number } }> {
   const t0 = performance.now();
-  const baseFiles = readDistAtRef(options.cwd, resolveRef(options.cwd, options.base));
-  const headFiles = options.head === undefined ? readDistInWorkingTree(options.cwd) : readDistAtRef(options.cwd, resolveRef(options.cwd, options.head));
+  const blobs = new Map<string, string>();
+  const baseFiles = readDistAtRef(options.cwd, resolveRef(options.cwd, options.base), 'dist', blobs);
+  const headFiles = options.head === undefined ? readDistInWorkingTree(options.cwd) : readDistAtRef(options.cwd, resolveRef(options.cwd, options.head), 'dist', blobs);
   const t1 = performance.now();
   const { base, head } = parseRevisions(baseFiles, headFiles);
   const t2 = performance.now();
