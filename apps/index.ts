@@ -74,7 +74,7 @@ function childApplication(scope: Chart, cluster: ClusterConfig, component: Compo
       destination: { server: IN_CLUSTER, namespace: component.namespace },
       ignoreDifferences: component.ignoreDifferences?.map((d) => ({ ...d, jsonPointers: [...d.jsonPointers] })),
       syncPolicy: {
-        automated: automated(cluster),
+        automated: component.syncPolicy === 'manual' ? undefined : automated(cluster),
         retry: RETRY,
         syncOptions: ['CreateNamespace=true', ...(component.syncOptions ?? [])],
         managedNamespaceMetadata: labels ? { labels } : undefined,

@@ -67,6 +67,8 @@ export interface Component {
   readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Further namespaces the component's manifests deploy into (e.g. one per team), for the AppProject destinations. */
   readonly namespaces?: (cluster: ClusterConfig) => readonly string[];
+  /** 'manual': the child Application never syncs by itself, whatever gitops.sync says (smoke tests run only when someone syncs). */
+  readonly syncPolicy?: 'manual';
 }
 
 /**

@@ -12,9 +12,10 @@ import { monitoring } from './monitoring';
 import { jupyterhub } from './jupyterhub';
 import { teams } from './teams';
 import { rayClusters } from './ray-clusters';
+import { smoke } from './smoke';
 
 /**
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, teams, rayClusters, jupyterhub];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, teams, rayClusters, jupyterhub, smoke];

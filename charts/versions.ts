@@ -48,3 +48,14 @@ export const IMAGES = {
   ray: `docker.io/rayproject/ray:${RAY_VERSION}-py311-cpu`,
   rayGpu: `docker.io/rayproject/ray:${RAY_VERSION}-py311-gpu`,
 } as const;
+
+/** Container images of eksai's own smoke-test pods (charts/smoke.ts), pinned by tag. */
+export const SMOKE_IMAGES = {
+  /** CPU Job: a shell is all it needs (ECR Public mirror of the Docker official image: no Docker Hub pull limit). */
+  busybox: 'public.ecr.aws/docker/library/busybox:1.37.0',
+  /** GPU Job: CUDA base image; nvidia-smi is mounted from the node's driver by the NVIDIA container toolkit (needs a driver for CUDA 12.8, R570+). */
+  cudaBase: 'nvidia/cuda:12.8.1-base-ubuntu24.04',
+} as const;
+
+/** pip packages of the smoke RayJob's runtime env (installed per job on the team's RayCluster), pinned. */
+export const SMOKE_RAY_PIP: readonly string[] = ['xgboost==2.1.4', 'scikit-learn==1.6.1'];

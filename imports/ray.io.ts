@@ -56258,3 +56258,12854 @@ export class RayClusterV1Alpha1SpecWorkerGroupSpecsTemplateSpecVolumesProjectedS
   }
 }
 
+
+/**
+ *
+ *
+ * @schema RayJob
+ */
+export class RayJob extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "RayJob"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'ray.io/v1',
+    kind: 'RayJob',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "RayJob".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: RayJobProps = {}): any {
+    return {
+      ...RayJob.GVK,
+      ...toJson_RayJobProps(props),
+    };
+  }
+
+  /**
+   * Defines a "RayJob" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: RayJobProps = {}) {
+    super(scope, id, {
+      ...RayJob.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...RayJob.GVK,
+      ...toJson_RayJobProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema RayJob
+ */
+export interface RayJobProps {
+  /**
+   * @schema RayJob#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema RayJob#spec
+   */
+  readonly spec?: RayJobSpec;
+}
+
+/**
+ * Converts an object of type 'RayJobProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobProps(obj: RayJobProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_RayJobSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpec
+ */
+export interface RayJobSpec {
+  /**
+   * @schema RayJobSpec#activeDeadlineSeconds
+   */
+  readonly activeDeadlineSeconds?: number;
+
+  /**
+   * @schema RayJobSpec#backoffLimit
+   */
+  readonly backoffLimit?: number;
+
+  /**
+   * @schema RayJobSpec#clusterSelector
+   */
+  readonly clusterSelector?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpec#deletionStrategy
+   */
+  readonly deletionStrategy?: RayJobSpecDeletionStrategy;
+
+  /**
+   * @schema RayJobSpec#entrypoint
+   */
+  readonly entrypoint?: string;
+
+  /**
+   * @schema RayJobSpec#entrypointNumCpus
+   */
+  readonly entrypointNumCpus?: number;
+
+  /**
+   * @schema RayJobSpec#entrypointNumGpus
+   */
+  readonly entrypointNumGpus?: number;
+
+  /**
+   * @schema RayJobSpec#entrypointResources
+   */
+  readonly entrypointResources?: string;
+
+  /**
+   * @schema RayJobSpec#jobId
+   */
+  readonly jobId?: string;
+
+  /**
+   * @schema RayJobSpec#managedBy
+   */
+  readonly managedBy?: string;
+
+  /**
+   * @schema RayJobSpec#metadata
+   */
+  readonly metadata?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpec#preRunningDeadlineSeconds
+   */
+  readonly preRunningDeadlineSeconds?: number;
+
+  /**
+   * @schema RayJobSpec#runtimeEnvYAML
+   */
+  readonly runtimeEnvYaml?: string;
+
+  /**
+   * @schema RayJobSpec#shutdownAfterJobFinishes
+   */
+  readonly shutdownAfterJobFinishes?: boolean;
+
+  /**
+   * @schema RayJobSpec#submissionMode
+   */
+  readonly submissionMode?: string;
+
+  /**
+   * @schema RayJobSpec#submitterConfig
+   */
+  readonly submitterConfig?: RayJobSpecSubmitterConfig;
+
+  /**
+   * @schema RayJobSpec#submitterPodTemplate
+   */
+  readonly submitterPodTemplate?: RayJobSpecSubmitterPodTemplate;
+
+  /**
+   * @schema RayJobSpec#suspend
+   */
+  readonly suspend?: boolean;
+
+  /**
+   * @schema RayJobSpec#ttlSecondsAfterFinished
+   */
+  readonly ttlSecondsAfterFinished?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpec(obj: RayJobSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'activeDeadlineSeconds': obj.activeDeadlineSeconds,
+    'backoffLimit': obj.backoffLimit,
+    'clusterSelector': ((obj.clusterSelector) === undefined) ? undefined : (Object.entries(obj.clusterSelector).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'deletionStrategy': toJson_RayJobSpecDeletionStrategy(obj.deletionStrategy),
+    'entrypoint': obj.entrypoint,
+    'entrypointNumCpus': obj.entrypointNumCpus,
+    'entrypointNumGpus': obj.entrypointNumGpus,
+    'entrypointResources': obj.entrypointResources,
+    'jobId': obj.jobId,
+    'managedBy': obj.managedBy,
+    'metadata': ((obj.metadata) === undefined) ? undefined : (Object.entries(obj.metadata).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'preRunningDeadlineSeconds': obj.preRunningDeadlineSeconds,
+    'runtimeEnvYAML': obj.runtimeEnvYaml,
+    'shutdownAfterJobFinishes': obj.shutdownAfterJobFinishes,
+    'submissionMode': obj.submissionMode,
+    'submitterConfig': toJson_RayJobSpecSubmitterConfig(obj.submitterConfig),
+    'submitterPodTemplate': toJson_RayJobSpecSubmitterPodTemplate(obj.submitterPodTemplate),
+    'suspend': obj.suspend,
+    'ttlSecondsAfterFinished': obj.ttlSecondsAfterFinished,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategy
+ */
+export interface RayJobSpecDeletionStrategy {
+  /**
+   * @schema RayJobSpecDeletionStrategy#deletionRules
+   */
+  readonly deletionRules?: RayJobSpecDeletionStrategyDeletionRules[];
+
+  /**
+   * @schema RayJobSpecDeletionStrategy#onFailure
+   */
+  readonly onFailure?: RayJobSpecDeletionStrategyOnFailure;
+
+  /**
+   * @schema RayJobSpecDeletionStrategy#onSuccess
+   */
+  readonly onSuccess?: RayJobSpecDeletionStrategyOnSuccess;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecDeletionStrategy' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecDeletionStrategy(obj: RayJobSpecDeletionStrategy | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'deletionRules': obj.deletionRules?.map(y => toJson_RayJobSpecDeletionStrategyDeletionRules(y)),
+    'onFailure': toJson_RayJobSpecDeletionStrategyOnFailure(obj.onFailure),
+    'onSuccess': toJson_RayJobSpecDeletionStrategyOnSuccess(obj.onSuccess),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterConfig
+ */
+export interface RayJobSpecSubmitterConfig {
+  /**
+   * @schema RayJobSpecSubmitterConfig#backoffLimit
+   */
+  readonly backoffLimit?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterConfig(obj: RayJobSpecSubmitterConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'backoffLimit': obj.backoffLimit,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplate
+ */
+export interface RayJobSpecSubmitterPodTemplate {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplate#metadata
+   */
+  readonly metadata?: RayJobSpecSubmitterPodTemplateMetadata;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplate#spec
+   */
+  readonly spec?: RayJobSpecSubmitterPodTemplateSpec;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplate(obj: RayJobSpecSubmitterPodTemplate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_RayJobSpecSubmitterPodTemplateMetadata(obj.metadata),
+    'spec': toJson_RayJobSpecSubmitterPodTemplateSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategyDeletionRules
+ */
+export interface RayJobSpecDeletionStrategyDeletionRules {
+  /**
+   * @schema RayJobSpecDeletionStrategyDeletionRules#condition
+   */
+  readonly condition: RayJobSpecDeletionStrategyDeletionRulesCondition;
+
+  /**
+   * @schema RayJobSpecDeletionStrategyDeletionRules#policy
+   */
+  readonly policy: RayJobSpecDeletionStrategyDeletionRulesPolicy;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecDeletionStrategyDeletionRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecDeletionStrategyDeletionRules(obj: RayJobSpecDeletionStrategyDeletionRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'condition': toJson_RayJobSpecDeletionStrategyDeletionRulesCondition(obj.condition),
+    'policy': obj.policy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategyOnFailure
+ */
+export interface RayJobSpecDeletionStrategyOnFailure {
+  /**
+   * @schema RayJobSpecDeletionStrategyOnFailure#policy
+   */
+  readonly policy?: RayJobSpecDeletionStrategyOnFailurePolicy;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecDeletionStrategyOnFailure' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecDeletionStrategyOnFailure(obj: RayJobSpecDeletionStrategyOnFailure | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'policy': obj.policy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategyOnSuccess
+ */
+export interface RayJobSpecDeletionStrategyOnSuccess {
+  /**
+   * @schema RayJobSpecDeletionStrategyOnSuccess#policy
+   */
+  readonly policy?: RayJobSpecDeletionStrategyOnSuccessPolicy;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecDeletionStrategyOnSuccess' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecDeletionStrategyOnSuccess(obj: RayJobSpecDeletionStrategyOnSuccess | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'policy': obj.policy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateMetadata
+ */
+export interface RayJobSpecSubmitterPodTemplateMetadata {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateMetadata#annotations
+   */
+  readonly annotations?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateMetadata#finalizers
+   */
+  readonly finalizers?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateMetadata#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateMetadata#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateMetadata#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateMetadata' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateMetadata(obj: RayJobSpecSubmitterPodTemplateMetadata | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'finalizers': obj.finalizers?.map(y => y),
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#activeDeadlineSeconds
+   */
+  readonly activeDeadlineSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#affinity
+   */
+  readonly affinity?: RayJobSpecSubmitterPodTemplateSpecAffinity;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#automountServiceAccountToken
+   */
+  readonly automountServiceAccountToken?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#containers
+   */
+  readonly containers: RayJobSpecSubmitterPodTemplateSpecContainers[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#dnsConfig
+   */
+  readonly dnsConfig?: RayJobSpecSubmitterPodTemplateSpecDnsConfig;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#dnsPolicy
+   */
+  readonly dnsPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#enableServiceLinks
+   */
+  readonly enableServiceLinks?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#ephemeralContainers
+   */
+  readonly ephemeralContainers?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainers[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostAliases
+   */
+  readonly hostAliases?: RayJobSpecSubmitterPodTemplateSpecHostAliases[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostIPC
+   */
+  readonly hostIpc?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostNetwork
+   */
+  readonly hostNetwork?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostPID
+   */
+  readonly hostPid?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostUsers
+   */
+  readonly hostUsers?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostname
+   */
+  readonly hostname?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#hostnameOverride
+   */
+  readonly hostnameOverride?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#imagePullSecrets
+   */
+  readonly imagePullSecrets?: RayJobSpecSubmitterPodTemplateSpecImagePullSecrets[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#initContainers
+   */
+  readonly initContainers?: RayJobSpecSubmitterPodTemplateSpecInitContainers[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#nodeName
+   */
+  readonly nodeName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#nodeSelector
+   */
+  readonly nodeSelector?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#os
+   */
+  readonly os?: RayJobSpecSubmitterPodTemplateSpecOs;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#overhead
+   */
+  readonly overhead?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecOverhead };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#preemptionPolicy
+   */
+  readonly preemptionPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#priority
+   */
+  readonly priority?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#priorityClassName
+   */
+  readonly priorityClassName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#readinessGates
+   */
+  readonly readinessGates?: RayJobSpecSubmitterPodTemplateSpecReadinessGates[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#resourceClaims
+   */
+  readonly resourceClaims?: RayJobSpecSubmitterPodTemplateSpecResourceClaims[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#resources
+   */
+  readonly resources?: RayJobSpecSubmitterPodTemplateSpecResources;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#restartPolicy
+   */
+  readonly restartPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#runtimeClassName
+   */
+  readonly runtimeClassName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#schedulerName
+   */
+  readonly schedulerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#schedulingGates
+   */
+  readonly schedulingGates?: RayJobSpecSubmitterPodTemplateSpecSchedulingGates[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#schedulingGroup
+   */
+  readonly schedulingGroup?: RayJobSpecSubmitterPodTemplateSpecSchedulingGroup;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#securityContext
+   */
+  readonly securityContext?: RayJobSpecSubmitterPodTemplateSpecSecurityContext;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#serviceAccount
+   */
+  readonly serviceAccount?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#serviceAccountName
+   */
+  readonly serviceAccountName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#setHostnameAsFQDN
+   */
+  readonly setHostnameAsFqdn?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#shareProcessNamespace
+   */
+  readonly shareProcessNamespace?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#subdomain
+   */
+  readonly subdomain?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#tolerations
+   */
+  readonly tolerations?: RayJobSpecSubmitterPodTemplateSpecTolerations[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#topologySpreadConstraints
+   */
+  readonly topologySpreadConstraints?: RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpec#volumes
+   */
+  readonly volumes?: RayJobSpecSubmitterPodTemplateSpecVolumes[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpec(obj: RayJobSpecSubmitterPodTemplateSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'activeDeadlineSeconds': obj.activeDeadlineSeconds,
+    'affinity': toJson_RayJobSpecSubmitterPodTemplateSpecAffinity(obj.affinity),
+    'automountServiceAccountToken': obj.automountServiceAccountToken,
+    'containers': obj.containers?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainers(y)),
+    'dnsConfig': toJson_RayJobSpecSubmitterPodTemplateSpecDnsConfig(obj.dnsConfig),
+    'dnsPolicy': obj.dnsPolicy,
+    'enableServiceLinks': obj.enableServiceLinks,
+    'ephemeralContainers': obj.ephemeralContainers?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainers(y)),
+    'hostAliases': obj.hostAliases?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecHostAliases(y)),
+    'hostIPC': obj.hostIpc,
+    'hostNetwork': obj.hostNetwork,
+    'hostPID': obj.hostPid,
+    'hostUsers': obj.hostUsers,
+    'hostname': obj.hostname,
+    'hostnameOverride': obj.hostnameOverride,
+    'imagePullSecrets': obj.imagePullSecrets?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecImagePullSecrets(y)),
+    'initContainers': obj.initContainers?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainers(y)),
+    'nodeName': obj.nodeName,
+    'nodeSelector': ((obj.nodeSelector) === undefined) ? undefined : (Object.entries(obj.nodeSelector).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'os': toJson_RayJobSpecSubmitterPodTemplateSpecOs(obj.os),
+    'overhead': ((obj.overhead) === undefined) ? undefined : (Object.entries(obj.overhead).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'preemptionPolicy': obj.preemptionPolicy,
+    'priority': obj.priority,
+    'priorityClassName': obj.priorityClassName,
+    'readinessGates': obj.readinessGates?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecReadinessGates(y)),
+    'resourceClaims': obj.resourceClaims?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecResourceClaims(y)),
+    'resources': toJson_RayJobSpecSubmitterPodTemplateSpecResources(obj.resources),
+    'restartPolicy': obj.restartPolicy,
+    'runtimeClassName': obj.runtimeClassName,
+    'schedulerName': obj.schedulerName,
+    'schedulingGates': obj.schedulingGates?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecSchedulingGates(y)),
+    'schedulingGroup': toJson_RayJobSpecSubmitterPodTemplateSpecSchedulingGroup(obj.schedulingGroup),
+    'securityContext': toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContext(obj.securityContext),
+    'serviceAccount': obj.serviceAccount,
+    'serviceAccountName': obj.serviceAccountName,
+    'setHostnameAsFQDN': obj.setHostnameAsFqdn,
+    'shareProcessNamespace': obj.shareProcessNamespace,
+    'subdomain': obj.subdomain,
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'tolerations': obj.tolerations?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecTolerations(y)),
+    'topologySpreadConstraints': obj.topologySpreadConstraints?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints(y)),
+    'volumes': obj.volumes?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumes(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategyDeletionRulesCondition
+ */
+export interface RayJobSpecDeletionStrategyDeletionRulesCondition {
+  /**
+   * @schema RayJobSpecDeletionStrategyDeletionRulesCondition#jobDeploymentStatus
+   */
+  readonly jobDeploymentStatus?: RayJobSpecDeletionStrategyDeletionRulesConditionJobDeploymentStatus;
+
+  /**
+   * @schema RayJobSpecDeletionStrategyDeletionRulesCondition#jobStatus
+   */
+  readonly jobStatus?: RayJobSpecDeletionStrategyDeletionRulesConditionJobStatus;
+
+  /**
+   * @schema RayJobSpecDeletionStrategyDeletionRulesCondition#ttlSeconds
+   */
+  readonly ttlSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecDeletionStrategyDeletionRulesCondition' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecDeletionStrategyDeletionRulesCondition(obj: RayJobSpecDeletionStrategyDeletionRulesCondition | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'jobDeploymentStatus': obj.jobDeploymentStatus,
+    'jobStatus': obj.jobStatus,
+    'ttlSeconds': obj.ttlSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategyDeletionRulesPolicy
+ */
+export enum RayJobSpecDeletionStrategyDeletionRulesPolicy {
+  /** DeleteCluster */
+  DELETE_CLUSTER = "DeleteCluster",
+  /** DeleteWorkers */
+  DELETE_WORKERS = "DeleteWorkers",
+  /** DeleteSelf */
+  DELETE_SELF = "DeleteSelf",
+  /** DeleteNone */
+  DELETE_NONE = "DeleteNone",
+}
+
+/**
+ * @schema RayJobSpecDeletionStrategyOnFailurePolicy
+ */
+export enum RayJobSpecDeletionStrategyOnFailurePolicy {
+  /** DeleteCluster */
+  DELETE_CLUSTER = "DeleteCluster",
+  /** DeleteWorkers */
+  DELETE_WORKERS = "DeleteWorkers",
+  /** DeleteSelf */
+  DELETE_SELF = "DeleteSelf",
+  /** DeleteNone */
+  DELETE_NONE = "DeleteNone",
+}
+
+/**
+ * @schema RayJobSpecDeletionStrategyOnSuccessPolicy
+ */
+export enum RayJobSpecDeletionStrategyOnSuccessPolicy {
+  /** DeleteCluster */
+  DELETE_CLUSTER = "DeleteCluster",
+  /** DeleteWorkers */
+  DELETE_WORKERS = "DeleteWorkers",
+  /** DeleteSelf */
+  DELETE_SELF = "DeleteSelf",
+  /** DeleteNone */
+  DELETE_NONE = "DeleteNone",
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinity
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinity {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinity#nodeAffinity
+   */
+  readonly nodeAffinity?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinity#podAffinity
+   */
+  readonly podAffinity?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinity#podAntiAffinity
+   */
+  readonly podAntiAffinity?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinity' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinity(obj: RayJobSpecSubmitterPodTemplateSpecAffinity | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'nodeAffinity': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity(obj.nodeAffinity),
+    'podAffinity': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity(obj.podAffinity),
+    'podAntiAffinity': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity(obj.podAntiAffinity),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainers
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainers {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#args
+   */
+  readonly args?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#command
+   */
+  readonly command?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#env
+   */
+  readonly env?: RayJobSpecSubmitterPodTemplateSpecContainersEnv[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#envFrom
+   */
+  readonly envFrom?: RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#image
+   */
+  readonly image?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#imagePullPolicy
+   */
+  readonly imagePullPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#lifecycle
+   */
+  readonly lifecycle?: RayJobSpecSubmitterPodTemplateSpecContainersLifecycle;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#livenessProbe
+   */
+  readonly livenessProbe?: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#ports
+   */
+  readonly ports?: RayJobSpecSubmitterPodTemplateSpecContainersPorts[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#readinessProbe
+   */
+  readonly readinessProbe?: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#resizePolicy
+   */
+  readonly resizePolicy?: RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#resources
+   */
+  readonly resources?: RayJobSpecSubmitterPodTemplateSpecContainersResources;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#restartPolicy
+   */
+  readonly restartPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#restartPolicyRules
+   */
+  readonly restartPolicyRules?: RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#securityContext
+   */
+  readonly securityContext?: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#startupProbe
+   */
+  readonly startupProbe?: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#stdin
+   */
+  readonly stdin?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#stdinOnce
+   */
+  readonly stdinOnce?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#terminationMessagePath
+   */
+  readonly terminationMessagePath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#terminationMessagePolicy
+   */
+  readonly terminationMessagePolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#tty
+   */
+  readonly tty?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#volumeDevices
+   */
+  readonly volumeDevices?: RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#volumeMounts
+   */
+  readonly volumeMounts?: RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainers#workingDir
+   */
+  readonly workingDir?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainers' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainers(obj: RayJobSpecSubmitterPodTemplateSpecContainers | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'args': obj.args?.map(y => y),
+    'command': obj.command?.map(y => y),
+    'env': obj.env?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnv(y)),
+    'envFrom': obj.envFrom?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom(y)),
+    'image': obj.image,
+    'imagePullPolicy': obj.imagePullPolicy,
+    'lifecycle': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecycle(obj.lifecycle),
+    'livenessProbe': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe(obj.livenessProbe),
+    'name': obj.name,
+    'ports': obj.ports?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersPorts(y)),
+    'readinessProbe': toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe(obj.readinessProbe),
+    'resizePolicy': obj.resizePolicy?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy(y)),
+    'resources': toJson_RayJobSpecSubmitterPodTemplateSpecContainersResources(obj.resources),
+    'restartPolicy': obj.restartPolicy,
+    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules(y)),
+    'securityContext': toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext(obj.securityContext),
+    'startupProbe': toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe(obj.startupProbe),
+    'stdin': obj.stdin,
+    'stdinOnce': obj.stdinOnce,
+    'terminationMessagePath': obj.terminationMessagePath,
+    'terminationMessagePolicy': obj.terminationMessagePolicy,
+    'tty': obj.tty,
+    'volumeDevices': obj.volumeDevices?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices(y)),
+    'volumeMounts': obj.volumeMounts?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts(y)),
+    'workingDir': obj.workingDir,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfig
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecDnsConfig {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfig#nameservers
+   */
+  readonly nameservers?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfig#options
+   */
+  readonly options?: RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfig#searches
+   */
+  readonly searches?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecDnsConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecDnsConfig(obj: RayJobSpecSubmitterPodTemplateSpecDnsConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'nameservers': obj.nameservers?.map(y => y),
+    'options': obj.options?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions(y)),
+    'searches': obj.searches?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainers {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#args
+   */
+  readonly args?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#command
+   */
+  readonly command?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#env
+   */
+  readonly env?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#envFrom
+   */
+  readonly envFrom?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#image
+   */
+  readonly image?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#imagePullPolicy
+   */
+  readonly imagePullPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#lifecycle
+   */
+  readonly lifecycle?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#livenessProbe
+   */
+  readonly livenessProbe?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#ports
+   */
+  readonly ports?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#readinessProbe
+   */
+  readonly readinessProbe?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#resizePolicy
+   */
+  readonly resizePolicy?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#resources
+   */
+  readonly resources?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#restartPolicy
+   */
+  readonly restartPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#restartPolicyRules
+   */
+  readonly restartPolicyRules?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#securityContext
+   */
+  readonly securityContext?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#startupProbe
+   */
+  readonly startupProbe?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#stdin
+   */
+  readonly stdin?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#stdinOnce
+   */
+  readonly stdinOnce?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#targetContainerName
+   */
+  readonly targetContainerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#terminationMessagePath
+   */
+  readonly terminationMessagePath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#terminationMessagePolicy
+   */
+  readonly terminationMessagePolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#tty
+   */
+  readonly tty?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#volumeDevices
+   */
+  readonly volumeDevices?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#volumeMounts
+   */
+  readonly volumeMounts?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainers#workingDir
+   */
+  readonly workingDir?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainers' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainers(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainers | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'args': obj.args?.map(y => y),
+    'command': obj.command?.map(y => y),
+    'env': obj.env?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv(y)),
+    'envFrom': obj.envFrom?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom(y)),
+    'image': obj.image,
+    'imagePullPolicy': obj.imagePullPolicy,
+    'lifecycle': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle(obj.lifecycle),
+    'livenessProbe': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe(obj.livenessProbe),
+    'name': obj.name,
+    'ports': obj.ports?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts(y)),
+    'readinessProbe': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe(obj.readinessProbe),
+    'resizePolicy': obj.resizePolicy?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy(y)),
+    'resources': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources(obj.resources),
+    'restartPolicy': obj.restartPolicy,
+    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules(y)),
+    'securityContext': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext(obj.securityContext),
+    'startupProbe': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe(obj.startupProbe),
+    'stdin': obj.stdin,
+    'stdinOnce': obj.stdinOnce,
+    'targetContainerName': obj.targetContainerName,
+    'terminationMessagePath': obj.terminationMessagePath,
+    'terminationMessagePolicy': obj.terminationMessagePolicy,
+    'tty': obj.tty,
+    'volumeDevices': obj.volumeDevices?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices(y)),
+    'volumeMounts': obj.volumeMounts?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts(y)),
+    'workingDir': obj.workingDir,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecHostAliases
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecHostAliases {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecHostAliases#hostnames
+   */
+  readonly hostnames?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecHostAliases#ip
+   */
+  readonly ip: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecHostAliases' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecHostAliases(obj: RayJobSpecSubmitterPodTemplateSpecHostAliases | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'hostnames': obj.hostnames?.map(y => y),
+    'ip': obj.ip,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecImagePullSecrets
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecImagePullSecrets {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecImagePullSecrets#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecImagePullSecrets' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecImagePullSecrets(obj: RayJobSpecSubmitterPodTemplateSpecImagePullSecrets | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainers {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#args
+   */
+  readonly args?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#command
+   */
+  readonly command?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#env
+   */
+  readonly env?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnv[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#envFrom
+   */
+  readonly envFrom?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#image
+   */
+  readonly image?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#imagePullPolicy
+   */
+  readonly imagePullPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#lifecycle
+   */
+  readonly lifecycle?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#livenessProbe
+   */
+  readonly livenessProbe?: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#ports
+   */
+  readonly ports?: RayJobSpecSubmitterPodTemplateSpecInitContainersPorts[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#readinessProbe
+   */
+  readonly readinessProbe?: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#resizePolicy
+   */
+  readonly resizePolicy?: RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#resources
+   */
+  readonly resources?: RayJobSpecSubmitterPodTemplateSpecInitContainersResources;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#restartPolicy
+   */
+  readonly restartPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#restartPolicyRules
+   */
+  readonly restartPolicyRules?: RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#securityContext
+   */
+  readonly securityContext?: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#startupProbe
+   */
+  readonly startupProbe?: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#stdin
+   */
+  readonly stdin?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#stdinOnce
+   */
+  readonly stdinOnce?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#terminationMessagePath
+   */
+  readonly terminationMessagePath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#terminationMessagePolicy
+   */
+  readonly terminationMessagePolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#tty
+   */
+  readonly tty?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#volumeDevices
+   */
+  readonly volumeDevices?: RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#volumeMounts
+   */
+  readonly volumeMounts?: RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainers#workingDir
+   */
+  readonly workingDir?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainers' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainers(obj: RayJobSpecSubmitterPodTemplateSpecInitContainers | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'args': obj.args?.map(y => y),
+    'command': obj.command?.map(y => y),
+    'env': obj.env?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnv(y)),
+    'envFrom': obj.envFrom?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom(y)),
+    'image': obj.image,
+    'imagePullPolicy': obj.imagePullPolicy,
+    'lifecycle': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle(obj.lifecycle),
+    'livenessProbe': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe(obj.livenessProbe),
+    'name': obj.name,
+    'ports': obj.ports?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersPorts(y)),
+    'readinessProbe': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe(obj.readinessProbe),
+    'resizePolicy': obj.resizePolicy?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy(y)),
+    'resources': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersResources(obj.resources),
+    'restartPolicy': obj.restartPolicy,
+    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules(y)),
+    'securityContext': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext(obj.securityContext),
+    'startupProbe': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe(obj.startupProbe),
+    'stdin': obj.stdin,
+    'stdinOnce': obj.stdinOnce,
+    'terminationMessagePath': obj.terminationMessagePath,
+    'terminationMessagePolicy': obj.terminationMessagePolicy,
+    'tty': obj.tty,
+    'volumeDevices': obj.volumeDevices?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices(y)),
+    'volumeMounts': obj.volumeMounts?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts(y)),
+    'workingDir': obj.workingDir,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecOs
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecOs {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecOs#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecOs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecOs(obj: RayJobSpecSubmitterPodTemplateSpecOs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecOverhead
+ */
+export class RayJobSpecSubmitterPodTemplateSpecOverhead {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecOverhead {
+    return new RayJobSpecSubmitterPodTemplateSpecOverhead(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecOverhead {
+    return new RayJobSpecSubmitterPodTemplateSpecOverhead(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecReadinessGates
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecReadinessGates {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecReadinessGates#conditionType
+   */
+  readonly conditionType: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecReadinessGates' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecReadinessGates(obj: RayJobSpecSubmitterPodTemplateSpecReadinessGates | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'conditionType': obj.conditionType,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecResourceClaims
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecResourceClaims {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResourceClaims#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResourceClaims#resourceClaimName
+   */
+  readonly resourceClaimName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResourceClaims#resourceClaimTemplateName
+   */
+  readonly resourceClaimTemplateName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecResourceClaims' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecResourceClaims(obj: RayJobSpecSubmitterPodTemplateSpecResourceClaims | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'resourceClaimName': obj.resourceClaimName,
+    'resourceClaimTemplateName': obj.resourceClaimTemplateName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecResources
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecResources {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResources#claims
+   */
+  readonly claims?: RayJobSpecSubmitterPodTemplateSpecResourcesClaims[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResources#limits
+   */
+  readonly limits?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecResourcesLimits };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResources#requests
+   */
+  readonly requests?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecResourcesRequests };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecResources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecResources(obj: RayJobSpecSubmitterPodTemplateSpecResources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'claims': obj.claims?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecResourcesClaims(y)),
+    'limits': ((obj.limits) === undefined) ? undefined : (Object.entries(obj.limits).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSchedulingGates
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSchedulingGates {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSchedulingGates#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSchedulingGates' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSchedulingGates(obj: RayJobSpecSubmitterPodTemplateSpecSchedulingGates | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSchedulingGroup
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSchedulingGroup {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSchedulingGroup#podGroupName
+   */
+  readonly podGroupName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSchedulingGroup' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSchedulingGroup(obj: RayJobSpecSubmitterPodTemplateSpecSchedulingGroup | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'podGroupName': obj.podGroupName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSecurityContext {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#appArmorProfile
+   */
+  readonly appArmorProfile?: RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#fsGroup
+   */
+  readonly fsGroup?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#fsGroupChangePolicy
+   */
+  readonly fsGroupChangePolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#runAsGroup
+   */
+  readonly runAsGroup?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#runAsNonRoot
+   */
+  readonly runAsNonRoot?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#runAsUser
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#seLinuxChangePolicy
+   */
+  readonly seLinuxChangePolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#seLinuxOptions
+   */
+  readonly seLinuxOptions?: RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#seccompProfile
+   */
+  readonly seccompProfile?: RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#supplementalGroups
+   */
+  readonly supplementalGroups?: number[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#supplementalGroupsPolicy
+   */
+  readonly supplementalGroupsPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#sysctls
+   */
+  readonly sysctls?: RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContext#windowsOptions
+   */
+  readonly windowsOptions?: RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSecurityContext' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContext(obj: RayJobSpecSubmitterPodTemplateSpecSecurityContext | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'appArmorProfile': toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile(obj.appArmorProfile),
+    'fsGroup': obj.fsGroup,
+    'fsGroupChangePolicy': obj.fsGroupChangePolicy,
+    'runAsGroup': obj.runAsGroup,
+    'runAsNonRoot': obj.runAsNonRoot,
+    'runAsUser': obj.runAsUser,
+    'seLinuxChangePolicy': obj.seLinuxChangePolicy,
+    'seLinuxOptions': toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions(obj.seLinuxOptions),
+    'seccompProfile': toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile(obj.seccompProfile),
+    'supplementalGroups': obj.supplementalGroups?.map(y => y),
+    'supplementalGroupsPolicy': obj.supplementalGroupsPolicy,
+    'sysctls': obj.sysctls?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls(y)),
+    'windowsOptions': toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions(obj.windowsOptions),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecTolerations
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecTolerations {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTolerations#effect
+   */
+  readonly effect?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTolerations#key
+   */
+  readonly key?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTolerations#operator
+   */
+  readonly operator?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTolerations#tolerationSeconds
+   */
+  readonly tolerationSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTolerations#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecTolerations' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecTolerations(obj: RayJobSpecSubmitterPodTemplateSpecTolerations | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'effect': obj.effect,
+    'key': obj.key,
+    'operator': obj.operator,
+    'tolerationSeconds': obj.tolerationSeconds,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#labelSelector
+   */
+  readonly labelSelector?: RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#matchLabelKeys
+   */
+  readonly matchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#maxSkew
+   */
+  readonly maxSkew: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#minDomains
+   */
+  readonly minDomains?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#nodeAffinityPolicy
+   */
+  readonly nodeAffinityPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#nodeTaintsPolicy
+   */
+  readonly nodeTaintsPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#topologyKey
+   */
+  readonly topologyKey: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints#whenUnsatisfiable
+   */
+  readonly whenUnsatisfiable: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints(obj: RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labelSelector': toJson_RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector(obj.labelSelector),
+    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
+    'maxSkew': obj.maxSkew,
+    'minDomains': obj.minDomains,
+    'nodeAffinityPolicy': obj.nodeAffinityPolicy,
+    'nodeTaintsPolicy': obj.nodeTaintsPolicy,
+    'topologyKey': obj.topologyKey,
+    'whenUnsatisfiable': obj.whenUnsatisfiable,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumes
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumes {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#awsElasticBlockStore
+   */
+  readonly awsElasticBlockStore?: RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#azureDisk
+   */
+  readonly azureDisk?: RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#azureFile
+   */
+  readonly azureFile?: RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#cephfs
+   */
+  readonly cephfs?: RayJobSpecSubmitterPodTemplateSpecVolumesCephfs;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#cinder
+   */
+  readonly cinder?: RayJobSpecSubmitterPodTemplateSpecVolumesCinder;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#configMap
+   */
+  readonly configMap?: RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#csi
+   */
+  readonly csi?: RayJobSpecSubmitterPodTemplateSpecVolumesCsi;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#downwardAPI
+   */
+  readonly downwardApi?: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#emptyDir
+   */
+  readonly emptyDir?: RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#ephemeral
+   */
+  readonly ephemeral?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#fc
+   */
+  readonly fc?: RayJobSpecSubmitterPodTemplateSpecVolumesFc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#flexVolume
+   */
+  readonly flexVolume?: RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#flocker
+   */
+  readonly flocker?: RayJobSpecSubmitterPodTemplateSpecVolumesFlocker;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#gcePersistentDisk
+   */
+  readonly gcePersistentDisk?: RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#gitRepo
+   */
+  readonly gitRepo?: RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#glusterfs
+   */
+  readonly glusterfs?: RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#hostPath
+   */
+  readonly hostPath?: RayJobSpecSubmitterPodTemplateSpecVolumesHostPath;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#image
+   */
+  readonly image?: RayJobSpecSubmitterPodTemplateSpecVolumesImage;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#iscsi
+   */
+  readonly iscsi?: RayJobSpecSubmitterPodTemplateSpecVolumesIscsi;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#nfs
+   */
+  readonly nfs?: RayJobSpecSubmitterPodTemplateSpecVolumesNfs;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#persistentVolumeClaim
+   */
+  readonly persistentVolumeClaim?: RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#photonPersistentDisk
+   */
+  readonly photonPersistentDisk?: RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#portworxVolume
+   */
+  readonly portworxVolume?: RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#projected
+   */
+  readonly projected?: RayJobSpecSubmitterPodTemplateSpecVolumesProjected;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#quobyte
+   */
+  readonly quobyte?: RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#rbd
+   */
+  readonly rbd?: RayJobSpecSubmitterPodTemplateSpecVolumesRbd;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#scaleIO
+   */
+  readonly scaleIo?: RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#secret
+   */
+  readonly secret?: RayJobSpecSubmitterPodTemplateSpecVolumesSecret;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#storageos
+   */
+  readonly storageos?: RayJobSpecSubmitterPodTemplateSpecVolumesStorageos;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumes#vsphereVolume
+   */
+  readonly vsphereVolume?: RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumes(obj: RayJobSpecSubmitterPodTemplateSpecVolumes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'awsElasticBlockStore': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore(obj.awsElasticBlockStore),
+    'azureDisk': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk(obj.azureDisk),
+    'azureFile': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile(obj.azureFile),
+    'cephfs': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCephfs(obj.cephfs),
+    'cinder': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCinder(obj.cinder),
+    'configMap': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap(obj.configMap),
+    'csi': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCsi(obj.csi),
+    'downwardAPI': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi(obj.downwardApi),
+    'emptyDir': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir(obj.emptyDir),
+    'ephemeral': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral(obj.ephemeral),
+    'fc': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFc(obj.fc),
+    'flexVolume': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume(obj.flexVolume),
+    'flocker': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFlocker(obj.flocker),
+    'gcePersistentDisk': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk(obj.gcePersistentDisk),
+    'gitRepo': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo(obj.gitRepo),
+    'glusterfs': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs(obj.glusterfs),
+    'hostPath': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesHostPath(obj.hostPath),
+    'image': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesImage(obj.image),
+    'iscsi': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesIscsi(obj.iscsi),
+    'name': obj.name,
+    'nfs': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesNfs(obj.nfs),
+    'persistentVolumeClaim': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim(obj.persistentVolumeClaim),
+    'photonPersistentDisk': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk(obj.photonPersistentDisk),
+    'portworxVolume': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume(obj.portworxVolume),
+    'projected': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjected(obj.projected),
+    'quobyte': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte(obj.quobyte),
+    'rbd': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesRbd(obj.rbd),
+    'scaleIO': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo(obj.scaleIo),
+    'secret': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesSecret(obj.secret),
+    'storageos': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesStorageos(obj.storageos),
+    'vsphereVolume': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume(obj.vsphereVolume),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecDeletionStrategyDeletionRulesConditionJobDeploymentStatus
+ */
+export enum RayJobSpecDeletionStrategyDeletionRulesConditionJobDeploymentStatus {
+  /** Failed */
+  FAILED = "Failed",
+}
+
+/**
+ * @schema RayJobSpecDeletionStrategyDeletionRulesConditionJobStatus
+ */
+export enum RayJobSpecDeletionStrategyDeletionRulesConditionJobStatus {
+  /** SUCCEEDED */
+  SUCCEEDED = "SUCCEEDED",
+  /** FAILED */
+  FAILED = "FAILED",
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity#preferredDuringSchedulingIgnoredDuringExecution
+   */
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity#requiredDuringSchedulingIgnoredDuringExecution
+   */
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinity | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'preferredDuringSchedulingIgnoredDuringExecution': obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution(y)),
+    'requiredDuringSchedulingIgnoredDuringExecution': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution(obj.requiredDuringSchedulingIgnoredDuringExecution),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity#preferredDuringSchedulingIgnoredDuringExecution
+   */
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity#requiredDuringSchedulingIgnoredDuringExecution
+   */
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinity | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'preferredDuringSchedulingIgnoredDuringExecution': obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution(y)),
+    'requiredDuringSchedulingIgnoredDuringExecution': obj.requiredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity#preferredDuringSchedulingIgnoredDuringExecution
+   */
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity#requiredDuringSchedulingIgnoredDuringExecution
+   */
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinity | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'preferredDuringSchedulingIgnoredDuringExecution': obj.preferredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution(y)),
+    'requiredDuringSchedulingIgnoredDuringExecution': obj.requiredDuringSchedulingIgnoredDuringExecution?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnv
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnv {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnv#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnv#value
+   */
+  readonly value?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnv#valueFrom
+   */
+  readonly valueFrom?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnv' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnv(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnv | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+    'valueFrom': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom#configMapRef
+   */
+  readonly configMapRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom#prefix
+   */
+  readonly prefix?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef(obj.configMapRef),
+    'prefix': obj.prefix,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef(obj.secretRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecycle
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecycle {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecycle#postStart
+   */
+  readonly postStart?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecycle#preStop
+   */
+  readonly preStop?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecycle#stopSignal
+   */
+  readonly stopSignal?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecycle' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecycle(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecycle | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'postStart': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart(obj.postStart),
+    'preStop': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop(obj.preStop),
+    'stopSignal': obj.stopSignal,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe(obj: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersPorts
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersPorts {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersPorts#containerPort
+   */
+  readonly containerPort: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersPorts#hostIP
+   */
+  readonly hostIp?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersPorts#hostPort
+   */
+  readonly hostPort?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersPorts#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersPorts#protocol
+   */
+  readonly protocol?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersPorts(obj: RayJobSpecSubmitterPodTemplateSpecContainersPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerPort': obj.containerPort,
+    'hostIP': obj.hostIp,
+    'hostPort': obj.hostPort,
+    'name': obj.name,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe(obj: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy#resourceName
+   */
+  readonly resourceName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy#restartPolicy
+   */
+  readonly restartPolicy: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy(obj: RayJobSpecSubmitterPodTemplateSpecContainersResizePolicy | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'resourceName': obj.resourceName,
+    'restartPolicy': obj.restartPolicy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersResources
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersResources {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResources#claims
+   */
+  readonly claims?: RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResources#limits
+   */
+  readonly limits?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResources#requests
+   */
+  readonly requests?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersResources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersResources(obj: RayJobSpecSubmitterPodTemplateSpecContainersResources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'claims': obj.claims?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims(y)),
+    'limits': ((obj.limits) === undefined) ? undefined : (Object.entries(obj.limits).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules#action
+   */
+  readonly action: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules#exitCodes
+   */
+  readonly exitCodes?: RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules(obj: RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'exitCodes': toJson_RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes(obj.exitCodes),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#allowPrivilegeEscalation
+   */
+  readonly allowPrivilegeEscalation?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#appArmorProfile
+   */
+  readonly appArmorProfile?: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#capabilities
+   */
+  readonly capabilities?: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#privileged
+   */
+  readonly privileged?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#procMount
+   */
+  readonly procMount?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#readOnlyRootFilesystem
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#runAsGroup
+   */
+  readonly runAsGroup?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#runAsNonRoot
+   */
+  readonly runAsNonRoot?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#runAsUser
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#seLinuxOptions
+   */
+  readonly seLinuxOptions?: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#seccompProfile
+   */
+  readonly seccompProfile?: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext#windowsOptions
+   */
+  readonly windowsOptions?: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext(obj: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContext | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allowPrivilegeEscalation': obj.allowPrivilegeEscalation,
+    'appArmorProfile': toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile(obj.appArmorProfile),
+    'capabilities': toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities(obj.capabilities),
+    'privileged': obj.privileged,
+    'procMount': obj.procMount,
+    'readOnlyRootFilesystem': obj.readOnlyRootFilesystem,
+    'runAsGroup': obj.runAsGroup,
+    'runAsNonRoot': obj.runAsNonRoot,
+    'runAsUser': obj.runAsUser,
+    'seLinuxOptions': toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions(obj.seLinuxOptions),
+    'seccompProfile': toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile(obj.seccompProfile),
+    'windowsOptions': toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions(obj.windowsOptions),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe(obj: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices#devicePath
+   */
+  readonly devicePath: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices(obj: RayJobSpecSubmitterPodTemplateSpecContainersVolumeDevices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'devicePath': obj.devicePath,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#mountPath
+   */
+  readonly mountPath: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#mountPropagation
+   */
+  readonly mountPropagation?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#recursiveReadOnly
+   */
+  readonly recursiveReadOnly?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#subPath
+   */
+  readonly subPath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts#subPathExpr
+   */
+  readonly subPathExpr?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts(obj: RayJobSpecSubmitterPodTemplateSpecContainersVolumeMounts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mountPath': obj.mountPath,
+    'mountPropagation': obj.mountPropagation,
+    'name': obj.name,
+    'readOnly': obj.readOnly,
+    'recursiveReadOnly': obj.recursiveReadOnly,
+    'subPath': obj.subPath,
+    'subPathExpr': obj.subPathExpr,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions(obj: RayJobSpecSubmitterPodTemplateSpecDnsConfigOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv#value
+   */
+  readonly value?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv#valueFrom
+   */
+  readonly valueFrom?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnv | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+    'valueFrom': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom#configMapRef
+   */
+  readonly configMapRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom#prefix
+   */
+  readonly prefix?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef(obj.configMapRef),
+    'prefix': obj.prefix,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef(obj.secretRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle#postStart
+   */
+  readonly postStart?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle#preStop
+   */
+  readonly preStop?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle#stopSignal
+   */
+  readonly stopSignal?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecycle | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'postStart': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart(obj.postStart),
+    'preStop': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop(obj.preStop),
+    'stopSignal': obj.stopSignal,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts#containerPort
+   */
+  readonly containerPort: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts#hostIP
+   */
+  readonly hostIp?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts#hostPort
+   */
+  readonly hostPort?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts#protocol
+   */
+  readonly protocol?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerPort': obj.containerPort,
+    'hostIP': obj.hostIp,
+    'hostPort': obj.hostPort,
+    'name': obj.name,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy#resourceName
+   */
+  readonly resourceName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy#restartPolicy
+   */
+  readonly restartPolicy: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResizePolicy | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'resourceName': obj.resourceName,
+    'restartPolicy': obj.restartPolicy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources#claims
+   */
+  readonly claims?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources#limits
+   */
+  readonly limits?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources#requests
+   */
+  readonly requests?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'claims': obj.claims?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims(y)),
+    'limits': ((obj.limits) === undefined) ? undefined : (Object.entries(obj.limits).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules#action
+   */
+  readonly action: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules#exitCodes
+   */
+  readonly exitCodes?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'exitCodes': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes(obj.exitCodes),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#allowPrivilegeEscalation
+   */
+  readonly allowPrivilegeEscalation?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#appArmorProfile
+   */
+  readonly appArmorProfile?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#capabilities
+   */
+  readonly capabilities?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#privileged
+   */
+  readonly privileged?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#procMount
+   */
+  readonly procMount?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#readOnlyRootFilesystem
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#runAsGroup
+   */
+  readonly runAsGroup?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#runAsNonRoot
+   */
+  readonly runAsNonRoot?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#runAsUser
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#seLinuxOptions
+   */
+  readonly seLinuxOptions?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#seccompProfile
+   */
+  readonly seccompProfile?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext#windowsOptions
+   */
+  readonly windowsOptions?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContext | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allowPrivilegeEscalation': obj.allowPrivilegeEscalation,
+    'appArmorProfile': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile(obj.appArmorProfile),
+    'capabilities': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities(obj.capabilities),
+    'privileged': obj.privileged,
+    'procMount': obj.procMount,
+    'readOnlyRootFilesystem': obj.readOnlyRootFilesystem,
+    'runAsGroup': obj.runAsGroup,
+    'runAsNonRoot': obj.runAsNonRoot,
+    'runAsUser': obj.runAsUser,
+    'seLinuxOptions': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions(obj.seLinuxOptions),
+    'seccompProfile': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile(obj.seccompProfile),
+    'windowsOptions': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions(obj.windowsOptions),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices#devicePath
+   */
+  readonly devicePath: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeDevices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'devicePath': obj.devicePath,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#mountPath
+   */
+  readonly mountPath: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#mountPropagation
+   */
+  readonly mountPropagation?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#recursiveReadOnly
+   */
+  readonly recursiveReadOnly?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#subPath
+   */
+  readonly subPath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts#subPathExpr
+   */
+  readonly subPathExpr?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersVolumeMounts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mountPath': obj.mountPath,
+    'mountPropagation': obj.mountPropagation,
+    'name': obj.name,
+    'readOnly': obj.readOnly,
+    'recursiveReadOnly': obj.recursiveReadOnly,
+    'subPath': obj.subPath,
+    'subPathExpr': obj.subPathExpr,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnv
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnv {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnv#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnv#value
+   */
+  readonly value?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnv#valueFrom
+   */
+  readonly valueFrom?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnv' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnv(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnv | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+    'valueFrom': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom#configMapRef
+   */
+  readonly configMapRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom#prefix
+   */
+  readonly prefix?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef(obj.configMapRef),
+    'prefix': obj.prefix,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef(obj.secretRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle#postStart
+   */
+  readonly postStart?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle#preStop
+   */
+  readonly preStop?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle#stopSignal
+   */
+  readonly stopSignal?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecycle | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'postStart': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart(obj.postStart),
+    'preStop': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop(obj.preStop),
+    'stopSignal': obj.stopSignal,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersPorts
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersPorts {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersPorts#containerPort
+   */
+  readonly containerPort: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersPorts#hostIP
+   */
+  readonly hostIp?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersPorts#hostPort
+   */
+  readonly hostPort?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersPorts#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersPorts#protocol
+   */
+  readonly protocol?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersPorts(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerPort': obj.containerPort,
+    'hostIP': obj.hostIp,
+    'hostPort': obj.hostPort,
+    'name': obj.name,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy#resourceName
+   */
+  readonly resourceName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy#restartPolicy
+   */
+  readonly restartPolicy: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersResizePolicy | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'resourceName': obj.resourceName,
+    'restartPolicy': obj.restartPolicy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResources
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersResources {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResources#claims
+   */
+  readonly claims?: RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResources#limits
+   */
+  readonly limits?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResources#requests
+   */
+  readonly requests?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersResources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersResources(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersResources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'claims': obj.claims?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims(y)),
+    'limits': ((obj.limits) === undefined) ? undefined : (Object.entries(obj.limits).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules#action
+   */
+  readonly action: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules#exitCodes
+   */
+  readonly exitCodes?: RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'exitCodes': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes(obj.exitCodes),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#allowPrivilegeEscalation
+   */
+  readonly allowPrivilegeEscalation?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#appArmorProfile
+   */
+  readonly appArmorProfile?: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#capabilities
+   */
+  readonly capabilities?: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#privileged
+   */
+  readonly privileged?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#procMount
+   */
+  readonly procMount?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#readOnlyRootFilesystem
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#runAsGroup
+   */
+  readonly runAsGroup?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#runAsNonRoot
+   */
+  readonly runAsNonRoot?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#runAsUser
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#seLinuxOptions
+   */
+  readonly seLinuxOptions?: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#seccompProfile
+   */
+  readonly seccompProfile?: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext#windowsOptions
+   */
+  readonly windowsOptions?: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContext | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allowPrivilegeEscalation': obj.allowPrivilegeEscalation,
+    'appArmorProfile': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile(obj.appArmorProfile),
+    'capabilities': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities(obj.capabilities),
+    'privileged': obj.privileged,
+    'procMount': obj.procMount,
+    'readOnlyRootFilesystem': obj.readOnlyRootFilesystem,
+    'runAsGroup': obj.runAsGroup,
+    'runAsNonRoot': obj.runAsNonRoot,
+    'runAsUser': obj.runAsUser,
+    'seLinuxOptions': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions(obj.seLinuxOptions),
+    'seccompProfile': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile(obj.seccompProfile),
+    'windowsOptions': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions(obj.windowsOptions),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#failureThreshold
+   */
+  readonly failureThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#grpc
+   */
+  readonly grpc?: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#initialDelaySeconds
+   */
+  readonly initialDelaySeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#periodSeconds
+   */
+  readonly periodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#successThreshold
+   */
+  readonly successThreshold?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#terminationGracePeriodSeconds
+   */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbe | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec(obj.exec),
+    'failureThreshold': obj.failureThreshold,
+    'grpc': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc(obj.grpc),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet(obj.httpGet),
+    'initialDelaySeconds': obj.initialDelaySeconds,
+    'periodSeconds': obj.periodSeconds,
+    'successThreshold': obj.successThreshold,
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket(obj.tcpSocket),
+    'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
+    'timeoutSeconds': obj.timeoutSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices#devicePath
+   */
+  readonly devicePath: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeDevices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'devicePath': obj.devicePath,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#mountPath
+   */
+  readonly mountPath: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#mountPropagation
+   */
+  readonly mountPropagation?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#recursiveReadOnly
+   */
+  readonly recursiveReadOnly?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#subPath
+   */
+  readonly subPath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts#subPathExpr
+   */
+  readonly subPathExpr?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersVolumeMounts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mountPath': obj.mountPath,
+    'mountPropagation': obj.mountPropagation,
+    'name': obj.name,
+    'readOnly': obj.readOnly,
+    'recursiveReadOnly': obj.recursiveReadOnly,
+    'subPath': obj.subPath,
+    'subPathExpr': obj.subPathExpr,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecResourcesClaims
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecResourcesClaims {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResourcesClaims#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecResourcesClaims#request
+   */
+  readonly request?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecResourcesClaims' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecResourcesClaims(obj: RayJobSpecSubmitterPodTemplateSpecResourcesClaims | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'request': obj.request,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecResourcesLimits
+ */
+export class RayJobSpecSubmitterPodTemplateSpecResourcesLimits {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecResourcesLimits(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecResourcesLimits(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecResourcesRequests
+ */
+export class RayJobSpecSubmitterPodTemplateSpecResourcesRequests {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecResourcesRequests(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecResourcesRequests(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile(obj: RayJobSpecSubmitterPodTemplateSpecSecurityContextAppArmorProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions#level
+   */
+  readonly level?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions#role
+   */
+  readonly role?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions#type
+   */
+  readonly type?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions#user
+   */
+  readonly user?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions(obj: RayJobSpecSubmitterPodTemplateSpecSecurityContextSeLinuxOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'level': obj.level,
+    'role': obj.role,
+    'type': obj.type,
+    'user': obj.user,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile(obj: RayJobSpecSubmitterPodTemplateSpecSecurityContextSeccompProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls(obj: RayJobSpecSubmitterPodTemplateSpecSecurityContextSysctls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions#gmsaCredentialSpec
+   */
+  readonly gmsaCredentialSpec?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions#gmsaCredentialSpecName
+   */
+  readonly gmsaCredentialSpecName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions#hostProcess
+   */
+  readonly hostProcess?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions#runAsUserName
+   */
+  readonly runAsUserName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions(obj: RayJobSpecSubmitterPodTemplateSpecSecurityContextWindowsOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'gmsaCredentialSpec': obj.gmsaCredentialSpec,
+    'gmsaCredentialSpecName': obj.gmsaCredentialSpecName,
+    'hostProcess': obj.hostProcess,
+    'runAsUserName': obj.runAsUserName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector(obj: RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore#partition
+   */
+  readonly partition?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore#volumeID
+   */
+  readonly volumeId: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore(obj: RayJobSpecSubmitterPodTemplateSpecVolumesAwsElasticBlockStore | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'partition': obj.partition,
+    'readOnly': obj.readOnly,
+    'volumeID': obj.volumeId,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk#cachingMode
+   */
+  readonly cachingMode?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk#diskName
+   */
+  readonly diskName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk#diskURI
+   */
+  readonly diskUri: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk#kind
+   */
+  readonly kind?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk#readOnly
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk(obj: RayJobSpecSubmitterPodTemplateSpecVolumesAzureDisk | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cachingMode': obj.cachingMode,
+    'diskName': obj.diskName,
+    'diskURI': obj.diskUri,
+    'fsType': obj.fsType,
+    'kind': obj.kind,
+    'readOnly': obj.readOnly,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile#secretName
+   */
+  readonly secretName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile#shareName
+   */
+  readonly shareName: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile(obj: RayJobSpecSubmitterPodTemplateSpecVolumesAzureFile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'readOnly': obj.readOnly,
+    'secretName': obj.secretName,
+    'shareName': obj.shareName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesCephfs {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs#monitors
+   */
+  readonly monitors: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs#secretFile
+   */
+  readonly secretFile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfs#user
+   */
+  readonly user?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesCephfs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCephfs(obj: RayJobSpecSubmitterPodTemplateSpecVolumesCephfs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'monitors': obj.monitors?.map(y => y),
+    'path': obj.path,
+    'readOnly': obj.readOnly,
+    'secretFile': obj.secretFile,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef(obj.secretRef),
+    'user': obj.user,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinder
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesCinder {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinder#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinder#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinder#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinder#volumeID
+   */
+  readonly volumeId: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesCinder' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCinder(obj: RayJobSpecSubmitterPodTemplateSpecVolumesCinder | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'readOnly': obj.readOnly,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef(obj.secretRef),
+    'volumeID': obj.volumeId,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap#defaultMode
+   */
+  readonly defaultMode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap#items
+   */
+  readonly items?: RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap(obj: RayJobSpecSubmitterPodTemplateSpecVolumesConfigMap | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'defaultMode': obj.defaultMode,
+    'items': obj.items?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems(y)),
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsi
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesCsi {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsi#driver
+   */
+  readonly driver: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsi#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsi#nodePublishSecretRef
+   */
+  readonly nodePublishSecretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsi#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsi#volumeAttributes
+   */
+  readonly volumeAttributes?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesCsi' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCsi(obj: RayJobSpecSubmitterPodTemplateSpecVolumesCsi | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'driver': obj.driver,
+    'fsType': obj.fsType,
+    'nodePublishSecretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef(obj.nodePublishSecretRef),
+    'readOnly': obj.readOnly,
+    'volumeAttributes': ((obj.volumeAttributes) === undefined) ? undefined : (Object.entries(obj.volumeAttributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi#defaultMode
+   */
+  readonly defaultMode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi#items
+   */
+  readonly items?: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi(obj: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApi | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'defaultMode': obj.defaultMode,
+    'items': obj.items?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir#medium
+   */
+  readonly medium?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir#sizeLimit
+   */
+  readonly sizeLimit?: RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDir | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'medium': obj.medium,
+    'sizeLimit': obj.sizeLimit?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral#volumeClaimTemplate
+   */
+  readonly volumeClaimTemplate?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeral | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'volumeClaimTemplate': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate(obj.volumeClaimTemplate),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesFc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFc#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFc#lun
+   */
+  readonly lun?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFc#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFc#targetWWNs
+   */
+  readonly targetWwNs?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFc#wwids
+   */
+  readonly wwids?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesFc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFc(obj: RayJobSpecSubmitterPodTemplateSpecVolumesFc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'lun': obj.lun,
+    'readOnly': obj.readOnly,
+    'targetWWNs': obj.targetWwNs?.map(y => y),
+    'wwids': obj.wwids?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume#driver
+   */
+  readonly driver: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume#options
+   */
+  readonly options?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume(obj: RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolume | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'driver': obj.driver,
+    'fsType': obj.fsType,
+    'options': ((obj.options) === undefined) ? undefined : (Object.entries(obj.options).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'readOnly': obj.readOnly,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef(obj.secretRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlocker
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesFlocker {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlocker#datasetName
+   */
+  readonly datasetName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlocker#datasetUUID
+   */
+  readonly datasetUuid?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesFlocker' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFlocker(obj: RayJobSpecSubmitterPodTemplateSpecVolumesFlocker | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'datasetName': obj.datasetName,
+    'datasetUUID': obj.datasetUuid,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk#partition
+   */
+  readonly partition?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk#pdName
+   */
+  readonly pdName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk#readOnly
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk(obj: RayJobSpecSubmitterPodTemplateSpecVolumesGcePersistentDisk | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'partition': obj.partition,
+    'pdName': obj.pdName,
+    'readOnly': obj.readOnly,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo#directory
+   */
+  readonly directory?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo#repository
+   */
+  readonly repository: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo#revision
+   */
+  readonly revision?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo(obj: RayJobSpecSubmitterPodTemplateSpecVolumesGitRepo | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'directory': obj.directory,
+    'repository': obj.repository,
+    'revision': obj.revision,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs#endpoints
+   */
+  readonly endpoints: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs#readOnly
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs(obj: RayJobSpecSubmitterPodTemplateSpecVolumesGlusterfs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endpoints': obj.endpoints,
+    'path': obj.path,
+    'readOnly': obj.readOnly,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesHostPath
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesHostPath {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesHostPath#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesHostPath#type
+   */
+  readonly type?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesHostPath' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesHostPath(obj: RayJobSpecSubmitterPodTemplateSpecVolumesHostPath | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'path': obj.path,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesImage
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesImage {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesImage#pullPolicy
+   */
+  readonly pullPolicy?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesImage#reference
+   */
+  readonly reference?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesImage' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesImage(obj: RayJobSpecSubmitterPodTemplateSpecVolumesImage | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'pullPolicy': obj.pullPolicy,
+    'reference': obj.reference,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesIscsi {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#chapAuthDiscovery
+   */
+  readonly chapAuthDiscovery?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#chapAuthSession
+   */
+  readonly chapAuthSession?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#initiatorName
+   */
+  readonly initiatorName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#iqn
+   */
+  readonly iqn: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#iscsiInterface
+   */
+  readonly iscsiInterface?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#lun
+   */
+  readonly lun: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#portals
+   */
+  readonly portals?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsi#targetPortal
+   */
+  readonly targetPortal: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesIscsi' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesIscsi(obj: RayJobSpecSubmitterPodTemplateSpecVolumesIscsi | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'chapAuthDiscovery': obj.chapAuthDiscovery,
+    'chapAuthSession': obj.chapAuthSession,
+    'fsType': obj.fsType,
+    'initiatorName': obj.initiatorName,
+    'iqn': obj.iqn,
+    'iscsiInterface': obj.iscsiInterface,
+    'lun': obj.lun,
+    'portals': obj.portals?.map(y => y),
+    'readOnly': obj.readOnly,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef(obj.secretRef),
+    'targetPortal': obj.targetPortal,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesNfs
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesNfs {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesNfs#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesNfs#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesNfs#server
+   */
+  readonly server: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesNfs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesNfs(obj: RayJobSpecSubmitterPodTemplateSpecVolumesNfs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'path': obj.path,
+    'readOnly': obj.readOnly,
+    'server': obj.server,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim#claimName
+   */
+  readonly claimName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim#readOnly
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim(obj: RayJobSpecSubmitterPodTemplateSpecVolumesPersistentVolumeClaim | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'claimName': obj.claimName,
+    'readOnly': obj.readOnly,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk#pdID
+   */
+  readonly pdId: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk(obj: RayJobSpecSubmitterPodTemplateSpecVolumesPhotonPersistentDisk | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'pdID': obj.pdId,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume#volumeID
+   */
+  readonly volumeId: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume(obj: RayJobSpecSubmitterPodTemplateSpecVolumesPortworxVolume | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'readOnly': obj.readOnly,
+    'volumeID': obj.volumeId,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjected
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjected {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjected#defaultMode
+   */
+  readonly defaultMode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjected#sources
+   */
+  readonly sources?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjected' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjected(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjected | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'defaultMode': obj.defaultMode,
+    'sources': obj.sources?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte#group
+   */
+  readonly group?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte#registry
+   */
+  readonly registry: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte#tenant
+   */
+  readonly tenant?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte#user
+   */
+  readonly user?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte#volume
+   */
+  readonly volume: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte(obj: RayJobSpecSubmitterPodTemplateSpecVolumesQuobyte | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'group': obj.group,
+    'readOnly': obj.readOnly,
+    'registry': obj.registry,
+    'tenant': obj.tenant,
+    'user': obj.user,
+    'volume': obj.volume,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesRbd {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#image
+   */
+  readonly image: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#keyring
+   */
+  readonly keyring?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#monitors
+   */
+  readonly monitors: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#pool
+   */
+  readonly pool?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbd#user
+   */
+  readonly user?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesRbd' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesRbd(obj: RayJobSpecSubmitterPodTemplateSpecVolumesRbd | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'image': obj.image,
+    'keyring': obj.keyring,
+    'monitors': obj.monitors?.map(y => y),
+    'pool': obj.pool,
+    'readOnly': obj.readOnly,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef(obj.secretRef),
+    'user': obj.user,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#gateway
+   */
+  readonly gateway: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#protectionDomain
+   */
+  readonly protectionDomain?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#secretRef
+   */
+  readonly secretRef: RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#sslEnabled
+   */
+  readonly sslEnabled?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#storageMode
+   */
+  readonly storageMode?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#storagePool
+   */
+  readonly storagePool?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#system
+   */
+  readonly system: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo#volumeName
+   */
+  readonly volumeName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo(obj: RayJobSpecSubmitterPodTemplateSpecVolumesScaleIo | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'gateway': obj.gateway,
+    'protectionDomain': obj.protectionDomain,
+    'readOnly': obj.readOnly,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef(obj.secretRef),
+    'sslEnabled': obj.sslEnabled,
+    'storageMode': obj.storageMode,
+    'storagePool': obj.storagePool,
+    'system': obj.system,
+    'volumeName': obj.volumeName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecret
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesSecret {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecret#defaultMode
+   */
+  readonly defaultMode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecret#items
+   */
+  readonly items?: RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecret#optional
+   */
+  readonly optional?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecret#secretName
+   */
+  readonly secretName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesSecret(obj: RayJobSpecSubmitterPodTemplateSpecVolumesSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'defaultMode': obj.defaultMode,
+    'items': obj.items?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems(y)),
+    'optional': obj.optional,
+    'secretName': obj.secretName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageos
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesStorageos {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageos#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageos#readOnly
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageos#secretRef
+   */
+  readonly secretRef?: RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageos#volumeName
+   */
+  readonly volumeName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageos#volumeNamespace
+   */
+  readonly volumeNamespace?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesStorageos' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesStorageos(obj: RayJobSpecSubmitterPodTemplateSpecVolumesStorageos | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'readOnly': obj.readOnly,
+    'secretRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef(obj.secretRef),
+    'volumeName': obj.volumeName,
+    'volumeNamespace': obj.volumeNamespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume#fsType
+   */
+  readonly fsType?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume#storagePolicyID
+   */
+  readonly storagePolicyId?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume#storagePolicyName
+   */
+  readonly storagePolicyName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume#volumePath
+   */
+  readonly volumePath: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume(obj: RayJobSpecSubmitterPodTemplateSpecVolumesVsphereVolume | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fsType': obj.fsType,
+    'storagePolicyID': obj.storagePolicyId,
+    'storagePolicyName': obj.storagePolicyName,
+    'volumePath': obj.volumePath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution#preference
+   */
+  readonly preference: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution#weight
+   */
+  readonly weight: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'preference': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference(obj.preference),
+    'weight': obj.weight,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution#nodeSelectorTerms
+   */
+  readonly nodeSelectorTerms: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'nodeSelectorTerms': obj.nodeSelectorTerms?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution#podAffinityTerm
+   */
+  readonly podAffinityTerm: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution#weight
+   */
+  readonly weight: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'podAffinityTerm': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm(obj.podAffinityTerm),
+    'weight': obj.weight,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution#labelSelector
+   */
+  readonly labelSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution#matchLabelKeys
+   */
+  readonly matchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution#mismatchLabelKeys
+   */
+  readonly mismatchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution#namespaceSelector
+   */
+  readonly namespaceSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution#topologyKey
+   */
+  readonly topologyKey: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labelSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector(obj.labelSelector),
+    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
+    'mismatchLabelKeys': obj.mismatchLabelKeys?.map(y => y),
+    'namespaceSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'topologyKey': obj.topologyKey,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution#podAffinityTerm
+   */
+  readonly podAffinityTerm: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution#weight
+   */
+  readonly weight: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'podAffinityTerm': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm(obj.podAffinityTerm),
+    'weight': obj.weight,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution#labelSelector
+   */
+  readonly labelSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution#matchLabelKeys
+   */
+  readonly matchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution#mismatchLabelKeys
+   */
+  readonly mismatchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution#namespaceSelector
+   */
+  readonly namespaceSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution#topologyKey
+   */
+  readonly topologyKey: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labelSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector(obj.labelSelector),
+    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
+    'mismatchLabelKeys': obj.mismatchLabelKeys?.map(y => y),
+    'namespaceSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'topologyKey': obj.topologyKey,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom#configMapKeyRef
+   */
+  readonly configMapKeyRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom#fieldRef
+   */
+  readonly fieldRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom#fileKeyRef
+   */
+  readonly fileKeyRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom#resourceFieldRef
+   */
+  readonly resourceFieldRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef(obj.configMapKeyRef),
+    'fieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef(obj.fieldRef),
+    'fileKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef(obj.fileKeyRef),
+    'resourceFieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef(obj.resourceFieldRef),
+    'secretKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvFromConfigMapRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvFromSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart#sleep
+   */
+  readonly sleep?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStart | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec(obj.exec),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet(obj.httpGet),
+    'sleep': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep(obj.sleep),
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket(obj.tcpSocket),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop#sleep
+   */
+  readonly sleep?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStop | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec(obj.exec),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet(obj.httpGet),
+    'sleep': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep(obj.sleep),
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket(obj.tcpSocket),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims#request
+   */
+  readonly request?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims(obj: RayJobSpecSubmitterPodTemplateSpecContainersResourcesClaims | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'request': obj.request,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersResourcesLimits(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersResourcesRequests(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes#values
+   */
+  readonly values?: number[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes(obj: RayJobSpecSubmitterPodTemplateSpecContainersRestartPolicyRulesExitCodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile(obj: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextAppArmorProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities#add
+   */
+  readonly add?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities#drop
+   */
+  readonly drop?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities(obj: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextCapabilities | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'add': obj.add?.map(y => y),
+    'drop': obj.drop?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions#level
+   */
+  readonly level?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions#role
+   */
+  readonly role?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions#type
+   */
+  readonly type?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions#user
+   */
+  readonly user?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions(obj: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeLinuxOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'level': obj.level,
+    'role': obj.role,
+    'type': obj.type,
+    'user': obj.user,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile(obj: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextSeccompProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions#gmsaCredentialSpec
+   */
+  readonly gmsaCredentialSpec?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions#gmsaCredentialSpecName
+   */
+  readonly gmsaCredentialSpecName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions#hostProcess
+   */
+  readonly hostProcess?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions#runAsUserName
+   */
+  readonly runAsUserName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions(obj: RayJobSpecSubmitterPodTemplateSpecContainersSecurityContextWindowsOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'gmsaCredentialSpec': obj.gmsaCredentialSpec,
+    'gmsaCredentialSpecName': obj.gmsaCredentialSpecName,
+    'hostProcess': obj.hostProcess,
+    'runAsUserName': obj.runAsUserName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom#configMapKeyRef
+   */
+  readonly configMapKeyRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom#fieldRef
+   */
+  readonly fieldRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom#fileKeyRef
+   */
+  readonly fileKeyRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom#resourceFieldRef
+   */
+  readonly resourceFieldRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef(obj.configMapKeyRef),
+    'fieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef(obj.fieldRef),
+    'fileKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef(obj.fileKeyRef),
+    'resourceFieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef(obj.resourceFieldRef),
+    'secretKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromConfigMapRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvFromSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart#sleep
+   */
+  readonly sleep?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStart | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec(obj.exec),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet(obj.httpGet),
+    'sleep': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep(obj.sleep),
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket(obj.tcpSocket),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop#sleep
+   */
+  readonly sleep?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStop | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec(obj.exec),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet(obj.httpGet),
+    'sleep': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep(obj.sleep),
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket(obj.tcpSocket),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims#request
+   */
+  readonly request?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesClaims | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'request': obj.request,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesLimits(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersResourcesRequests(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes#values
+   */
+  readonly values?: number[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersRestartPolicyRulesExitCodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextAppArmorProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities#add
+   */
+  readonly add?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities#drop
+   */
+  readonly drop?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextCapabilities | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'add': obj.add?.map(y => y),
+    'drop': obj.drop?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions#level
+   */
+  readonly level?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions#role
+   */
+  readonly role?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions#type
+   */
+  readonly type?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions#user
+   */
+  readonly user?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeLinuxOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'level': obj.level,
+    'role': obj.role,
+    'type': obj.type,
+    'user': obj.user,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextSeccompProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions#gmsaCredentialSpec
+   */
+  readonly gmsaCredentialSpec?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions#gmsaCredentialSpecName
+   */
+  readonly gmsaCredentialSpecName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions#hostProcess
+   */
+  readonly hostProcess?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions#runAsUserName
+   */
+  readonly runAsUserName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersSecurityContextWindowsOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'gmsaCredentialSpec': obj.gmsaCredentialSpec,
+    'gmsaCredentialSpecName': obj.gmsaCredentialSpecName,
+    'hostProcess': obj.hostProcess,
+    'runAsUserName': obj.runAsUserName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom#configMapKeyRef
+   */
+  readonly configMapKeyRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom#fieldRef
+   */
+  readonly fieldRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom#fileKeyRef
+   */
+  readonly fileKeyRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom#resourceFieldRef
+   */
+  readonly resourceFieldRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef(obj.configMapKeyRef),
+    'fieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef(obj.fieldRef),
+    'fileKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef(obj.fileKeyRef),
+    'resourceFieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef(obj.resourceFieldRef),
+    'secretKeyRef': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromConfigMapRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvFromSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart#sleep
+   */
+  readonly sleep?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStart | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec(obj.exec),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet(obj.httpGet),
+    'sleep': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep(obj.sleep),
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket(obj.tcpSocket),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop#exec
+   */
+  readonly exec?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop#httpGet
+   */
+  readonly httpGet?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop#sleep
+   */
+  readonly sleep?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop#tcpSocket
+   */
+  readonly tcpSocket?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStop | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exec': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec(obj.exec),
+    'httpGet': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet(obj.httpGet),
+    'sleep': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep(obj.sleep),
+    'tcpSocket': toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket(obj.tcpSocket),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims#request
+   */
+  readonly request?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesClaims | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'request': obj.request,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesLimits(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersResourcesRequests(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes#values
+   */
+  readonly values?: number[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersRestartPolicyRulesExitCodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextAppArmorProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities#add
+   */
+  readonly add?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities#drop
+   */
+  readonly drop?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextCapabilities | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'add': obj.add?.map(y => y),
+    'drop': obj.drop?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions#level
+   */
+  readonly level?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions#role
+   */
+  readonly role?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions#type
+   */
+  readonly type?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions#user
+   */
+  readonly user?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeLinuxOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'level': obj.level,
+    'role': obj.role,
+    'type': obj.type,
+    'user': obj.user,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile#localhostProfile
+   */
+  readonly localhostProfile?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile#type
+   */
+  readonly type: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextSeccompProfile | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'localhostProfile': obj.localhostProfile,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions#gmsaCredentialSpec
+   */
+  readonly gmsaCredentialSpec?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions#gmsaCredentialSpecName
+   */
+  readonly gmsaCredentialSpecName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions#hostProcess
+   */
+  readonly hostProcess?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions#runAsUserName
+   */
+  readonly runAsUserName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersSecurityContextWindowsOptions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'gmsaCredentialSpec': obj.gmsaCredentialSpec,
+    'gmsaCredentialSpecName': obj.gmsaCredentialSpecName,
+    'hostProcess': obj.hostProcess,
+    'runAsUserName': obj.runAsUserName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc#port
+   */
+  readonly port: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc#service
+   */
+  readonly service?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeGrpc | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'port': obj.port,
+    'service': obj.service,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecTopologySpreadConstraintsLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesCephfsSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesCinderSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems#mode
+   */
+  readonly mode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems#path
+   */
+  readonly path: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems(obj: RayJobSpecSubmitterPodTemplateSpecVolumesConfigMapItems | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'mode': obj.mode,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesCsiNodePublishSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems#fieldRef
+   */
+  readonly fieldRef?: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems#mode
+   */
+  readonly mode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems#resourceFieldRef
+   */
+  readonly resourceFieldRef?: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems(obj: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItems | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef(obj.fieldRef),
+    'mode': obj.mode,
+    'path': obj.path,
+    'resourceFieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef(obj.resourceFieldRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit
+ */
+export class RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesEmptyDirSizeLimit(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate#metadata
+   */
+  readonly metadata?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate#spec
+   */
+  readonly spec: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata(obj.metadata),
+    'spec': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesFlexVolumeSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesIscsiSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources#clusterTrustBundle
+   */
+  readonly clusterTrustBundle?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources#configMap
+   */
+  readonly configMap?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources#downwardAPI
+   */
+  readonly downwardApi?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources#podCertificate
+   */
+  readonly podCertificate?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources#secret
+   */
+  readonly secret?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources#serviceAccountToken
+   */
+  readonly serviceAccountToken?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'clusterTrustBundle': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle(obj.clusterTrustBundle),
+    'configMap': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap(obj.configMap),
+    'downwardAPI': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi(obj.downwardApi),
+    'podCertificate': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate(obj.podCertificate),
+    'secret': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret(obj.secret),
+    'serviceAccountToken': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken(obj.serviceAccountToken),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesRbdSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesScaleIoSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems#mode
+   */
+  readonly mode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems#path
+   */
+  readonly path: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems(obj: RayJobSpecSubmitterPodTemplateSpecVolumesSecretItems | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'mode': obj.mode,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesStorageosSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference#matchFields
+   */
+  readonly matchFields?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions(y)),
+    'matchFields': obj.matchFields?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms#matchFields
+   */
+  readonly matchFields?: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions(y)),
+    'matchFields': obj.matchFields?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#labelSelector
+   */
+  readonly labelSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#matchLabelKeys
+   */
+  readonly matchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#mismatchLabelKeys
+   */
+  readonly mismatchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#namespaceSelector
+   */
+  readonly namespaceSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#topologyKey
+   */
+  readonly topologyKey: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labelSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector(obj.labelSelector),
+    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
+    'mismatchLabelKeys': obj.mismatchLabelKeys?.map(y => y),
+    'namespaceSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'topologyKey': obj.topologyKey,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#labelSelector
+   */
+  readonly labelSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#matchLabelKeys
+   */
+  readonly matchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#mismatchLabelKeys
+   */
+  readonly mismatchLabelKeys?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#namespaceSelector
+   */
+  readonly namespaceSelector?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm#topologyKey
+   */
+  readonly topologyKey: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labelSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector(obj.labelSelector),
+    'matchLabelKeys': obj.matchLabelKeys?.map(y => y),
+    'mismatchLabelKeys': obj.mismatchLabelKeys?.map(y => y),
+    'namespaceSelector': toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'topologyKey': obj.topologyKey,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromConfigMapKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef#fieldPath
+   */
+  readonly fieldPath: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiVersion': obj.apiVersion,
+    'fieldPath': obj.fieldPath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef#optional
+   */
+  readonly optional?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef#volumeName
+   */
+  readonly volumeName: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromFileKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'optional': obj.optional,
+    'path': obj.path,
+    'volumeName': obj.volumeName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef#containerName
+   */
+  readonly containerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef#divisor
+   */
+  readonly divisor?: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef#resource
+   */
+  readonly resource: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerName': obj.containerName,
+    'divisor': obj.divisor?.value,
+    'resource': obj.resource,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep#seconds
+   */
+  readonly seconds: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartSleep | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'seconds': obj.seconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep#seconds
+   */
+  readonly seconds: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopSleep | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'seconds': obj.seconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLivenessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersReadinessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersStartupProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef#fieldPath
+   */
+  readonly fieldPath: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiVersion': obj.apiVersion,
+    'fieldPath': obj.fieldPath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef#optional
+   */
+  readonly optional?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef#volumeName
+   */
+  readonly volumeName: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromFileKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'optional': obj.optional,
+    'path': obj.path,
+    'volumeName': obj.volumeName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef#containerName
+   */
+  readonly containerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef#divisor
+   */
+  readonly divisor?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef#resource
+   */
+  readonly resource: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerName': obj.containerName,
+    'divisor': obj.divisor?.value,
+    'resource': obj.resource,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep#seconds
+   */
+  readonly seconds: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartSleep | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'seconds': obj.seconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep#seconds
+   */
+  readonly seconds: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopSleep | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'seconds': obj.seconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersStartupProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromConfigMapKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef#fieldPath
+   */
+  readonly fieldPath: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiVersion': obj.apiVersion,
+    'fieldPath': obj.fieldPath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef#optional
+   */
+  readonly optional?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef#volumeName
+   */
+  readonly volumeName: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromFileKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'optional': obj.optional,
+    'path': obj.path,
+    'volumeName': obj.volumeName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef#containerName
+   */
+  readonly containerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef#divisor
+   */
+  readonly divisor?: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef#resource
+   */
+  readonly resource: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerName': obj.containerName,
+    'divisor': obj.divisor?.value,
+    'resource': obj.resource,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep#seconds
+   */
+  readonly seconds: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartSleep | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'seconds': obj.seconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec#command
+   */
+  readonly command?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopExec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'command': obj.command?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet#httpHeaders
+   */
+  readonly httpHeaders?: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet#path
+   */
+  readonly path?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet#scheme
+   */
+  readonly scheme?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'httpHeaders': obj.httpHeaders?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders(y)),
+    'path': obj.path,
+    'port': obj.port?.value,
+    'scheme': obj.scheme,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep#seconds
+   */
+  readonly seconds: number;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopSleep | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'seconds': obj.seconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket#host
+   */
+  readonly host?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket#port
+   */
+  readonly port: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocket | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'port': obj.port?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLivenessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersReadinessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersStartupProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef#fieldPath
+   */
+  readonly fieldPath: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiVersion': obj.apiVersion,
+    'fieldPath': obj.fieldPath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef#containerName
+   */
+  readonly containerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef#divisor
+   */
+  readonly divisor?: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef#resource
+   */
+  readonly resource: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerName': obj.containerName,
+    'divisor': obj.divisor?.value,
+    'resource': obj.resource,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata#annotations
+   */
+  readonly annotations?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata#finalizers
+   */
+  readonly finalizers?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateMetadata | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'finalizers': obj.finalizers?.map(y => y),
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#accessModes
+   */
+  readonly accessModes?: string[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#dataSource
+   */
+  readonly dataSource?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#dataSourceRef
+   */
+  readonly dataSourceRef?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#resources
+   */
+  readonly resources?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#selector
+   */
+  readonly selector?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#storageClassName
+   */
+  readonly storageClassName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#volumeAttributesClassName
+   */
+  readonly volumeAttributesClassName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#volumeMode
+   */
+  readonly volumeMode?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec#volumeName
+   */
+  readonly volumeName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'accessModes': obj.accessModes?.map(y => y),
+    'dataSource': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource(obj.dataSource),
+    'dataSourceRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef(obj.dataSourceRef),
+    'resources': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources(obj.resources),
+    'selector': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector(obj.selector),
+    'storageClassName': obj.storageClassName,
+    'volumeAttributesClassName': obj.volumeAttributesClassName,
+    'volumeMode': obj.volumeMode,
+    'volumeName': obj.volumeName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle#labelSelector
+   */
+  readonly labelSelector?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle#optional
+   */
+  readonly optional?: boolean;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle#signerName
+   */
+  readonly signerName?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundle | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labelSelector': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'optional': obj.optional,
+    'path': obj.path,
+    'signerName': obj.signerName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap#items
+   */
+  readonly items?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMap | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'items': obj.items?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems(y)),
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi#items
+   */
+  readonly items?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApi | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'items': obj.items?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#certificateChainPath
+   */
+  readonly certificateChainPath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#credentialBundlePath
+   */
+  readonly credentialBundlePath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#keyPath
+   */
+  readonly keyPath?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#keyType
+   */
+  readonly keyType: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#maxExpirationSeconds
+   */
+  readonly maxExpirationSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#signerName
+   */
+  readonly signerName: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate#userAnnotations
+   */
+  readonly userAnnotations?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesPodCertificate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificateChainPath': obj.certificateChainPath,
+    'credentialBundlePath': obj.credentialBundlePath,
+    'keyPath': obj.keyPath,
+    'keyType': obj.keyType,
+    'maxExpirationSeconds': obj.maxExpirationSeconds,
+    'signerName': obj.signerName,
+    'userAnnotations': ((obj.userAnnotations) === undefined) ? undefined : (Object.entries(obj.userAnnotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret#items
+   */
+  readonly items?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'items': obj.items?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems(y)),
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken#audience
+   */
+  readonly audience?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken#expirationSeconds
+   */
+  readonly expirationSeconds?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken#path
+   */
+  readonly path: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesServiceAccountToken | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'audience': obj.audience,
+    'expirationSeconds': obj.expirationSeconds,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields(obj: RayJobSpecSubmitterPodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders(obj: RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort
+ */
+export class RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort {
+    return new RayJobSpecSubmitterPodTemplateSpecInitContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor
+ */
+export class RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesDownwardApiItemsResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource#apiGroup
+   */
+  readonly apiGroup?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource#kind
+   */
+  readonly kind: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroup': obj.apiGroup,
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef#apiGroup
+   */
+  readonly apiGroup?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef#kind
+   */
+  readonly kind: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef#name
+   */
+  readonly name: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroup': obj.apiGroup,
+    'kind': obj.kind,
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources#limits
+   */
+  readonly limits?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits };
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources#requests
+   */
+  readonly requests?: { [key: string]: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResources | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'limits': ((obj.limits) === undefined) ? undefined : (Object.entries(obj.limits).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions[];
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems#mode
+   */
+  readonly mode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems#path
+   */
+  readonly path: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesConfigMapItems | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'mode': obj.mode,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems#fieldRef
+   */
+  readonly fieldRef?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems#mode
+   */
+  readonly mode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems#path
+   */
+  readonly path: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems#resourceFieldRef
+   */
+  readonly resourceFieldRef?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItems | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef(obj.fieldRef),
+    'mode': obj.mode,
+    'path': obj.path,
+    'resourceFieldRef': toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef(obj.resourceFieldRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems#mode
+   */
+  readonly mode?: number;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems#path
+   */
+  readonly path: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesSecretItems | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'mode': obj.mode,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecAffinityPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits
+ */
+export class RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesLimits(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests
+ */
+export class RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecResourcesRequests(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesClusterTrustBundleLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef#fieldPath
+   */
+  readonly fieldPath: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiVersion': obj.apiVersion,
+    'fieldPath': obj.fieldPath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef
+ */
+export interface RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef {
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef#containerName
+   */
+  readonly containerName?: string;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef#divisor
+   */
+  readonly divisor?: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor;
+
+  /**
+   * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef#resource
+   */
+  readonly resource: string;
+}
+
+/**
+ * Converts an object of type 'RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef(obj: RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'containerName': obj.containerName,
+    'divisor': obj.divisor?.value,
+    'resource': obj.resource,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor
+ */
+export class RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor {
+  public static fromNumber(value: number): RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor {
+    return new RayJobSpecSubmitterPodTemplateSpecVolumesProjectedSourcesDownwardApiItemsResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+

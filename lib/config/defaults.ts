@@ -70,6 +70,10 @@ export interface LayerDefaults {
       readonly limit?: { readonly cpu?: string; readonly memory?: string };
     };
   };
+  readonly smoke?: {
+    /** Render the smoke tests (they only run on a manual sync). @default true, prod false (nobody should launch GPU nodes in prod to test the platform) */
+    readonly enabled?: boolean;
+  };
 }
 
 export const PLATFORM_DEFAULTS: LayerDefaults = {
@@ -84,6 +88,7 @@ export const PLATFORM_DEFAULTS: LayerDefaults = {
     quota: { pods: 500, persistentVolumeClaims: 50, storage: '2Ti' },
     containerDefaults: { request: { cpu: '250m', memory: '512Mi' }, limit: { cpu: '1', memory: '1Gi' } },
   },
+  smoke: { enabled: true },
 };
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> = {
@@ -106,6 +111,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> 
       budgets: [{ nodes: '10%', reasons: ['Empty', 'Underutilized'] }, { nodes: '1', reasons: ['Drifted'] }],
       terminationGracePeriod: '48h',
     },
+    smoke: { enabled: false },
   },
 };
 
@@ -227,5 +233,5 @@ export const RAY_DEFAULTS = {
  */
 export const RESERVED_NAMESPACES: readonly string[] = [
   'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
-  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring',
+  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'eksai-smoke',
 ];

@@ -7,6 +7,7 @@ import { allowedKeysAt, closest, formatPath, valueAt } from './paths';
 import { clusterSchema, type ClusterConfigInput } from './schema';
 import { normalize } from './normalize';
 import { runRules } from './rules';
+import { smokeProblems } from '../../charts/smoke';
 import type { ClusterConfig } from './types';
 
 /** One cluster file as the registry hands it over. */
@@ -79,7 +80,12 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
     });
   }
   if (errors.length > 0 || facts === undefined) return { errors, warnings };
-  return { config: normalize(input, source.file, facts), warnings };
+  const config = normalize(input, source.file, facts);
+  // Rules that need the normalised config (pools with their kind defaults): every smoke pod must fit a NodePool.
+  const late = smokeProblems(config);
+  warnings.push(...late.warnings);
+  if (late.errors.length > 0) return { errors: late.errors, warnings };
+  return { config, warnings };
 }
 
 /** Loads every cluster; collects the problems of all of them and throws one ConfigError if any. */

@@ -251,6 +251,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
       alertmanager: input.observability?.alertmanager ?? layer.observability?.alertmanager ?? true,
     },
     jupyterhub: normalizeJupyterHub(input, ciliumEnabled),
+    smoke: { enabled: input.smoke?.enabled ?? layer.smoke?.enabled ?? true, team: input.smoke?.team ?? input.teams?.[0]?.name },
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },
       nodeClasses: (input.karpenter.nodeClasses ?? []).map((c) => normalizeNodeClass(c, tags)),

@@ -271,6 +271,12 @@ export const clusterSchema = z.strictObject({
     .optional(),
   /** JupyterHub with per-team Ray wiring. @default enabled when the cluster has teams */
   jupyterhub: jupyterhubSchema.optional(),
+  /**
+   * Smoke tests (charts/smoke.ts), run only by a manual sync of the `smoke` Argo CD app: a CPU Job that makes
+   * Karpenter launch a spot node, a GPU Job (nvidia-smi) when a gpu pool exists, and a distributed XGBoost
+   * RayJob on a team's RayCluster. `team` picks that team. @default enabled in dev and staging, off in prod; team: the first team
+   */
+  smoke: z.strictObject({ enabled: z.boolean().optional(), team: dnsLabel.optional() }).optional(),
   karpenter: z.strictObject({
     controller: z.strictObject({ replicas: z.number().int().min(1).max(5).optional() }).optional(),
     nodeClasses: z.array(nodeClassSchema).optional(),

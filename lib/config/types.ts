@@ -159,6 +159,8 @@ export interface ClusterConfig {
     readonly alertmanager: boolean;
   };
   readonly jupyterhub: JupyterHub;
+  /** Smoke tests; `team` is the team whose RayCluster runs the RayJob (undefined: no teams). */
+  readonly smoke: { readonly enabled: boolean; readonly team?: string };
   readonly karpenter: {
     readonly controller: { readonly replicas: number };
     readonly nodeClasses: readonly NodeClass[];

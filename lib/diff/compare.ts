@@ -1,5 +1,5 @@
-import { parse as parseYaml } from 'yaml';
-import { isRecord, parseResources, type ParseProblem, type Resource } from './identity';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { isRecord, parseRevisions, type ParsedDist, type ParseProblem, type Resource } from './identity';
 import { findRisks, type Risk } from './risks';
 
 /** One leaf-level change; `hidden` changes never carry values. */
@@ -103,7 +103,7 @@ export function diffValues(a: unknown, b: unknown, path = '', hidden = false, ou
 
 function safeParse(text: unknown): unknown {
   try {
-    return parseYaml(String(text));
+    return loadYaml(String(text), { schema: CORE_SCHEMA });
   } catch {
     return text;
   }
@@ -145,14 +145,29 @@ function clustersOf(resources: ReadonlyMap<string, Resource>): Set<string> {
 
 /** Compares two dist trees (repo-relative path → file text). Pure: no git, no files. */
 export function compareDist(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, labels: { base: string; head: string } = { base: 'base', head: 'head' }): DiffResult {
-  const base = parseResources(baseFiles);
-  const head = parseResources(headFiles);
+  const { base, head } = parseRevisions(baseFiles, headFiles);
+  return compareParsed(base, head, labels);
+}
+
+/** Resources present in both revisions whose bodies differ (what the API server sees as updates). */
+export function updatedResources(base: ParsedDist, head: ParsedDist): { before: Resource; after: Resource }[] {
+  const out: { before: Resource; after: Resource }[] = [];
+  for (const [key, after] of head.resources) {
+    const before = base.resources.get(key);
+    if (before && before !== after && !sameJson(stripNoise(before.body), stripNoise(after.body))) out.push({ before, after });
+  }
+  return out;
+}
+
+/** compareDist on already parsed revisions; `extra` adds risks and problems found elsewhere (CRD transition rules). */
+export function compareParsed(base: ParsedDist, head: ParsedDist, labels: { base: string; head: string }, extra: { risks?: readonly Risk[]; problems?: readonly ParseProblem[] } = {}): DiffResult {
   const changes: ResourceChange[] = [];
   const removed: Resource[] = [];
   const added: Resource[] = [];
   for (const [key, a] of base.resources) {
     const b = head.resources.get(key);
     if (!b) removed.push(a);
+    else if (a === b) continue; // same bytes in both revisions: parsed once, shared
     else if (!sameJson(stripNoise(a.body), stripNoise(b.body)) || a.component !== b.component) {
       const fields = diffResource(a, b);
       if (a.component !== b.component) fields.unshift({ path: '(component)', old: a.component, new: b.component });
@@ -181,10 +196,10 @@ export function compareDist(baseFiles: ReadonlyMap<string, string>, headFiles: R
     base: labels.base,
     head: labels.head,
     counts: { added: count('added'), removed: count('removed'), changed: count('changed'), renamed: count('renamed') },
-    risks: findRisks(changes, base.resources, head.resources),
+    risks: findRisks(changes, base.resources, head.resources, extra.risks),
     changes,
     clusters: { added: [...headClusters].filter((c) => !baseClusters.has(c)).sort(), removed: [...baseClusters].filter((c) => !headClusters.has(c)).sort() },
-    problems: [...base.problems.map((p) => ({ ...p, file: `${labels.base}:${p.file}` })), ...head.problems],
+    problems: [...base.problems.map((p) => ({ ...p, file: `${labels.base}:${p.file}` })), ...head.problems, ...(extra.problems ?? [])],
   };
 }
 

@@ -21,24 +21,32 @@ export function resolveRef(cwd: string, ref: string): string {
   }
 }
 
-/** Every `*.yaml` under `<distDir>/` at a commit, read with one `git cat-file --batch`. */
-export function readDistAtRef(cwd: string, commit: string, distDir = 'dist'): Map<string, string> {
-  const names = git(cwd, ['ls-tree', '-r', '--name-only', commit, '--', distDir])
+/**
+ * Every `*.yaml` under `<distDir>/` at a commit, read with one `git cat-file --batch`. `blobs` (object id →
+ * text) is shared across calls: a file with the same blob in both revisions is read from git once.
+ */
+export function readDistAtRef(cwd: string, commit: string, distDir = 'dist', blobs: Map<string, string> = new Map()): Map<string, string> {
+  const entries = git(cwd, ['ls-tree', '-r', '--full-tree', commit, '--', distDir])
     .toString('utf8')
     .split('\n')
-    .filter((p) => p.endsWith('.yaml') || p.endsWith('.yml'));
-  const files = new Map<string, string>();
-  if (names.length === 0) return files;
-  const out = git(cwd, ['cat-file', '--batch'], Buffer.from(names.map((n) => `${commit}:${n}\n`).join('')));
-  let pos = 0;
-  for (const name of names) {
-    const eol = out.indexOf(0x0a, pos);
-    const header = out.subarray(pos, eol).toString('utf8');
-    const size = Number(header.split(' ')[2]);
-    if (!Number.isFinite(size)) throw new EnvironmentError(`git cat-file could not read ${name} at ${commit}: ${header}`);
-    files.set(name, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
-    pos = eol + 1 + size + 1;
+    .map((line) => /^\d+ blob ([0-9a-f]+)\t(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null && (m[2]!.endsWith('.yaml') || m[2]!.endsWith('.yml')))
+    .map((m) => ({ oid: m[1]!, name: m[2]! }));
+  const missing = [...new Set(entries.map((e) => e.oid).filter((oid) => !blobs.has(oid)))];
+  if (missing.length > 0) {
+    const out = git(cwd, ['cat-file', '--batch'], Buffer.from(missing.map((oid) => `${oid}\n`).join('')));
+    let pos = 0;
+    for (const oid of missing) {
+      const eol = out.indexOf(0x0a, pos);
+      const header = out.subarray(pos, eol).toString('utf8');
+      const size = Number(header.split(' ')[2]);
+      if (!Number.isFinite(size)) throw new EnvironmentError(`git cat-file could not read blob ${oid} at ${commit}: ${header}`);
+      blobs.set(oid, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+      pos = eol + 1 + size + 1;
+    }
   }
+  const files = new Map<string, string>();
+  for (const { oid, name } of entries) files.set(name, blobs.get(oid)!);
   return files;
 }
 

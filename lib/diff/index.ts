@@ -1,5 +1,8 @@
-import { compareDist, type DiffResult } from './compare';
+import type { SchemaSourceOptions } from '../schemas/resolve';
+import { compareParsed, updatedResources, type DiffResult } from './compare';
 import { readDistAtRef, readDistInWorkingTree, resolveRef } from './git';
+import { parseRevisions } from './identity';
+import { transitionRisks } from './transitions';
 
 export { compareDist, diffValues, hasChanges, type DiffResult, type FieldChange, type ResourceChange } from './compare';
 export { renderDiff, renderMarkdown, renderText, renderJson, MARKDOWN_LIMIT, type DiffFormat } from './render';
@@ -12,15 +15,26 @@ export interface DiffOptions {
   readonly base: string;
   /** Git revision to compare to. @default the working tree */
   readonly head?: string;
+  /** Where the pinned CRDs come from for transition rules (mirror / cache). */
+  readonly schemas?: SchemaSourceOptions;
 }
 
-/** Reads dist/ at two revisions (head: a ref or the working tree) and compares them. */
-export function diffRevisions(options: DiffOptions): DiffResult & { readonly timingsMs: { readonly read: number; readonly compare: number } } {
+/**
+ * Reads dist/ at two revisions (head: a ref or the working tree), parses both (a file with the same bytes
+ * once), evaluates the CRD transition rules of every updated resource and compares them.
+ */
+export async function diffRevisions(options: DiffOptions): Promise<DiffResult & { readonly timingsMs: { readonly read: number; readonly parse: number; readonly transitions: number; readonly compare: number } }> {
   const t0 = performance.now();
-  const baseFiles = readDistAtRef(options.cwd, resolveRef(options.cwd, options.base));
-  const headFiles = options.head === undefined ? readDistInWorkingTree(options.cwd) : readDistAtRef(options.cwd, resolveRef(options.cwd, options.head));
+  const blobs = new Map<string, string>();
+  const baseFiles = readDistAtRef(options.cwd, resolveRef(options.cwd, options.base), 'dist', blobs);
+  const headFiles = options.head === undefined ? readDistInWorkingTree(options.cwd) : readDistAtRef(options.cwd, resolveRef(options.cwd, options.head), 'dist', blobs);
   const t1 = performance.now();
-  const result = compareDist(baseFiles, headFiles, { base: options.base, head: options.head ?? 'working tree' });
+  const { base, head } = parseRevisions(baseFiles, headFiles);
   const t2 = performance.now();
-  return { ...result, timingsMs: { read: Math.round(t1 - t0), compare: Math.round(t2 - t1) } };
+  const transitions = await transitionRisks(updatedResources(base, head), options.schemas);
+  const t3 = performance.now();
+  const result = compareParsed(base, head, { base: options.base, head: options.head ?? 'working tree' }, transitions);
+  const t4 = performance.now();
+  const ms = (a: number, b: number) => Math.round(b - a);
+  return { ...result, timingsMs: { read: ms(t0, t1), parse: ms(t1, t2), transitions: ms(t2, t3), compare: ms(t3, t4) } };
 }

@@ -60,8 +60,8 @@ function direction(a: unknown, b: unknown): string {
 }
 
 /** Risks of a set of changes, most severe first. Pure: reads only the parsed base and head resources. */
-export function findRisks(changes: readonly ResourceChange[], base: Resources, head: Resources): Risk[] {
-  const risks: Risk[] = [];
+export function findRisks(changes: readonly ResourceChange[], base: Resources, head: Resources, extra: readonly Risk[] = []): Risk[] {
+  const risks: Risk[] = [...extra];
   const add = (c: ResourceChange, level: RiskLevel, message: string) => risks.push({ level, cluster: c.cluster, component: c.component, resource: `${c.resourceKind}/${c.name}`, message });
   const headClusters = new Set([...head.values()].map((r) => r.cluster));
   const removedClusters = new Set<string>();

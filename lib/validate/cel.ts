@@ -23,7 +23,7 @@ interface Rule {
 }
 
 /** Kubernetes CEL library functions the pinned CRDs use, on top of the CEL standard library. */
-function kubernetesEnvironment(): InstanceType<typeof Environment> {
+export function kubernetesEnvironment(): InstanceType<typeof Environment> {
   const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
   const add = (signature: string, handler: (...args: never[]) => unknown): void => {
     try {

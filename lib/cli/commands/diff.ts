@@ -13,7 +13,8 @@ export const diffCommand: CommandSpec = {
   details: `Compares every Kubernetes object in dist/ at --base with --head (default: the working tree),
 keyed by apiVersion/kind/namespace/name and grouped cluster → component. Prints Terraform-style counts,
 then risks (deletions pruned by Argo CD, node drift from NodePool/EC2NodeClass changes, GPU and other
-limits, capacity type, disruption budgets, Helm chart bumps), then field-level changes, including inside
+limits, capacity type, disruption budgets, Helm chart bumps, updates a CRD transition rule such as an
+immutable field would make the API server reject), then field-level changes, including inside
 Helm values. Renames (same kind and content, new name) are shown as renames. Secret data and keys named
 like password/token/secret/key/credential are masked. When head is the working tree and dist/ is stale,
 synth runs first (said on stderr). --format markdown always fits a GitHub comment (65,536 characters).
@@ -40,7 +41,7 @@ Examples:
         synthesize({ cwd: ctx.cwd });
       }
     }
-    const result = diffRevisions({ cwd: ctx.cwd, base, head });
+    const result = await diffRevisions({ cwd: ctx.cwd, base, head });
     const format = (ctx.values.format ?? 'text') as DiffFormat;
     const exitCode = ctx.values['exit-code'] === true && hasChanges(result) ? 1 : 0;
     return { exitCode, stdout: renderDiff(result, format, { color: ctx.isTTY }) };
