@@ -38,7 +38,7 @@ const text: Formatter = {
 };
 
 const json: Formatter = {
-  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs }, null, 2)}\n`,
+  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs, validators: report.validators }, null, 2)}\n`,
 };
 
 /** GitHub Actions workflow commands: annotations on the PR diff (skipped documents become notices). */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { constructFromEvents, EVENT_ID, parseEvents, type Event } from 'js-yaml';
 import { UsageError } from '../errors';
 import type { SchemaSourceOptions } from '../schemas/resolve';
 import { CelValidator, childPath } from './cel';
@@ -49,7 +49,10 @@ export interface ValidateOptions {
 export interface ValidationReport {
   readonly results: readonly ValidationResult[];
   readonly files: number;
-  readonly timingsMs: { readonly schemas: number; readonly total: number };
+  /** parse: reading and parsing the YAML; schemas: reading, compiling or loading cached validators; total: everything. */
+  readonly timingsMs: { readonly parse?: number; readonly schemas: number; readonly total: number };
+  /** Validators compiled in this run vs loaded from the compiled cache (lib/validate/compiled.ts). */
+  readonly validators?: { readonly compiled: number; readonly cached: number };
 }
 
 interface Doc {
@@ -82,6 +85,46 @@ export function listFiles(paths: readonly string[], cwd: string): string[] {
 
 function readDocs(file: string, cwd: string): Doc[] {
   const text = readFileSync(resolve(cwd, file), 'utf8');
+  return fastDocs(file, text) ?? recoveringDocs(file, text);
+}
+
+/**
+ * js-yaml (~4x faster than `yaml` here): documents and their start lines from one event stream. Returns
+ * undefined when the file is malformed or uses aliases (→ recoveringDocs, which reports errors per document
+ * and limits alias expansion).
+ */
+function fastDocs(file: string, text: string): Doc[] | undefined {
+  let events: Event[];
+  let values: unknown[];
+  try {
+    events = parseEvents(text, {});
+    if (events.some((e) => e.type === EVENT_ID.ALIAS)) return undefined;
+    values = constructFromEvents(events, { source: text });
+  } catch {
+    return undefined;
+  }
+  const starts: number[] = [];
+  events.forEach((e, i) => {
+    if (e.type !== EVENT_ID.DOCUMENT) return;
+    const node = events[i + 1] as { start?: number; valueStart?: number } | undefined;
+    starts.push(node?.start ?? node?.valueStart ?? -1);
+  });
+  const docs: Doc[] = [];
+  let line = 1;
+  let at = 0;
+  values.forEach((value, i) => {
+    if (value === null || value === undefined) return; // empty document
+    const start = starts[i] ?? -1;
+    for (; at < start; at++) if (text.charCodeAt(at) === 10) line += 1;
+    docs.push(docOf(file, line, value));
+  });
+  return docs;
+}
+
+/** The `yaml` parser: keeps going after an error, so one broken document does not hide the others. */
+function recoveringDocs(file: string, text: string): Doc[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LineCounter, parseAllDocuments } = require('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const docs: Doc[] = [];
   for (const doc of parseAllDocuments(text, { lineCounter })) {
@@ -91,17 +134,25 @@ function readDocs(file: string, cwd: string): Doc[] {
       docs.push({ file, line, yamlErrors: doc.errors.map((e) => ({ path: '', message: `malformed YAML at line ${lineCounter.linePos(e.pos[0]).line}: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` })) });
       continue;
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-    if (value === null || value === undefined) continue; // empty document
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    const line = lineCounter.linePos(start).line;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      docs.push({ file, line, yamlErrors: [{ path: '', message: 'document is not a mapping (a Kubernetes object needs apiVersion and kind)' }] });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (err) {
+      docs.push({ file, line: lineCounter.linePos(doc.range[0]).line, yamlErrors: [{ path: '', message: `malformed YAML: ${(err as Error).message}` }] });
       continue;
     }
-    docs.push({ file, line, value: value as Record<string, unknown> });
+    if (value === null || value === undefined) continue; // empty document
+    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    docs.push(docOf(file, lineCounter.linePos(start).line, value));
   }
   return docs;
+}
+
+function docOf(file: string, line: number, value: unknown): Doc {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { file, line, yamlErrors: [{ path: '', message: 'document is not a mapping (a Kubernetes object needs apiVersion and kind)' }] };
+  }
+  return { file, line, value: value as Record<string, unknown> };
 }
 
 /** `/spec/template/0` → `spec.template[0]` */
@@ -175,6 +226,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const cwd = options.cwd ?? process.cwd();
   const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
   const docs = files.flatMap((f) => readDocs(f, cwd));
+  const parsed = performance.now();
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
     docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
@@ -221,5 +273,10 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
     results.push({ ...base, status: statusOf(problems), problems });
   }
-  return { results, files: files.length, timingsMs: { schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) } };
+  return {
+    results,
+    files: files.length,
+    timingsMs: { parse: Math.round(parsed - start), schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) },
+    validators: schemas.compiledStats,
+  };
 }

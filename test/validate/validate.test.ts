@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusters } from '../../clusters';
 import { synthesize } from '../../lib/synth';
 import { validate, type ValidationResult } from '../../lib/validate';
+import { eksai } from '../helpers';
 
 const cwd = resolve(__dirname, '../..');
 process.env.EKSAI_SCHEMA_MIRROR ??= '../shared/schemas';
@@ -195,5 +196,45 @@ describe('validate: cross-resource references', () => {
   it('does not report a reference whose target kind is not among the validated files', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-missing-references/dev/node-pools/NodePool.gpu.yaml'] });
     expect(results[0]!.status).toBe('valid');
+  });
+});
+
+describe('validate: compiled validator cache', () => {
+  const NODEPOOLS = 'raw.githubusercontent.com/aws/karpenter-provider-aws/v1.14.1/pkg/apis/crds/karpenter.sh_nodepools.yaml';
+  const NODECLAIMS = 'raw.githubusercontent.com/aws/karpenter-provider-aws/v1.14.1/pkg/apis/crds/karpenter.sh_nodeclaims.yaml';
+  const shared = resolve(cwd, '../shared/schemas');
+
+  it('recompiles when the pinned schema file changes (the key is the content, never a stale validator)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eksai-validate-cache-'));
+    try {
+      const mirror = join(dir, 'mirror');
+      const copy = (rel: string, edit: (t: string) => string = (t) => t): void => {
+        mkdirSync(dirname(join(mirror, rel)), { recursive: true });
+        writeFileSync(join(mirror, rel), edit(readFileSync(join(shared, rel), 'utf8')));
+      };
+      copy(NODEPOOLS);
+      copy(NODECLAIMS);
+      const run = () => validate({ cwd, paths: [fixture('valid-nodepool')], schemas: { mirror, cacheDir: join(dir, 'cache') } });
+      expect((await run()).results[0]!.status).toBe('valid');
+      // A new pinned schema (here: weight at most 10) must never be answered by the old validator.
+      copy(NODEPOOLS, (t) => t.replace('format: int32\n                  maximum: 100', 'format: int32\n                  maximum: 10'));
+      const changed = await run();
+      expect(changed.validators).toEqual({ compiled: 1, cached: 0 });
+      expect(changed.results[0]!.problems).toEqual([{ path: 'spec.weight', message: 'must be <= 10' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads validators from the cache directory in a later process', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'eksai-validate-cache-'));
+    try {
+      const run = () => eksai(['validate', '--cwd', cwd, fixture('valid-nodepool'), '--format', 'json'], { EKSAI_SCHEMA_CACHE: cacheDir });
+      expect(JSON.parse(run().stdout)).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 1, cached: 0 } });
+      expect(readdirSync(join(cacheDir, '.compiled')).filter((f) => f.endsWith('.js'))).toHaveLength(1);
+      expect(JSON.parse(run().stdout)).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
