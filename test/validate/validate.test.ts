@@ -184,18 +184,52 @@ describe('validate: platform policies', () => {
 });
 
 describe('validate: cross-resource references', () => {
-  it('fails when a NodePool names a missing EC2NodeClass or an Application a missing AppProject', async () => {
+  const crossOf = (results: readonly ValidationResult[]) => results.flatMap((r) => r.problems.filter((p) => p.rule?.startsWith('cross/')).map((p) => `${r.kind} ${r.name} ${p.rule} ${p.path}`));
+
+  it('fails when a NodePool, Application, Volcano queue label, ServiceAccount or StorageClass names a missing object', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-missing-references'] });
-    expect(results.flatMap((r) => r.problems.map((p) => `${r.kind} ${p.rule} ${p.path}`))).toEqual([
-      'Application cross/appproject-exists spec.project',
-      'NodePool cross/nodeclass-exists spec.template.spec.nodeClassRef.name',
+    expect(crossOf(results)).toEqual([
+      'Application karpenter cross/appproject-exists spec.project',
+      'NodePool gpu cross/nodeclass-exists spec.template.spec.nodeClassRef.name',
+      'PersistentVolumeClaim scratch cross/storageclass-exists spec.storageClassName',
+      'RayJob queue-typo cross/queue-exists metadata.labels["volcano.sh/queue-name"]',
+      'RayJob queue-typo cross/serviceaccount-exists spec.rayClusterSpec.headGroupSpec.template.spec.serviceAccountName',
     ]);
-    expect(results.find((r) => r.kind === 'NodePool')!.problems[0]!.message).toMatch(/^EC2NodeClass "defualt" does not exist in .*\(have: default\): fix the name or add the EC2NodeClass$/);
+    expect(results.find((r) => r.kind === 'NodePool' && r.status === 'invalid')!.problems[0]!.message).toMatch(/^EC2NodeClass "defualt" does not exist in .*\(have: default\): fix the name or add the EC2NodeClass$/);
+    expect(results.find((r) => r.name === 'queue-typo')!.problems[1]!.message).toMatch(/^ServiceAccount "ray-head" does not exist in namespace research of .*\(have: ray\): fix the name or add the ServiceAccount$/);
   });
 
   it('does not report a reference whose target kind is not among the validated files', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-missing-references/dev/node-pools/NodePool.gpu.yaml'] });
     expect(results[0]!.status).toBe('valid');
+  });
+
+  it('fails when a pod template or notebook profile fits no NodePool (selectors, GPU taint, GPU requests); skips DaemonSets and core node group pods', async () => {
+    const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-pod-placement'] });
+    expect(crossOf(results)).toEqual([
+      'Application jupyterhub cross/pod-fits-a-nodepool spec.source.helm.valuesObject.singleuser.profileList[1].kubespawner_override',
+      'Job selector-matches-no-pool cross/pod-fits-a-nodepool spec.template.spec',
+      'RayCluster gpu-worker-without-toleration cross/pod-fits-a-nodepool spec.workerGroupSpecs[0].template.spec',
+    ]);
+    expect(results.filter((r) => r.status !== 'valid').flatMap((r) => r.problems.filter((p) => !p.rule?.startsWith('cross/')))).toEqual([]);
+    expect(results.find((r) => r.name === 'gpu-worker-without-toleration')!.problems[0]!.message).toBe(
+      'worker group "gpu" fits no NodePool of test/fixtures/manifests/cross-pod-placement/dev: the pod requests nvidia.com/gpu: 1 and pool general has no GPU instance types | ' +
+        'pool gpu taints its nodes nvidia.com/gpu:NoSchedule and the pod does not tolerate it: add the missing toleration or node selector, or a NodePool that offers it',
+    );
+  });
+
+  it('fails when an Application path has no manifests, its project disallows the source or destination, or it syncs CRs before their CRDs', async () => {
+    const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-argo-applications'] });
+    expect(crossOf(results)).toEqual([
+      'Application node-pools cross/crds-before-crs metadata.annotations["argocd.argoproj.io/sync-wave"]',
+      'Application storage cross/project-allows-destination spec.destination',
+      'Application storage cross/project-allows-source spec.source.repoURL',
+      'Application storage cross/app-path-exists spec.source.path',
+      'Application volcano cross/crds-before-crs spec.syncPolicy.syncOptions',
+    ]);
+    expect(results.find((r) => r.name === 'node-pools')!.problems[0]!.message).toBe(
+      'NodePool general needs the karpenter.sh CRDs that Application karpenter installs at sync wave -20, but this Application syncs at wave -20: give it a later wave than -20',
+    );
   });
 });
 
