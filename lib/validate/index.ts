@@ -9,6 +9,7 @@ import { SchemaSet } from './schemas';
 import { helmValuesProblems } from './helm';
 import { policyProblems } from './policy';
 import { crossProblems, type CrossDoc } from './cross';
+import { listTypeFindings } from './lists';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -199,6 +200,9 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
     } else if (e.keyword === 'required') {
       path = childPath(path, String((e.params as { missingProperty: string }).missingProperty));
       message = 'required field is missing';
+    } else if (e.keyword === 'format') {
+      const format = String((e.params as { format: string }).format).replace(/^k8s-/, '');
+      message = `must be a valid ${format}${format === 'byte' ? ' (base64)' : format === 'date-time' ? ' (RFC 3339)' : ''}`;
     } else if (e.keyword === 'enum') {
       message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
     }
@@ -264,6 +268,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     const problems: ValidationProblem[] = [];
     if (!schema.validate(obj)) problems.push(...ajvProblems(schema.validate.errors));
     if (schema.structural) {
+      problems.push(...listTypeFindings(schema.structural, obj));
       for (const f of cel.validate(schema.structural, obj)) {
         problems.push({ path: f.path, message: f.message, rule: f.rule, ...(f.outcome === 'unevaluated' ? { severity: 'unevaluated' as const } : {}) });
       }

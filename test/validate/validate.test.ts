@@ -76,6 +76,34 @@ describe('validate: structural schema semantics', () => {
   });
 });
 
+describe('validate: list types and formats', () => {
+  it('fails when an x-kubernetes-list-type: set has a duplicate item', async () => {
+    const result = await one('list-type-set-duplicate');
+    expect(result.problems).toEqual([{ path: 'spec.disruption.budgets[0].reasons[2]', message: 'Duplicate value: "Empty": remove the duplicate or merge the entries' }]);
+  });
+
+  it('fails when x-kubernetes-list-type: map entries share their keys (a missing key takes its default)', async () => {
+    const result = await one('list-type-map-duplicate-key');
+    expect(result.problems.map((p) => [p.path, p.message])).toEqual([
+      ['spec.headGroupSpec.template.spec.containers[0].env[1]', 'Duplicate value: {"name":"RAY_ADDRESS"} (entries of this list are keyed by name): remove the duplicate or merge the entries'],
+      ['spec.headGroupSpec.template.spec.containers[0].ports[1]', 'Duplicate value: {"containerPort":6379,"protocol":"TCP"} (entries of this list are keyed by containerPort, protocol): remove the duplicate or merge the entries'],
+    ]);
+  });
+
+  it('fails when a custom resource field breaks a format the API server checks (cidr)', async () => {
+    const result = await one('format-cidr-invalid');
+    expect(result.problems).toEqual([{ path: 'spec.egress[0].toCIDR[1]', message: 'must be a valid cidr' }]);
+  });
+
+  it('fails when a Kubernetes field cannot be decoded (byte = base64, date-time = RFC 3339)', async () => {
+    const result = await one('format-binary-data-not-base64');
+    expect(result.problems).toEqual([
+      { path: 'binaryData["bad.bin"]', message: 'must be a valid byte (base64)' },
+      { path: 'metadata.creationTimestamp', message: 'must be a valid date-time (RFC 3339)' },
+    ]);
+  });
+});
+
 describe('validate: CEL rules', () => {
   it('fails when a NodePool budget has a schedule but no duration', async () => {
     const result = await one('cel-budget-schedule-without-duration');
