@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement } from '../placement';
+import { explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
 import { argoProblems } from './argo';
 import type { ValidationProblem } from './index';
 import { notebookPods, podTemplates } from './pods';
@@ -152,8 +152,41 @@ function referenceProblems(docs: readonly CrossDoc[], out: Findings): void {
 /** Pods on the managed core node group (CORE_NODE_SELECTOR in charts/karpenter.ts) are not Karpenter's to place. */
 const CORE_NODE_GROUP_LABEL = 'eksai.io/node-group';
 
+const CAPACITY = 'karpenter.sh/capacity-type';
+const CAPACITY_TYPES = ['spot', 'on-demand', 'reserved'];
+
+/** Capacity types a pod spec accepts: nodeSelector, then required node affinity (terms are ORed). */
+function podCapacityTypes(spec: Obj): string[] {
+  const selected = str(obj(spec.nodeSelector)[CAPACITY]);
+  let allowed = selected ? [selected] : CAPACITY_TYPES;
+  const terms = arr(get(spec, ['affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms']));
+  if (terms.length > 0) {
+    const union = new Set<string>();
+    for (const term of terms) {
+      let types = CAPACITY_TYPES;
+      for (const e of arr(obj(term).matchExpressions).map(obj)) {
+        if (e.key !== CAPACITY) continue;
+        const values = arr(e.values).filter((v): v is string => typeof v === 'string');
+        if (e.operator === 'In') types = types.filter((t) => values.includes(t));
+        else if (e.operator === 'NotIn') types = types.filter((t) => !values.includes(t));
+        else if (e.operator === 'DoesNotExist') types = [];
+      }
+      types.forEach((t) => union.add(t));
+    }
+    allowed = allowed.filter((t) => union.has(t));
+  }
+  return allowed;
+}
+
+/** Capacity types a pool launches; without a capacity-type requirement Karpenter launches on-demand only. */
+function poolCapacityTypes(pool: PoolShape): readonly string[] {
+  const values = pool.labels[CAPACITY];
+  if (!values) return ['on-demand'];
+  return 'in' in values ? values.in : CAPACITY_TYPES.filter((t) => !values.notIn.includes(t));
+}
+
 function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
-  const pools = new Map<string, ReturnType<typeof poolShapeFromManifest>[]>();
+  const pools = new Map<string, PoolShape[]>();
   for (const d of docs) {
     if (is('karpenter.sh/', 'NodePool')(d)) pools.set(clusterOf(d.file), [...(pools.get(clusterOf(d.file)) ?? []), poolShapeFromManifest(d.obj)]);
   }
@@ -168,8 +201,30 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
       rule: 'cross/pod-fits-a-nodepool',
     });
   };
+  // policy heads-not-on-spot: with the cluster's pools known, a head that fits a spot-capable pool and does not
+  // rule spot out is flagged; without pools only a head that asks for spot is.
+  const headOnSpot = (i: number, d: CrossDoc, path: string, spec: Obj): void => {
+    const accepts = podCapacityTypes(spec);
+    if (!accepts.includes('spot')) return;
+    const shapes = pools.get(clusterOf(d.file));
+    let spotPools: string[] = [];
+    if (shapes) {
+      spotPools = placement(podPlacement(spec), shapes).fits.filter((name) => poolCapacityTypes(shapes.find((p) => p.name === name)!).includes('spot'));
+      if (spotPools.length === 0) return;
+    } else if (accepts.length === CAPACITY_TYPES.length) {
+      return;
+    }
+    add(out, i, {
+      path,
+      message: `the Ray head can be scheduled on spot capacity${spotPools.length > 0 ? ` (NodePool ${spotPools.join(', ')})` : ''}, and losing it loses the cluster: add nodeSelector karpenter.sh/capacity-type: on-demand (or a node affinity that excludes spot)`,
+      rule: 'policy/heads-not-on-spot',
+    });
+  };
   docs.forEach((d, i) => {
-    for (const t of podTemplates(d.apiVersion, d.kind, d.obj)) if (!t.daemon) check(i, d, t.path, t.role, podPlacement(t.spec));
+    for (const t of podTemplates(d.apiVersion, d.kind, d.obj)) {
+      if (!t.daemon) check(i, d, t.path, t.role, podPlacement(t.spec));
+      if (t.rayHead) headOnSpot(i, d, t.path, t.spec);
+    }
     if (is('argoproj.io/', 'Application')(d)) for (const p of notebookPods(d.obj)) check(i, d, p.path, p.role, p.placement);
   });
 }

@@ -7,7 +7,7 @@ import type { SchemaSourceOptions } from '../schemas/resolve';
 import { CelValidator, childPath } from './cel';
 import { SchemaSet } from './schemas';
 import { helmValuesProblems } from './helm';
-import { policyProblems } from './policy';
+import { applySeverities, policyProblems, type PolicySeverity } from './policy';
 import { crossProblems, type CrossDoc } from './cross';
 import { listTypeFindings } from './lists';
 
@@ -19,8 +19,11 @@ export interface ValidationProblem {
   readonly message: string;
   /** The CEL rule for x-kubernetes-validations findings; `policy/<id>` for platform policy findings. */
   readonly rule?: string;
-  /** 'unevaluated' for a CEL rule that could not be evaluated (reported, never passed silently). */
-  readonly severity?: 'error' | 'unevaluated';
+  /**
+   * 'unevaluated' for a CEL rule that could not be evaluated (reported, never passed silently); 'warning' for a
+   * policy set to warn (shown, does not make the document invalid). Absent = error.
+   */
+  readonly severity?: 'error' | 'unevaluated' | 'warning';
 }
 
 /** The outcome for one YAML document. */
@@ -43,6 +46,8 @@ export interface ValidateOptions {
   readonly cwd?: string;
   /** Run the platform policy checks (lib/validate/policy.ts). @default true */
   readonly policies?: boolean;
+  /** Severity per policy id (`error`, `warning`, `off`); ids not listed are errors. @default {} */
+  readonly policySeverities?: Readonly<Record<string, PolicySeverity>>;
   /** Where schemas come from (mirror / cache); relative mirror paths resolve against cwd. */
   readonly schemas?: SchemaSourceOptions;
 }
@@ -216,8 +221,8 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
 }
 
 function statusOf(problems: readonly ValidationProblem[]): ResultStatus {
-  if (problems.some((p) => p.severity !== 'unevaluated')) return 'invalid';
-  return problems.length > 0 ? 'error' : 'valid';
+  if (problems.some((p) => p.severity === undefined || p.severity === 'error')) return 'invalid';
+  return problems.some((p) => p.severity === 'unevaluated') ? 'error' : 'valid';
 }
 
 /**
@@ -276,7 +281,8 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
     if (options.policies !== false) problems.push(...policyProblems(apiVersion, kind, obj));
     problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
-    results.push({ ...base, status: statusOf(problems), problems });
+    const kept = options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
+    results.push({ ...base, status: statusOf(kept), problems: kept });
   }
   return {
     results,

@@ -205,6 +205,26 @@ describe('validate: platform policies', () => {
     expect(results[1]!.problems[0]!.message).toBe("must be 1 so pods cannot reach the node's IMDS credentials (got 2): set it to 1");
   });
 
+  it('fails when a Ray head can land on spot: a spot-capable pool it fits, or a head that asks for spot; on-demand selectors and affinities pass', async () => {
+    const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/policy-ray-head-on-spot', fixture('policy-ray-head-asks-for-spot')] });
+    expect(results.filter((r) => r.status !== 'valid').map((r) => [r.name, r.problems.map((p) => `${p.rule} ${p.path}`)])).toEqual([
+      ['head-may-land-on-spot', ['policy/heads-not-on-spot spec.headGroupSpec.template.spec']],
+      ['head-asks-for-spot', ['policy/heads-not-on-spot spec.headGroupSpec.template.spec']],
+    ]);
+    expect(results.find((r) => r.name === 'head-may-land-on-spot')!.problems[0]!.message).toBe(
+      'the Ray head can be scheduled on spot capacity (NodePool general), and losing it loses the cluster: add nodeSelector karpenter.sh/capacity-type: on-demand (or a node affinity that excludes spot)',
+    );
+  });
+
+  it('reports a policy set to warning without making the document invalid, and drops one set to off', async () => {
+    const { results } = await validate({ cwd, paths: [fixture('policy-violations')], policySeverities: { 'no-literal-secret-data': 'warning', 'imds-hop-limit': 'off' } });
+    expect(results.map((r) => [r.status, r.problems.map((p) => `${p.rule} ${p.severity ?? 'error'}`)])).toEqual([
+      ['valid', ['policy/no-literal-secret-data warning']],
+      ['invalid', ['policy/encrypted-volumes error', 'policy/no-latest-ami-alias error']],
+      ['invalid', ['policy/gpu-pool-tainted error']],
+    ]);
+  });
+
   it('can be turned off', async () => {
     const { results } = await validate({ cwd, paths: [fixture('policy-violations')], policies: false });
     expect(results.map((r) => r.status)).toEqual(['valid', 'valid', 'valid']);
