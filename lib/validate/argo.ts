@@ -1,4 +1,5 @@
-import { basename, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CrossDoc } from './cross';
 import type { ValidationProblem } from './index';
 import { appSources, chartOf } from './pods';
@@ -55,10 +56,10 @@ const DIST_PATH = /(?:^|\/)dist\/([^/]+)\/([^/]+)\/?$/;
 
 /**
  * Argo CD Application checks inside one cluster's dist: every `dist/<cluster>/<component>` source path exists
- * among the validated folders, the AppProject allows the source repoURL and the destination, and an
+ * (among the validated folders or on disk next to them), the AppProject allows the source repoURL and the destination, and an
  * Application whose folder holds custom resources syncs after the Application that installs their CRDs.
  */
-export function argoProblems(docs: readonly CrossDoc[], out: Map<number, ValidationProblem[]>): void {
+export function argoProblems(docs: readonly CrossDoc[], out: Map<number, ValidationProblem[]>, cwd: string): void {
   const add = (i: number, path: string, message: string, id: string): void => {
     out.set(i, [...(out.get(i) ?? []), { path, message, rule: `cross/${id}` }]);
   };
@@ -99,7 +100,8 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
         const m = typeof source.path === 'string' ? DIST_PATH.exec(source.path) : null;
         if (!m || m[1] !== basename(cluster)) continue;
         components.push(m[2]!);
-        if (!folders.has(m[2]!)) {
+        // A folder that was not among the validated paths may still exist (validating dist/<cluster>/apps alone).
+        if (!folders.has(m[2]!) && !existsSync(join(resolve(cwd, cluster), m[2]!))) {
           add(i, `${path}.path`, `${source.path as string} has no manifests in ${cluster} (folders: ${[...folders].sort().join(', ')}): fix the path or synthesize the component`, 'app-path-exists');
         }
       }

@@ -235,10 +235,10 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
  * (argo.ts). A check only runs when its targets are among the validated files, so validating a single file
  * never reports a false "missing".
  */
-export function crossProblems(docs: readonly CrossDoc[]): Map<number, ValidationProblem[]> {
+export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd()): Map<number, ValidationProblem[]> {
   const out: Findings = new Map();
   referenceProblems(docs, out);
   placementProblems(docs, out);
-  argoProblems(docs, out);
+  argoProblems(docs, out, cwd);
   return out;
 }

@@ -248,7 +248,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     crossIndex.set(d, crossDocs.length);
     crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value });
   }
-  const cross = crossProblems(crossDocs);
+  const cross = crossProblems(crossDocs, cwd);
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {

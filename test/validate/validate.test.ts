@@ -279,6 +279,10 @@ describe('validate: cross-resource references', () => {
       'NodePool general needs the karpenter.sh CRDs that Application karpenter installs at sync wave -20, but this Application syncs at wave -20: give it a later wave than -20',
     );
   });
+  it('does not report a path whose folder exists on disk but was not among the validated paths', async () => {
+    const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-argo-applications/dev/apps'] });
+    expect(crossOf(results).filter((p) => p.includes('app-path-exists'))).toEqual(['Application storage cross/app-path-exists spec.source.path']);
+  });
 });
 
 describe('validate: compiled validator cache', () => {
