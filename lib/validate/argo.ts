@@ -31,9 +31,15 @@ export const CRD_CHARTS: Readonly<Record<string, string>> = {
 
 /** Argo CD's glob (gobwas, no separators): `*` matches anything, `?` one character; `!pattern` denies. */
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  let re = GLOBS.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    GLOBS.set(pattern, re);
+  }
   return re.test(value);
 }
+
+const GLOBS = new Map<string, RegExp>();
 
 /** Allowed when some positive pattern matches and no `!` pattern does (Argo CD's source/destination rules). */
 function allowed(patterns: readonly string[], value: string): boolean {

@@ -71,12 +71,12 @@ interface Doc {
 /** Every YAML file under the given paths, sorted, relative to cwd. */
 export function listFiles(paths: readonly string[], cwd: string): string[] {
   const out: string[] = [];
-  const visit = (abs: string): void => {
-    const st = statSync(abs);
-    if (st.isDirectory()) {
-      for (const name of readdirSync(abs).sort()) visit(join(abs, name));
-    } else if (/\.ya?ml$/.test(abs) || out.length === 0) {
-      out.push(abs);
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const abs = join(dir, entry.name);
+      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(abs).isDirectory());
+      if (isDir) visit(abs);
+      else if (/\.ya?ml$/.test(entry.name)) out.push(abs);
     }
   };
   for (const p of paths) {
