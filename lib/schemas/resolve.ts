@@ -31,6 +31,11 @@ function mirrorOf(options: SchemaSourceOptions): string | undefined {
   return mirror ? resolve(options.cwd ?? process.cwd(), mirror) : undefined;
 }
 
+/** Where compiled validators and parsed CRDs are cached (lib/validate/compiled.ts): `<cache dir>/.compiled`. */
+export function compiledCacheDir(options: SchemaSourceOptions = {}): string {
+  return join(cacheDirOf(options), '.compiled');
+}
+
 /**
  * Path of a local copy of `url`, downloading it into the cache when no mirror is set.
  * Throws EnvironmentError (exit 2) naming the URL and the fix when it cannot be had.

@@ -96,14 +96,19 @@ export function childPath(parent: string, key: string): string {
 
 type Program = (ctx: Record<string, unknown>) => unknown;
 
+let ENV: InstanceType<typeof Environment> | undefined;
+const PROGRAMS = new Map<string, Program | Error>();
+
 /** Evaluates every x-kubernetes-validations rule of a CRD schema against a document; compiles each rule once. */
 export class CelValidator {
-  private readonly env = kubernetesEnvironment();
-  private readonly programs = new Map<string, Program | Error>();
+  // One environment and one compiled program per rule text for the whole process: rules repeat across
+  // documents, kinds and validate() calls.
+  private readonly env = (ENV ??= kubernetesEnvironment());
+  private readonly programs = PROGRAMS;
 
   validate(schema: SchemaNode, value: unknown): CelFinding[] {
     const findings: CelFinding[] = [];
-    this.walk(schema, toCelValue(schema, value), '', findings);
+    this.walk(schema, value, '', findings);
     return findings;
   }
 
@@ -120,10 +125,14 @@ export class CelValidator {
     return program;
   }
 
+  /** Walks only the subtrees whose schema has rules; `self` is converted (toCelValue) only at rule nodes. */
   private walk(schema: SchemaNode, value: unknown, path: string, out: CelFinding[]): void {
-    if (value === undefined || value === null) return;
+    if (value === undefined || value === null || !hasRules(schema)) return;
     const rules = schema['x-kubernetes-validations'] as Rule[] | undefined;
-    for (const r of rules ?? []) this.check(r, value, path, out);
+    if (rules && rules.length > 0) {
+      const self = toCelValue(schema, value);
+      for (const r of rules) this.check(r, self, path, out);
+    }
     if (Array.isArray(value)) {
       const items = schema.items as SchemaNode | undefined;
       if (items) value.forEach((v, i) => this.walk(items, v, `${path}[${i}]`, out));
@@ -175,6 +184,21 @@ export class CelValidator {
     }
     return `failed rule: ${r.rule}`;
   }
+}
+
+const RULES = new WeakMap<SchemaNode, boolean>();
+
+/** Whether a schema node or anything below it carries x-kubernetes-validations (memoised per node). */
+function hasRules(schema: SchemaNode): boolean {
+  let has = RULES.get(schema);
+  if (has === undefined) {
+    RULES.set(schema, false); // cycles cannot occur in structural schemas; this only guards against them
+    const props = Object.values((schema.properties ?? {}) as Record<string, SchemaNode>);
+    const children = [...props, schema.items, schema.additionalProperties].filter((c): c is SchemaNode => c !== null && typeof c === 'object' && !Array.isArray(c));
+    has = Array.isArray(schema['x-kubernetes-validations']) || children.some(hasRules);
+    RULES.set(schema, has);
+  }
+  return has;
 }
 
 /**

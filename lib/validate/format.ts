@@ -24,9 +24,9 @@ function subject(r: ValidationResult): string {
 }
 
 function lines(r: ValidationResult): string[] {
-  if (r.status === 'valid') return [];
-  const verb = r.status === 'invalid' ? 'is invalid' : r.status === 'skipped' ? 'was skipped' : 'could not be validated';
+  const status = r.status === 'invalid' ? 'is invalid' : r.status === 'skipped' ? 'was skipped' : 'could not be validated';
   return r.problems.map((p) => {
+    const verb = p.severity === 'warning' ? 'has a warning' : status;
     const what =
       p.severity === 'unevaluated' ? `${p.message} (rule: ${p.rule ?? '?'})` : p.rule?.startsWith('policy/') || p.rule?.startsWith('cross/') ? `${p.message} [${p.rule}]` : p.message;
     return `${r.file}:${r.line} - ${subject(r)} ${verb}: ${p.path ? `${p.path}: ` : ''}${what}`;
@@ -38,7 +38,7 @@ const text: Formatter = {
 };
 
 const json: Formatter = {
-  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs }, null, 2)}\n`,
+  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs, validators: report.validators }, null, 2)}\n`,
 };
 
 /** GitHub Actions workflow commands: annotations on the PR diff (skipped documents become notices). */
@@ -46,9 +46,9 @@ const github: Formatter = {
   format: (report) => {
     const out: string[] = [];
     for (const r of report.results) {
-      if (r.status === 'valid') continue;
-      const level = r.status === 'skipped' ? 'notice' : r.status === 'error' ? 'warning' : 'error';
+      const status = r.status === 'skipped' ? 'notice' : r.status === 'error' ? 'warning' : 'error';
       for (const p of r.problems) {
+        const level = p.severity === 'warning' ? 'warning' : status;
         const msg = `${subject(r)}: ${p.path ? `${p.path}: ` : ''}${p.message}`.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
         out.push(`::${level} file=${r.file},line=${r.line}::${msg}`);
       }

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import type { VALUES_SCHEMA_URLS } from '../schemas/pins';
 import type { ValidationProblem } from './index';
 import { ajvProblems } from './index';
@@ -40,7 +40,16 @@ export async function helmValuesProblems(app: Record<string, unknown>, schemas: 
       }
     };
     if (source.helm.valuesObject !== undefined) await check(source.helm.valuesObject, `${path}.helm.valuesObject`);
-    if (typeof source.helm.values === 'string') await check(parseYaml(source.helm.values), `${path}.helm.values`);
+    if (typeof source.helm.values === 'string') {
+      let values: unknown;
+      try {
+        values = parseYaml(source.helm.values);
+      } catch (err) {
+        out.push({ path: `${path}.helm.values`, message: `is not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}` });
+        continue;
+      }
+      await check(values, `${path}.helm.values`);
+    }
   }
   return out;
 }

@@ -78,7 +78,31 @@ export const POLICIES: readonly Policy[] = [
   },
 ];
 
+/**
+ * Policies that need the whole cluster and so run with the cross-resource checks (cross.ts):
+ * heads-not-on-spot — a Ray head must not be schedulable on spot capacity (its loss kills the cluster).
+ */
+export const CROSS_POLICY_IDS = ['heads-not-on-spot'] as const;
+
+/** Every policy id, for --policy and eksai.validate.json. */
+export const POLICY_IDS: readonly string[] = [...POLICIES.map((p) => p.id), ...CROSS_POLICY_IDS];
+
+export type PolicySeverity = 'error' | 'warning' | 'off';
+
 /** Policy findings for one object; the rule field carries `policy/<id>`. */
 export function policyProblems(apiVersion: string, kind: string, obj: Obj): ValidationProblem[] {
   return POLICIES.filter((p) => p.applies(apiVersion, kind)).flatMap((p) => p.check(obj).map((f) => ({ ...f, rule: `policy/${p.id}` })));
+}
+
+/**
+ * Applies per-policy severities to a document's problems: `off` drops a policy's findings, `warning` keeps
+ * them without making the document invalid. Non-policy problems pass through.
+ */
+export function applySeverities(problems: readonly ValidationProblem[], severities: Readonly<Record<string, PolicySeverity>>): ValidationProblem[] {
+  return problems.flatMap((p) => {
+    const id = p.rule?.startsWith('policy/') ? p.rule.slice('policy/'.length) : undefined;
+    const severity = id ? severities[id] : undefined;
+    if (severity === 'off') return [];
+    return severity === 'warning' ? [{ ...p, severity: 'warning' as const }] : [p];
+  });
 }

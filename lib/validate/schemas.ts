@@ -1,7 +1,11 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { load as loadYaml } from 'js-yaml';
 import { CRD_URLS, KUBERNETES_OPENAPI_URLS, VALUES_SCHEMA_URLS } from '../schemas/pins';
-import { readSchema, type SchemaSourceOptions } from '../schemas/resolve';
+import { statSync, readFileSync } from 'node:fs';
+import { compiledCacheDir, schemaPath, type SchemaSourceOptions } from '../schemas/resolve';
+import { CompiledCache, RUNTIME_IDS } from './compiled';
+import { CRD_FORMATS, FORMATS } from './formats';
 
 /** An OpenAPI v3 / structural schema node as found in CRDs and the Kubernetes OpenAPI documents. */
 export type SchemaNode = Record<string, unknown>;
@@ -17,9 +21,10 @@ export interface KindSchema {
 
 interface Entry {
   readonly source: string;
-  /** CRD: the openAPIV3Schema. Core: a $ref into a registered document. */
+  /** Hash of the source file's text (part of the compiled-cache key). */
+  readonly textHash: string;
+  /** CRD: the openAPIV3Schema of this version. Core kinds have none (their definition is found on a cache miss). */
   readonly crd?: SchemaNode;
-  readonly ref?: string;
   /** Compiled without / with the status subtree (documents in git rarely carry status; it is most of some CRDs). */
   compiled?: KindSchema;
   compiledWithStatus?: KindSchema;
@@ -78,8 +83,18 @@ function goRegExpEngine(source: string, flags: string): { test: (s: string) => b
   }
 }
 
-/** ajv wants `code` for standalone output, which eksai does not use. */
-const goRegExp = Object.assign(goRegExpEngine, { code: 'new RegExp' });
+/** `code`: how standalone (cached) validators get the engine back (see compiled.ts). */
+const goRegExp = Object.assign(goRegExpEngine, { code: `require(${JSON.stringify(RUNTIME_IDS.regExp)})` });
+
+/** Where a schema comes from: a CRD (apiextensions formats) or a Kubernetes kind (decode-time formats). */
+export type Origin = 'crd' | 'core';
+
+const CORE_FORMAT_NAMES: Readonly<Record<string, string>> = { byte: 'k8s-byte', 'date-time': 'k8s-date-time', int32: 'k8s-int32' };
+
+function formatName(format: string, origin: Origin): string | undefined {
+  if (origin === 'core') return CORE_FORMAT_NAMES[format];
+  return format in CRD_FORMATS ? format : undefined;
+}
 
 const key = (apiVersion: string, kind: string): string => `${apiVersion}|${kind}`;
 
@@ -92,26 +107,32 @@ function groupOf(apiVersion: string): string {
  * Converts a Kubernetes structural / OpenAPI v3 schema to JSON Schema for ajv: `#/components/schemas/X`
  * refs, int-or-string, preserve-unknown-fields, embedded resources, nullable; unknown fields are rejected
  * where the schema lists properties and does not preserve unknown fields (what the API server prunes or,
- * with strict field validation, rejects). Descriptions, defaults, formats and x- extensions are dropped.
+ * with strict field validation, rejects). Descriptions, defaults and x- extensions are dropped; formats are kept
+ * only where the API server enforces them (formats.ts).
  */
-export function toJsonSchema(node: unknown, inJunctor = false): unknown {
-  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, inJunctor));
+export function toJsonSchema(node: unknown, inJunctor = false, origin: Origin = 'crd'): unknown {
+  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, inJunctor, origin));
   if (node === null || typeof node !== 'object') return node;
   const n = node as SchemaNode;
   const out: SchemaNode = {};
   for (const [k, v] of Object.entries(n)) {
-    if (k === 'description' || k === 'default' || k === 'format' || k === 'example' || k.startsWith('x-')) continue;
+    if (k === 'format') {
+      const format = typeof v === 'string' ? formatName(v, origin) : undefined;
+      if (format) out.format = format;
+      continue;
+    }
+    if (k === 'description' || k === 'default' || k === 'example' || k.startsWith('x-')) continue;
     if (k === 'nullable') continue;
     if (k === '$ref' && typeof v === 'string') {
       out.$ref = v.replace('#/components/schemas/', '#/definitions/');
     } else if (k === 'properties' || k === 'patternProperties' || k === 'definitions') {
-      out[k] = Object.fromEntries(Object.entries(v as SchemaNode).map(([p, s]) => [p, toJsonSchema(s, inJunctor)]));
+      out[k] = Object.fromEntries(Object.entries(v as SchemaNode).map(([p, s]) => [p, toJsonSchema(s, inJunctor, origin)]));
     } else if (k === 'oneOf' || k === 'anyOf' || k === 'allOf' || k === 'not') {
       // Structural schemas: branches of logical junctors only constrain values (required, enum...), they never
       // declare fields, so they must not reject the parent's fields.
-      out[k] = toJsonSchema(v, true);
+      out[k] = toJsonSchema(v, true, origin);
     } else {
-      out[k] = toJsonSchema(v, inJunctor);
+      out[k] = toJsonSchema(v, inJunctor, origin);
     }
   }
   if (n['x-kubernetes-int-or-string'] === true || n.format === 'int-or-string') {
@@ -137,21 +158,59 @@ export function toJsonSchema(node: unknown, inJunctor = false): unknown {
 }
 
 /**
- * The schemas of one validation run: loads only the pinned files the kinds present need, indexes CRDs by
- * apiVersion+kind for every served version and Kubernetes kinds by x-kubernetes-group-version-kind, and
- * compiles each kind once, on first use.
+ * The schemas of one validation run: reads only the pinned files the kinds present need, indexes CRDs by
+ * apiVersion+kind for every served version, and compiles each kind once, on first use — or loads its
+ * validator from the compiled cache (compiled.ts), in which case neither ajv nor the schema is touched.
  */
 export class SchemaSet {
-  readonly ajv: Ajv;
+  private ajvInstance: Ajv | undefined;
+  private readonly cache: CompiledCache;
   private readonly entries = new Map<string, Entry>();
   private readonly loadedUrls = new Set<string>();
+  private readonly coreDocs = new Map<string, Map<string, string>>();
   private readonly values = new Map<string, ValidateFunction>();
   /** Total ms spent reading, parsing and compiling schemas. */
   loadMs = 0;
 
   constructor(private readonly source: SchemaSourceOptions = {}) {
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: false, code: { regExp: goRegExp, optimize: false } });
-    // optimize: false — ajv's code optimiser costs ~4x compile time on CRD-sized schemas and saves little at run time.
+    this.cache = new CompiledCache(compiledCacheDir(source), { [RUNTIME_IDS.regExp]: goRegExp, [RUNTIME_IDS.formats]: { FORMATS } });
+  }
+
+  /** Validators compiled in this run vs read from the compiled cache. */
+  get compiledStats(): { readonly compiled: number; readonly cached: number } {
+    return { compiled: this.compiledCount, cached: this.cache.hits };
+  }
+
+  private compiledCount = 0;
+
+  /** ajv, created on the first cache miss (a fully cached run never loads it). */
+  private get ajv(): Ajv {
+    if (!this.ajvInstance) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { default: AjvClass, _ } = require('ajv') as typeof import('ajv');
+      this.ajvInstance = new AjvClass({
+        strict: false,
+        allErrors: true,
+        validateSchema: false,
+        logger: false,
+        formats: FORMATS,
+        // optimize: false — ajv's code optimiser costs ~4x compile time on CRD-sized schemas and saves little at run time.
+        // source: true — keep the code so compiled.ts can cache it as a standalone module.
+        code: { regExp: goRegExp, optimize: false, source: true, formats: _`require(${RUNTIME_IDS.formats}).FORMATS` },
+      });
+    }
+    return this.ajvInstance;
+  }
+
+  private compile(cacheKey: string, schema: () => object | undefined): ValidateFunction | undefined {
+    const cached = this.cache.load(cacheKey);
+    if (cached) return cached;
+    const s = schema();
+    if (!s) return undefined;
+    const fn = this.ajv.compile(s);
+    this.compiledCount += 1;
+    this.cache.store(cacheKey, this.ajv, fn);
+    return fn;
   }
 
   /**
@@ -165,15 +224,14 @@ export class SchemaSet {
       if (seen.has(key(apiVersion, kind))) continue;
       seen.add(key(apiVersion, kind));
       const core = KUBERNETES_OPENAPI_URLS[apiVersion];
-      if (core) await this.loadCore(core);
+      if (core) {
+        // Whether the document defines this kind is only known on a cache miss (get() then drops the entry).
+        this.entries.set(key(apiVersion, kind), { source: core, textHash: await this.textHash(core) });
+      }
       const crds = (CRD_URLS as Readonly<Record<string, readonly string[]>>)[groupOf(apiVersion)] ?? [];
       for (const url of crds) await this.loadCrd(url, kind);
     }
     this.loadMs += performance.now() - start;
-  }
-
-  has(apiVersion: string, kind: string): boolean {
-    return this.entries.has(key(apiVersion, kind));
   }
 
   /**
@@ -184,22 +242,20 @@ export class SchemaSet {
   get(apiVersion: string, kind: string, withStatus = false): KindSchema | undefined {
     const entry = this.entries.get(key(apiVersion, kind));
     if (!entry) return undefined;
-    const cached = withStatus ? entry.compiledWithStatus : entry.compiled;
+    const status = withStatus && entry.crd !== undefined;
+    const cached = status ? entry.compiledWithStatus : entry.compiled;
     if (cached) return cached;
     const start = performance.now();
-    let schema: unknown = { $ref: entry.ref };
-    if (entry.crd) {
-      const props = entry.crd.properties as Record<string, SchemaNode> | undefined;
-      const lean = !withStatus && props?.status ? { ...entry.crd, properties: { ...props, status: { type: 'object' } } } : entry.crd;
-      schema = toJsonSchema(lean);
-      // The API server validates a custom resource's metadata as ObjectMeta whatever the CRD says.
-      const root = schema as { properties?: Record<string, unknown> };
-      if (root.properties?.metadata) root.properties.metadata = OBJECT_META;
-    }
-    const compiled: KindSchema = { validate: this.ajv.compile(schema as object), structural: entry.crd, source: entry.source };
-    if (withStatus) entry.compiledWithStatus = compiled;
-    else entry.compiled = compiled;
+    const cacheKey = this.cache.key(entry.crd ? 'crd' : 'core', entry.source, entry.textHash, apiVersion, kind, status ? 'status' : '');
+    const validate = this.compile(cacheKey, () => (entry.crd ? crdJsonSchema(entry.crd, status) : this.coreRef(entry.source, apiVersion, kind)));
     this.loadMs += performance.now() - start;
+    if (!validate) {
+      this.entries.delete(key(apiVersion, kind));
+      return undefined;
+    }
+    const compiled: KindSchema = { validate, structural: entry.crd, source: entry.source };
+    if (status) entry.compiledWithStatus = compiled;
+    else entry.compiled = compiled;
     return compiled;
   }
 
@@ -209,46 +265,108 @@ export class SchemaSet {
     if (cached) return cached;
     const start = performance.now();
     const url = VALUES_SCHEMA_URLS[chart];
-    const text = await readSchema(url, this.source);
-    const schema = (url.endsWith('.json') ? JSON.parse(text) : loadYaml(text)) as SchemaNode;
-    delete schema.$schema;
-    const fn = this.ajv.compile(schema);
+    const file = await this.file(url);
+    const fn = this.compile(this.cache.key('values', url, file.hash), () => {
+      const schema = (url.endsWith('.json') ? JSON.parse(file.text) : loadYaml(file.text)) as SchemaNode;
+      delete schema.$schema;
+      return schema;
+    })!;
     this.values.set(chart, fn);
     this.loadMs += performance.now() - start;
     return fn;
   }
 
-  private async loadCore(url: string): Promise<void> {
-    if (this.loadedUrls.has(url)) return;
-    this.loadedUrls.add(url);
-    const doc = JSON.parse(await readSchema(url, this.source)) as { components?: { schemas?: Record<string, SchemaNode> } };
-    const schemas = doc.components?.schemas ?? {};
-    this.ajv.addSchema({ $id: url, definitions: (toJsonSchema({ definitions: schemas }) as SchemaNode).definitions } as object);
-    for (const [name, schema] of Object.entries(schemas)) {
-      const gvks = (schema['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[];
-      for (const gvk of gvks) {
-        const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
-        // The same GVK appears in several documents only for shared types (DeleteOptions, WatchEvent): first wins.
-        if (!this.entries.has(key(apiVersion, gvk.kind))) {
-          this.entries.set(key(apiVersion, gvk.kind), { source: url, ref: `${url}#/definitions/${name}` });
+  /** A pinned schema file: read and hashed once per process while its size and mtime stay the same. */
+  private async file(url: string): Promise<SchemaFile> {
+    const path = await schemaPath(url, this.source);
+    const st = statSync(path);
+    const stamp = `${st.size}:${st.mtimeMs}`;
+    let file = FILES.get(path);
+    if (file?.stamp !== stamp) {
+      const text = readFileSync(path, 'utf8');
+      file = { stamp, text, hash: CompiledCache.textHash(text), kind: /^ {4}kind: *['"]?(\w+)/m.exec(text)?.[1] };
+      FILES.set(path, file);
+    }
+    return file;
+  }
+
+  private async textHash(url: string): Promise<string> {
+    const file = await this.file(url);
+    this.coreTexts.set(url, file.text);
+    return file.hash;
+  }
+
+  /** Text of the Kubernetes OpenAPI documents read by load() (parsed only on a cache miss). */
+  private readonly coreTexts = new Map<string, string>();
+
+  /** `{$ref}` to a Kubernetes kind's definition, registering its OpenAPI document with ajv on first use. */
+  private coreRef(url: string, apiVersion: string, kind: string): object | undefined {
+    let index = this.coreDocs.get(url);
+    if (!index) {
+      index = new Map();
+      this.coreDocs.set(url, index);
+      const doc = JSON.parse(this.coreTexts.get(url) ?? '{}') as { components?: { schemas?: Record<string, SchemaNode> } };
+      const schemas = doc.components?.schemas ?? {};
+      this.ajv.addSchema({ $id: url, definitions: (toJsonSchema({ definitions: schemas }, false, 'core') as SchemaNode).definitions } as object);
+      for (const [name, schema] of Object.entries(schemas)) {
+        for (const gvk of (schema['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[]) {
+          const gv = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+          // Shared types (DeleteOptions, WatchEvent) list several GVKs: first wins.
+          if (!index.has(key(gv, gvk.kind))) index.set(key(gv, gvk.kind), name);
         }
       }
     }
+    const name = index.get(key(apiVersion, kind));
+    return name ? { $ref: `${url}#/definitions/${name}` } : undefined;
   }
 
   private async loadCrd(url: string, kind: string): Promise<void> {
     if (this.loadedUrls.has(url)) return;
-    const text = await readSchema(url, this.source);
+    const file = await this.file(url);
     // Cheap pre-check before parsing megabytes of YAML: spec.names.kind of this CRD.
-    const declared = /^ {4}kind: *['"]?(\w+)/m.exec(text)?.[1];
-    if (declared !== undefined && declared !== kind) return;
+    if (file.kind !== undefined && file.kind !== kind) return;
     this.loadedUrls.add(url);
-    const crd = loadYaml(text) as {
-      spec: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: SchemaNode } }[] };
-    };
-    for (const version of crd.spec.versions) {
+    const textHash = file.hash;
+    // The parsed CRD is cached as JSON: JSON.parse is ~10x faster than YAML on the 1 MB KubeRay CRDs.
+    const jsonKey = this.cache.key('crd-json', url, textHash);
+    let crd = CRDS.get(jsonKey) ?? this.cache.loadJson<ParsedCrd>(jsonKey);
+    if (!crd) {
+      const full = loadYaml(file.text) as { spec: ParsedCrd };
+      crd = { group: full.spec.group, names: { kind: full.spec.names.kind }, versions: full.spec.versions.map((v) => ({ name: v.name, served: v.served, schema: v.schema })) };
+      this.cache.storeJson(jsonKey, crd);
+    }
+    CRDS.set(jsonKey, crd);
+    for (const version of crd.versions) {
       if (version.served === false || !version.schema?.openAPIV3Schema) continue;
-      this.entries.set(key(`${crd.spec.group}/${version.name}`, crd.spec.names.kind), { source: url, crd: version.schema.openAPIV3Schema });
+      this.entries.set(key(`${crd.group}/${version.name}`, crd.names.kind), { source: url, textHash, crd: version.schema.openAPIV3Schema });
     }
   }
+}
+
+interface SchemaFile {
+  readonly stamp: string;
+  readonly text: string;
+  readonly hash: string;
+  /** spec.names.kind when the file is a CRD. */
+  readonly kind?: string;
+}
+
+/** Per process: schema files by path, parsed CRDs by key (later validate() calls in one process reuse them). */
+const FILES = new Map<string, SchemaFile>();
+const CRDS = new Map<string, ParsedCrd>();
+
+interface ParsedCrd {
+  readonly group: string;
+  readonly names: { readonly kind: string };
+  readonly versions: readonly { readonly name: string; readonly served?: boolean; readonly schema?: { readonly openAPIV3Schema?: SchemaNode } }[];
+}
+
+/** A CRD version's JSON Schema: status reduced to `object` unless asked for; metadata checked as ObjectMeta. */
+function crdJsonSchema(crd: SchemaNode, withStatus: boolean): object {
+  const props = crd.properties as Record<string, SchemaNode> | undefined;
+  const lean = !withStatus && props?.status ? { ...crd, properties: { ...props, status: { type: 'object' } } } : crd;
+  const schema = toJsonSchema(lean, false, 'crd') as { properties?: Record<string, unknown> };
+  // The API server validates a custom resource's metadata as ObjectMeta whatever the CRD says.
+  if (schema.properties?.metadata) schema.properties.metadata = OBJECT_META;
+  return schema;
 }

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../../lib/cli/commands/validate';
 import type { ValidationReport } from '../../lib/validate';
@@ -53,6 +55,30 @@ describe('eksai validate (command)', () => {
     const out = await run(['test/fixtures/manifests/wrong-type.yaml'], 'github');
     expect(out.exitCode).toBe(1);
     expect(out.stdout).toContain('::error file=test/fixtures/manifests/wrong-type.yaml,line=1::NodePool gpu: spec.weight: must be integer');
+  });
+
+  it('takes policy severities from eksai.validate.json and --policy flags (flags win)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eksai-validate-settings-'));
+    const saved = process.env.EKSAI_SCHEMA_MIRROR;
+    process.env.EKSAI_SCHEMA_MIRROR = resolve(cwd, saved ?? '../shared/schemas'); // the run's cwd is the temp dir
+    try {
+      copyFileSync(resolve(cwd, 'test/fixtures/manifests/policy-violations.yaml'), join(dir, 'policy-violations.yaml'));
+      writeFileSync(join(dir, 'eksai.validate.json'), JSON.stringify({ policies: { 'imds-hop-limit': 'off', 'encrypted-volumes': 'off', 'no-latest-ami-alias': 'off', 'gpu-pool-tainted': 'warning' } }));
+      const args = { format: 'text', policy: ['no-literal-secret-data=warning'] };
+      const out = await validateCommand.run({ values: args, positionals: ['policy-violations.yaml'], cwd: dir, isTTY: false, log: () => undefined });
+      expect(out.exitCode).toBe(0);
+      expect(out.stdout).toContain('policy-violations.yaml:1 - Secret db has a warning: stringData: Secret carries literal data in git');
+      expect(out.stdout).toContain('NodePool gpu-untainted has a warning: spec.template.spec.taints:');
+      expect(out.stdout).toContain('Valid: 3, Invalid: 0');
+    } finally {
+      process.env.EKSAI_SCHEMA_MIRROR = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with a usage error for an unknown policy id', async () => {
+    const out = validateCommand.run({ values: { format: 'text', policy: ['heads-on-spot=off'] }, positionals: [], cwd, isTTY: false, log: () => undefined });
+    await expect(out).rejects.toThrow(/^--policy heads-on-spot=off: unknown policy "heads-on-spot": use one of no-literal-secret-data, .*heads-not-on-spot$/);
   });
 
   it('fails with a usage error for an unknown format', async () => {
