@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// Registers TypeScript (tsx: esbuild transpile, no type-check; `npm run typecheck` does that) and runs the CLI.
+// Runs the CLI from a precompiled bundle of eksai's TypeScript (esbuild, cached by content, see
+// precompile.js); cluster files load through a .ts require hook. No type-check here:
+// `npm run typecheck` does that.
 (async () => {
-  await import('tsx');
-  const { main } = require('../lib/cli/index.ts');
+  const { loadCli, registerTs } = require('./precompile');
+  const { main } = await loadCli();
+  registerTs();
   process.exitCode = await main(process.argv.slice(2));
 })().catch((err) => {
   process.stderr.write(`eksai: failed to start: ${err && err.stack ? err.stack : err}\n`);
