@@ -2,15 +2,16 @@
 /**
  * How `bin/eksai.js` runs TypeScript without paying for it on every start:
  *
- * - eksai's own code (lib/, charts/, apps/, imports/) is bundled once by esbuild into
- *   `.cache/eksai/cli-<key>.js`; node_modules stay external (plain `require`). The key is a SHA-256
- *   over the exact bytes esbuild read (captured in an onLoad plugin), the names in every folder an
- *   input came from (a new file could change what an import resolves to), tsconfig.json,
- *   package-lock.json and FORMAT. Every start re-hashes those inputs, so a stale bundle is never run:
- *   any edit, checkout or `npm ci` makes a new key and a rebuild (~0.3 s, once).
+ * - eksai's own code (lib/, charts/, apps/, imports/) and the packages synth needs at start (INLINE)
+ *   are bundled once by esbuild into `.cache/eksai/cli-<key>.js`; other packages stay plain
+ *   `require`s. The key is a SHA-256 over the exact bytes esbuild read (captured in an onLoad
+ *   plugin), the names in every folder a .ts input came from (a new file could change what an
+ *   import resolves to), tsconfig.json, package-lock.json and FORMAT. Every start re-hashes those
+ *   inputs, so a stale bundle is never run: any edit, checkout or `npm ci` makes a new key and a
+ *   rebuild (~0.5 s, once).
  * - user cluster files (clusters/*.ts and what they import) go through a `.ts` require hook: one
- *   esbuild transform per file content, cached as `.cache/eksai/ts/<sha>.js`. Only `.ts` is hooked,
- *   so node_modules load at plain-node speed.
+ *   esbuild transform per file content, cached as `.cache/eksai/ts/<sha>.js`; SHARED modules are
+ *   handed the bundle's instance. Only `.ts` is hooked, so node_modules load at plain-node speed.
  *
  * The bundle has a linked source map that node ignores by default (parsing source maps of every
  * module costs start-up time); `node --enable-source-maps bin/eksai.js ...` maps stacks to lib/*.ts.
@@ -22,9 +23,21 @@ const Module = require('node:module');
 const { dirname, join, relative, sep } = require('node:path');
 
 /** Bump when the build options below change. */
-const FORMAT = 1;
+const FORMAT = 2;
 const ROOT = join(__dirname, '..');
 const ENTRY = 'lib/cli/index.ts';
+/**
+ * Packages compiled into the bundle (one file instead of ~200 module lookups and reads: zod alone is
+ * 95 files); the rest (AWS SDK, ajv, CEL, ...) stay plain `require`s, loaded only by the commands
+ * that need them. cdk8s features that spawn helper scripts next to their own files (Yaml.load /
+ * Include of URLs) would not find them from the bundle; eksai uses only App, Chart and ApiObject.
+ */
+const INLINE = new Set(['zod', 'cdk8s', 'constructs', 'yaml', 'fast-json-patch', 'js-yaml']);
+/**
+ * eksai modules that cluster files import (`defineCluster`): the .ts hook hands them the bundle's
+ * instance instead of compiling a second copy (which would load zod a second time).
+ */
+const SHARED = ['lib/config/schema.ts'];
 /** Files that change the output without being read by esbuild's loader. */
 const EXTRA_INPUTS = ['tsconfig.json', 'package-lock.json'];
 
@@ -95,21 +108,30 @@ async function build(root) {
     name: 'eksai-capture-inputs',
     setup(b) {
       // Load every source ourselves so the key hashes exactly the bytes that were compiled.
-      b.onLoad({ filter: /\.(ts|json)$/ }, (args) => {
+      b.onLoad({ filter: /\.([cm]?js|ts|json)$/ }, (args) => {
         const bytes = readFileSync(args.path);
         read.set(relative(root, args.path).split(sep).join('/'), bytes);
-        return { contents: bytes, loader: args.path.endsWith('.json') ? 'json' : 'ts' };
+        return { contents: bytes, loader: args.path.endsWith('.json') ? 'json' : args.path.endsWith('.ts') ? 'ts' : 'js' };
+      });
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+        return INLINE.has(name) ? undefined : { path: args.path, external: true };
       });
     },
   };
+  const shared = SHARED.filter((rel) => readOrNull(join(root, rel)) !== null);
+  const entry = [
+    `export * from './${ENTRY}';`,
+    ...shared.map((rel, i) => `import * as shared${i} from './${rel}';`),
+    `export const shared = { ${shared.map((rel, i) => `${JSON.stringify(rel)}: shared${i}`).join(', ')} };`,
+  ].join('\n');
   const out = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: [ENTRY],
+    stdin: { contents: entry, resolveDir: root, sourcefile: 'eksai-entry.ts', loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
-    packages: 'external',
     tsconfig: join(root, 'tsconfig.json'),
     sourcemap: 'external',
     sourcesContent: false,
@@ -175,13 +197,19 @@ function transformError(err, filename) {
 
 /**
  * Hooks `require` of `.ts` files (cluster files and whatever they import): esbuild transform to
- * CommonJS, cached by content. Idempotent.
+ * CommonJS, cached by content. `shared` (the bundle's `shared` export: path relative to root →
+ * module exports) is handed out as is. Idempotent.
  */
-function registerTs({ root = ROOT, cacheDir = defaultCacheDir(root) } = {}) {
+function registerTs({ root = ROOT, cacheDir = defaultCacheDir(root), shared = {} } = {}) {
   if (Module._extensions['.ts'] && Module._extensions['.ts'].eksai) return;
   let esbuildVersion;
   const target = `node${process.versions.node.split('.')[0]}`;
   const hook = function (module, filename) {
+    const rel = relative(root, filename).split(sep).join('/');
+    if (Object.hasOwn(shared, rel)) {
+      module.exports = shared[rel];
+      return;
+    }
     const source = readFileSync(filename, 'utf8');
     esbuildVersion ??= JSON.parse(readFileSync(require.resolve('esbuild/package.json', { paths: [root] }), 'utf8')).version;
     const sha = createHash('sha256').update(`eksai-ts ${FORMAT} ${esbuildVersion} ${target}\0`).update(source).digest('hex');

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 
 const { loadCli, registerTs, bundleKey } = require('../../bin/precompile.js') as {
   loadCli: (o: { root: string; cacheDir: string }) => Promise<Record<string, unknown>>;
-  registerTs: (o: { root: string; cacheDir: string }) => void;
+  registerTs: (o: { root: string; cacheDir: string; shared?: Record<string, unknown> }) => void;
   bundleKey: (root: string, inputs: readonly string[]) => string | null;
 };
 
@@ -67,6 +67,14 @@ describe('.ts require hook for cluster files', () => {
     writeFileSync(file, "import { value } from './lib/cli/value';\nconst n: number = 2;\nexport default { n, value };\n");
     expect(createRequire(file)(file)).toMatchObject({ default: { n: 2, value: 'x' } });
     expect(readdirSync(join(cacheDir, 'ts'))).toHaveLength(2);
+  });
+
+  test('the real bundle shares lib/config/schema.ts with cluster files instead of compiling a second copy', async () => {
+    const root = join(__dirname, '..', '..');
+    const cli = await loadCli({ root, cacheDir: mkdtempSync(join(tmpdir(), 'eksai-precompile-cache-')) });
+    expect(typeof cli.main).toBe('function');
+    expect(Object.keys(cli.shared as object)).toEqual(['lib/config/schema.ts']);
+    expect(typeof (cli.shared as Record<string, { defineCluster: unknown }>)['lib/config/schema.ts']!.defineCluster).toBe('function');
   });
 
   test('fails with the file, line and column of a syntax error', () => {
