@@ -5,10 +5,11 @@
 // lib/config/schema.ts. No type-check here:
 // `npm run typecheck` does that.
 (async () => {
-  const { loadCli, registerTs } = require('./precompile');
+  const { loadCli, registerTs, saveCodeCache } = require('./precompile');
   const cli = await loadCli();
   registerTs({ shared: cli.shared });
   process.exitCode = await cli.main(process.argv.slice(2));
+  saveCodeCache();
 })().catch((err) => {
   process.stderr.write(`eksai: failed to start: ${err && err.stack ? err.stack : err}\n`);
   process.exitCode = 2;

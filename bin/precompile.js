@@ -13,13 +13,16 @@
  *   esbuild transform per file content, cached as `.cache/eksai/ts/<sha>.js`; SHARED modules are
  *   handed the bundle's instance. Only `.ts` is hooked, so node_modules load at plain-node speed.
  *
- * The bundle has a linked source map that node ignores by default (parsing source maps of every
- * module costs start-up time); `node --enable-source-maps bin/eksai.js ...` maps stacks to lib/*.ts.
+ * The bundle runs with V8's code cache of an earlier run (`cli-<key>.js.v8`, written after the first
+ * command that ran it). It has a linked source map that node ignores by default (parsing source maps
+ * of every module costs start-up time); `node --enable-source-maps bin/eksai.js ...` maps stacks to
+ * lib/*.ts.
  * When the cache cannot be written (read-only checkout) everything still works, built in memory.
  */
 const { createHash } = require('node:crypto');
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
+const vm = require('node:vm');
 const { dirname, join, relative, sep } = require('node:path');
 
 /** Bump when the build options below change. */
@@ -90,14 +93,44 @@ function writeAtomic(file, content) {
   renameSync(tmp, file);
 }
 
-/** Compiles CommonJS `code` as a module named `filename` that resolves packages from `root`. */
-function compileModule(code, filename, root) {
+/** The bundle's script while its V8 code cache is missing or stale (see saveCodeCache). */
+let pendingCodeCache;
+
+/**
+ * Compiles CommonJS `code` as a module named `filename` that resolves packages from `root`. With
+ * `codeCacheFile`, V8's code cache of an earlier run is used (V8 checks it against the source and
+ * its own version and rejects a mismatch, which then just compiles); under --enable-source-maps
+ * node's own loader compiles it, so that stacks map to the TypeScript sources.
+ */
+function compileModule(code, filename, root, codeCacheFile) {
   const m = new Module(filename, module);
   m.filename = filename;
   m.paths = Module._nodeModulePaths(root);
-  m._compile(code, filename);
+  if (codeCacheFile === undefined || process.sourceMapsEnabled) {
+    m._compile(code, filename);
+  } else {
+    const cachedData = readOrNull(codeCacheFile) ?? undefined;
+    const script = new vm.Script(Module.wrap(code), { filename, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) pendingCodeCache = { script, file: codeCacheFile };
+    const req = Module.createRequire(join(root, 'eksai-bundle.js'));
+    script.runInThisContext()(m.exports, req, m, filename, dirname(filename));
+  }
   m.loaded = true;
   return m.exports;
+}
+
+/**
+ * Stores V8's code cache of the bundle, taken after the command ran so that it holds the functions
+ * compiled on the way (the next start skips parsing and compiling them). Best effort.
+ */
+function saveCodeCache() {
+  if (!pendingCodeCache) return;
+  try {
+    writeAtomic(pendingCodeCache.file, pendingCodeCache.script.createCachedData());
+  } catch {
+    // read-only cache: compile again next time
+  }
+  pendingCodeCache = undefined;
 }
 
 /** Bundles ENTRY with esbuild; returns the code, its source map and the inputs' content key. */
@@ -164,7 +197,7 @@ async function loadCli({ root = ROOT, cacheDir = defaultCacheDir(root) } = {}) {
   if (manifest && Array.isArray(manifest.inputs) && typeof manifest.key === 'string' && bundleKey(root, manifest.inputs) === manifest.key) {
     const file = join(cacheDir, `cli-${manifest.key}.js`);
     const code = readOrNull(file);
-    if (code !== null) return compileModule(code.toString('utf8'), file, root);
+    if (code !== null) return compileModule(code.toString('utf8'), file, root, `${file}.v8`);
   }
   const built = await build(root);
   const file = join(cacheDir, `cli-${built.key}.js`);
@@ -173,7 +206,7 @@ async function loadCli({ root = ROOT, cacheDir = defaultCacheDir(root) } = {}) {
     writeAtomic(file, `${built.code}//# sourceMappingURL=cli-${built.key}.js.map\n`);
     writeAtomic(manifestFile, `${JSON.stringify({ key: built.key, inputs: built.inputs })}\n`);
     for (const name of readdirSync(cacheDir)) {
-      if (/^cli-[0-9a-f]{64}\.js(\.map)?$/.test(name) && !name.startsWith(`cli-${built.key}.`)) {
+      if (/^cli-[0-9a-f]{64}\.js(\.map|\.v8)?$/.test(name) && !name.startsWith(`cli-${built.key}.`)) {
         try {
           rmSync(join(cacheDir, name), { force: true });
         } catch {
@@ -233,4 +266,4 @@ function registerTs({ root = ROOT, cacheDir = defaultCacheDir(root), shared = {}
   Module._extensions['.ts'] = hook;
 }
 
-module.exports = { loadCli, registerTs, bundleKey };
+module.exports = { loadCli, registerTs, bundleKey, saveCodeCache };

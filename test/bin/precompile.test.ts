@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
-const { loadCli, registerTs, bundleKey } = require('../../bin/precompile.js') as {
+const { loadCli, registerTs, bundleKey, saveCodeCache } = require('../../bin/precompile.js') as {
+  saveCodeCache: () => void;
   loadCli: (o: { root: string; cacheDir: string }) => Promise<Record<string, unknown>>;
   registerTs: (o: { root: string; cacheDir: string; shared?: Record<string, unknown> }) => void;
   bundleKey: (root: string, inputs: readonly string[]) => string | null;
@@ -36,6 +37,16 @@ describe('precompiled CLI bundle', () => {
     expect((await loadCli({ root, cacheDir })).answer).toBe('two');
     // the stale bundle is gone; one bundle + its map + the manifest remain
     expect(readdirSync(cacheDir).filter((f) => f.startsWith('cli-'))).toHaveLength(2);
+  });
+
+  test('the second start runs with the V8 code cache the first one stored', async () => {
+    const root = sourceTree('cached');
+    const cacheDir = join(root, '.cache', 'eksai');
+    await loadCli({ root, cacheDir }); // builds, runs from memory
+    expect((await loadCli({ root, cacheDir })).answer).toBe('cached'); // from the cached bundle
+    saveCodeCache();
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.js.v8'))).toHaveLength(1);
+    expect((await loadCli({ root, cacheDir })).answer).toBe('cached');
   });
 
   test('a new file next to an input changes the key (it could change what an import resolves to)', () => {
