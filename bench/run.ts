@@ -39,26 +39,43 @@ interface ProcessStat {
   readonly peakMiB?: number;
 }
 
+interface Job {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** Untimed preparation before each run. */
+  readonly before?: () => void;
+}
+
+/**
+ * Median wall, median CPU and max peak RSS of each job over `n` rounds. The jobs run interleaved,
+ * round by round, so that commands compared with each other see the same machine and disk state.
+ */
+function timeInterleaved(jobs: readonly Job[], n: number, cwd: string): ProcessStat[] {
+  const walls = jobs.map((): number[] => []);
+  const cpus = jobs.map((): number[] => []);
+  const peaks = jobs.map(() => 0);
+  for (let i = 0; i < n; i++) {
+    jobs.forEach(({ cmd, args, before }, j) => {
+      before?.();
+      const t0 = performance.now();
+      const r = TIME
+        ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
+        : spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+      walls[j]!.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+      if (TIME) {
+        const [user, sys, maxKiB] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+        cpus[j]!.push((user! + sys!) * 1000);
+        peaks[j] = Math.max(peaks[j]!, maxKiB! / 1024);
+      }
+    });
+  }
+  return jobs.map((_, j) => ({ wallMs: median(walls[j]!), cpuMs: TIME ? median(cpus[j]!) : undefined, peakMiB: TIME ? peaks[j] : undefined }));
+}
+
 /** Median wall time and max peak RSS of a command over `n` runs. */
 function timeProcess(cmd: string, args: string[], n: number, cwd: string, before?: () => void): ProcessStat {
-  const walls: number[] = [];
-  const cpus: number[] = [];
-  let peak = 0;
-  for (let i = 0; i < n; i++) {
-    before?.();
-    const t0 = performance.now();
-    const r = TIME
-      ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
-      : spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-    walls.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-    if (TIME) {
-      const [user, sys, maxKiB] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
-      cpus.push((user! + sys!) * 1000);
-      peak = Math.max(peak, maxKiB! / 1024);
-    }
-  }
-  return { wallMs: median(walls), cpuMs: TIME ? median(cpus) : undefined, peakMiB: TIME ? peak : undefined };
+  return timeInterleaved([{ cmd, args, before }], n, cwd)[0]!;
 }
 
 interface SizeResult {
@@ -90,11 +107,6 @@ function benchSize(n: number): SizeResult {
   const stagesMs = Object.fromEntries(Object.entries(st.stages).map(([k, v]) => [k, median(v)]));
   const total = Object.values(stagesMs).reduce((a, b) => a + b, 0);
 
-  process.stderr.write(`fleet of ${n}: eksai synth...\n`);
-  const synthArgs = [join(ROOT, 'bin', 'eksai.js'), 'synth', '--cwd', repo, '-q'];
-  const eksaiSynth = timeProcess(process.execPath, synthArgs, runs, repo, () => rmSync(join(repo, 'dist'), { recursive: true, force: true }));
-  const eksaiRerun = timeProcess(process.execPath, synthArgs, runs, repo);
-
   // The floor: the exact objects eksai produced, pre-built as JSON, serialized + written.
   const result = synthesize({ cwd: repo, sources: readRegistry(repo), dryRun: true });
   const { load } = require('js-yaml') as typeof import('js-yaml');
@@ -102,8 +114,19 @@ function benchSize(n: number): SizeResult {
   for (const [cluster, files] of result.clusters) for (const [path, text] of files) objects.push([`${cluster}/${path}`, load(text)]);
   const objectsFile = join(repo, 'objects.json');
   writeFileSync(objectsFile, JSON.stringify(objects));
-  process.stderr.write(`fleet of ${n}: floor...\n`);
-  const floor = timeProcess(process.execPath, [join(__dirname, 'floor.js'), objectsFile, join(repo, 'floor-out')], runs, repo);
+
+  // eksai synth into an empty dist, again over the unchanged dist, and the floor, interleaved.
+  process.stderr.write(`fleet of ${n}: eksai synth and floor...\n`);
+  const synthArgs = [join(ROOT, 'bin', 'eksai.js'), 'synth', '--cwd', repo, '-q'];
+  const [eksaiSynth, eksaiRerun, floor] = timeInterleaved(
+    [
+      { cmd: process.execPath, args: synthArgs, before: () => rmSync(join(repo, 'dist'), { recursive: true, force: true }) },
+      { cmd: process.execPath, args: synthArgs },
+      { cmd: process.execPath, args: [join(__dirname, 'floor.js'), objectsFile, join(repo, 'floor-out')] },
+    ],
+    runs,
+    repo,
+  ) as [ProcessStat, ProcessStat, ProcessStat];
 
   // validate the fleet's dist (whole process: schema loading and compiling included).
   process.stderr.write(`fleet of ${n}: eksai validate...\n`);
