@@ -1,15 +1,18 @@
 /**
- * npm run bench [-- --json] [-- --sizes 3,100] [-- --runs 5]
+ * npm run bench [-- --json] [-- --sizes 3,100] [-- --runs 5] [-- --skip-cdk8s]
  *
  * For each fleet size N (synthetic clusters derived from the examples, see fleet.ts):
- *  - eksai stages in process (load config, build constructs, serialize, write): median ms, objects/s
- *  - whole process, median wall: `eksai synth` (our route), `npx cdk8s synth` (cdk8s's default route:
- *    ts-node type-checking app command, app.synth()), and the floor (same objects, js-yaml + write)
+ *  - eksai stages in process (load config, build constructs, serialize, write): median ms, objects/s;
+ *    validation CPU per object once schemas are compiled and the JIT is warm
+ *  - whole process, median wall and CPU (user+sys): `eksai synth` into an empty dist (fresh) and again
+ *    over an unchanged dist (rerun), `npx cdk8s synth` (cdk8s's default route: ts-node type-checking
+ *    app command, app.synth()), the floor (same objects, js-yaml + write), `eksai validate`, `eksai diff`
  *  - peak RSS of each process (/usr/bin/time when present)
- * Prints a table, or JSON with --json. Not part of `npm test`.
+ * Prints a table, or JSON with --json. Not part of `npm test`. On a shared machine trust CPU and ratios
+ * within one run more than wall times: writing ~2,000 small files is disk-bound and swings by seconds.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthesize } from '../lib/synth';
@@ -31,24 +34,48 @@ const median = (xs: number[]): number => {
 
 interface ProcessStat {
   readonly wallMs: number;
+  /** user + sys CPU of the process (median), when /usr/bin/time is present. */
+  readonly cpuMs?: number;
   readonly peakMiB?: number;
+}
+
+interface Job {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** Untimed preparation before each run. */
+  readonly before?: () => void;
+}
+
+/**
+ * Median wall, median CPU and max peak RSS of each job over `n` rounds. The jobs run interleaved,
+ * round by round, so that commands compared with each other see the same machine and disk state.
+ */
+function timeInterleaved(jobs: readonly Job[], n: number, cwd: string): ProcessStat[] {
+  const walls = jobs.map((): number[] => []);
+  const cpus = jobs.map((): number[] => []);
+  const peaks = jobs.map(() => 0);
+  for (let i = 0; i < n; i++) {
+    jobs.forEach(({ cmd, args, before }, j) => {
+      before?.();
+      const t0 = performance.now();
+      const r = TIME
+        ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
+        : spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+      walls[j]!.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+      if (TIME) {
+        const [user, sys, maxKiB] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+        cpus[j]!.push((user! + sys!) * 1000);
+        peaks[j] = Math.max(peaks[j]!, maxKiB! / 1024);
+      }
+    });
+  }
+  return jobs.map((_, j) => ({ wallMs: median(walls[j]!), cpuMs: TIME ? median(cpus[j]!) : undefined, peakMiB: TIME ? peaks[j] : undefined }));
 }
 
 /** Median wall time and max peak RSS of a command over `n` runs. */
 function timeProcess(cmd: string, args: string[], n: number, cwd: string, before?: () => void): ProcessStat {
-  const walls: number[] = [];
-  let peak = 0;
-  for (let i = 0; i < n; i++) {
-    before?.();
-    const t0 = performance.now();
-    const r = TIME
-      ? spawnSync(TIME, ['-f', '%M', cmd, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
-      : spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-    walls.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-    if (TIME) peak = Math.max(peak, Number(r.stderr.trim().split('\n').pop()) / 1024);
-  }
-  return { wallMs: median(walls), peakMiB: TIME ? peak : undefined };
+  return timeInterleaved([{ cmd, args, before }], n, cwd)[0]!;
 }
 
 interface SizeResult {
@@ -57,7 +84,10 @@ interface SizeResult {
   readonly stagesMs: Record<string, number>;
   readonly objectsPerSecond: number;
   readonly stagesPeakMiB: number;
+  /** In-process CPU per object of `validate` on the fleet's dist, second run (schemas compiled, JIT warm). */
+  readonly validateWarmCpuMsPerObject: number;
   readonly eksaiSynth: ProcessStat;
+  readonly eksaiRerun: ProcessStat;
   readonly cdk8sSynth?: ProcessStat;
   readonly floor: ProcessStat;
   readonly validate: ProcessStat;
@@ -73,12 +103,9 @@ function benchSize(n: number): SizeResult {
   process.stderr.write(`fleet of ${n}: stages...\n`);
 
   const stagesOut = execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'stages.ts'), repo, String(runs)], { encoding: 'utf8' });
-  const st = JSON.parse(stagesOut) as { stages: Record<string, number[]>; objects: number; maxRssKiB: number };
+  const st = JSON.parse(stagesOut) as { stages: Record<string, number[]>; objects: number; maxRssKiB: number; validateWarmCpuMs: number };
   const stagesMs = Object.fromEntries(Object.entries(st.stages).map(([k, v]) => [k, median(v)]));
   const total = Object.values(stagesMs).reduce((a, b) => a + b, 0);
-
-  process.stderr.write(`fleet of ${n}: eksai synth...\n`);
-  const eksaiSynth = timeProcess(process.execPath, [join(ROOT, 'bin', 'eksai.js'), 'synth', '--cwd', repo, '-q'], runs, repo);
 
   // The floor: the exact objects eksai produced, pre-built as JSON, serialized + written.
   const result = synthesize({ cwd: repo, sources: readRegistry(repo), dryRun: true });
@@ -87,8 +114,23 @@ function benchSize(n: number): SizeResult {
   for (const [cluster, files] of result.clusters) for (const [path, text] of files) objects.push([`${cluster}/${path}`, load(text)]);
   const objectsFile = join(repo, 'objects.json');
   writeFileSync(objectsFile, JSON.stringify(objects));
-  process.stderr.write(`fleet of ${n}: floor...\n`);
-  const floor = timeProcess(process.execPath, [join(__dirname, 'floor.js'), objectsFile, join(repo, 'floor-out')], runs, repo);
+
+  // eksai synth into an empty dist, again over the unchanged dist, and the floor, interleaved.
+  process.stderr.write(`fleet of ${n}: eksai synth and floor...\n`);
+  const synthArgs = [join(ROOT, 'bin', 'eksai.js'), 'synth', '--cwd', repo, '-q'];
+  let trash = 0;
+  const [eksaiSynth, eksaiRerun, floor] = timeInterleaved(
+    [
+      // Moved aside, not deleted: creating ~2,000 files right after unlinking ~2,000 costs up to 2 s
+      // of kernel time on this disk, which is the deletion's cost, not the write's.
+      { cmd: process.execPath, args: synthArgs, before: () => existsSync(join(repo, 'dist')) && renameSync(join(repo, 'dist'), join(repo, `.trash-${trash++}`)) },
+      { cmd: process.execPath, args: synthArgs },
+      { cmd: process.execPath, args: [join(__dirname, 'floor.js'), objectsFile, join(repo, 'floor-out')] },
+    ],
+    runs,
+    repo,
+  ) as [ProcessStat, ProcessStat, ProcessStat];
+  for (let i = 0; i < trash; i++) rmSync(join(repo, `.trash-${i}`), { recursive: true, force: true });
 
   // validate the fleet's dist (whole process: schema loading and compiling included).
   process.stderr.write(`fleet of ${n}: eksai validate...\n`);
@@ -120,7 +162,9 @@ function benchSize(n: number): SizeResult {
     stagesMs,
     objectsPerSecond: st.objects / (total / 1000),
     stagesPeakMiB: st.maxRssKiB / 1024,
+    validateWarmCpuMsPerObject: st.validateWarmCpuMs / st.objects,
     eksaiSynth,
+    eksaiRerun,
     cdk8sSynth,
     floor,
     validate,
@@ -136,14 +180,16 @@ if (values.json) {
 } else {
   const f = (ms?: number) => (ms === undefined ? '–' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
   const m = (mib?: number) => (mib === undefined ? '–' : `${mib.toFixed(0)} MiB`);
+  const p = (s?: ProcessStat) => (s === undefined ? '–' : `${f(s.wallMs)} / ${f(s.cpuMs)} (${m(s.peakMiB)})`);
+  const x = (a?: number, b?: number) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(1)}×`);
   const lines = [
-    `eksai benchmark (median of ${runs} runs; whole-process rows include node start-up)`,
+    `eksai benchmark (median of ${runs} runs; whole-process cells are wall / CPU (peak RSS), node start-up included)`,
     '',
-    '| N | objects | load | build | serialize | write | objects/s | stages peak | eksai synth | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai | eksai ÷ floor | validate | diff (2 fleets) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | objects | load | build | serialize | write | stages peak | eksai synth, empty dist | eksai synth, unchanged dist | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai wall (CPU) | eksai ÷ floor wall (CPU) | validate | validate CPU/object, warm | diff (2 fleets) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${r.objectsPerSecond.toFixed(0)} | ${m(r.stagesPeakMiB)} | ${f(r.eksaiSynth.wallMs)} (${m(r.eksaiSynth.peakMiB)}) | ${f(r.cdk8sSynth?.wallMs)} (${m(r.cdk8sSynth?.peakMiB)}) | ${f(r.floor.wallMs)} (${m(r.floor.peakMiB)}) | ${r.ratios.cdk8sOverEksai?.toFixed(1) ?? '–'}× | ${r.ratios.eksaiOverFloor.toFixed(1)}× | ${f(r.validate.wallMs)} (${m(r.validate.peakMiB)}) | ${f(r.diff.wallMs)} (${m(r.diff.peakMiB)}) |`,
+        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${m(r.stagesPeakMiB)} | ${p(r.eksaiSynth)} | ${p(r.eksaiRerun)} | ${p(r.cdk8sSynth)} | ${p(r.floor)} | ${x(r.cdk8sSynth?.wallMs, r.eksaiSynth.wallMs)} (${x(r.cdk8sSynth?.cpuMs, r.eksaiSynth.cpuMs)}) | ${x(r.eksaiSynth.wallMs, r.floor.wallMs)} (${x(r.eksaiSynth.cpuMs, r.floor.cpuMs)}) | ${p(r.validate)} | ${r.validateWarmCpuMsPerObject.toFixed(3)} ms | ${p(r.diff)} |`,
     ),
     '',
   ];

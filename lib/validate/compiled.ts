@@ -20,12 +20,16 @@ export const RUNTIME_IDS = { regExp: 'eksai:go-regexp', formats: 'eksai:formats'
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 function compilerFingerprint(): string {
+  // Run from bin/precompile.js's bundle: its key hashes every source byte compiled (these files included)
+  // and package-lock.json (the ajv version), so it is the fingerprint.
+  const bundleKey = (globalThis as { __EKSAI_SOURCE_KEY__?: unknown }).__EKSAI_SOURCE_KEY__;
+  if (typeof bundleKey === 'string') return sha(`compiled-v1\0bundle\0${bundleKey}`);
   const parts = ['compiled-v1', (require('ajv/package.json') as { version: string }).version];
   for (const file of ['compiled', 'schemas', 'formats']) {
     try {
       parts.push(readFileSync(join(__dirname, `${file}${extname(__filename)}`), 'utf8'));
     } catch {
-      return ''; // sources unreadable (bundled?): no stable fingerprint, so no cache
+      return ''; // sources unreadable: no stable fingerprint, so no cache
     }
   }
   return sha(parts.join('\0'));
