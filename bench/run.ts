@@ -59,10 +59,10 @@ function timeInterleaved(jobs: readonly Job[], n: number, cwd: string): ProcessS
       before?.();
       const t0 = performance.now();
       const r = TIME
-        ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
-        : spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+        ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
+        : spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
       walls[j]!.push(performance.now() - t0);
-      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error?.message ?? r.signal}):\n${r.stderr}`);
       if (TIME) {
         const [user, sys, maxKiB] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
         cpus[j]!.push((user! + sys!) * 1000);
