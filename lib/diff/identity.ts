@@ -76,11 +76,17 @@ export interface ParsedDist {
 }
 
 /** Parses every YAML document of every dist file into keyed resources. Never throws: bad files become problems. */
-export function parseResources(files: ReadonlyMap<string, string>, distDir = 'dist', reuse?: (file: string, text: string) => ParsedFile | undefined): ParsedDist & { readonly parsed: Map<string, ParsedFile> } {
+export function parseResources(
+  files: ReadonlyMap<string, string>,
+  distDir = 'dist',
+  reuse?: (file: string, text: string) => ParsedFile | undefined,
+  skip?: (file: string, text: string) => boolean,
+): ParsedDist & { readonly parsed: Map<string, ParsedFile> } {
   const resources = new Map<string, Resource>();
   const problems: ParseProblem[] = [];
   const parsed = new Map<string, ParsedFile>();
   for (const [file, text] of files) {
+    if (skip?.(file, text)) continue;
     const where = locate(file, distDir);
     if (!where) continue;
     const one = reuse?.(file, text) ?? parseFile(file, text, where);
@@ -92,11 +98,20 @@ export function parseResources(files: ReadonlyMap<string, string>, distDir = 'di
 }
 
 /**
- * Both revisions of dist; a file with the same bytes in both is parsed once and its Resource objects are
- * shared (identical bytes ⇒ identical objects), so a diff of a large fleet parses little more than what changed.
+ * Files whose objects the risk rules read even when unchanged: the Application that owns a changed
+ * resource (prune on?) and the NodePools that use a changed EC2NodeClass (which pools drain?).
+ */
+const CONTEXT_KINDS = /^kind:[ \t]*["']?(?:Application|NodePool)["']?[ \t]*$/m;
+
+/**
+ * Both revisions of dist. A file with the same bytes at the same path in both holds the same objects in
+ * both, so it can add, remove, change or rename nothing: it is not parsed at all, unless it holds kinds the
+ * risk rules need as context (then it is parsed once and shared). A fleet diff parses what changed.
  */
 export function parseRevisions(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, distDir = 'dist'): { base: ParsedDist; head: ParsedDist } {
-  const base = parseResources(baseFiles, distDir);
-  const head = parseResources(headFiles, distDir, (file, text) => (baseFiles.get(file) === text ? base.parsed.get(file) : undefined));
+  const unchanged = (file: string, text: string): boolean => baseFiles.get(file) === text && headFiles.get(file) === text;
+  const skip = (file: string, text: string): boolean => unchanged(file, text) && !CONTEXT_KINDS.test(text);
+  const base = parseResources(baseFiles, distDir, undefined, skip);
+  const head = parseResources(headFiles, distDir, (file, text) => (unchanged(file, text) ? base.parsed.get(file) : undefined), skip);
   return { base, head };
 }
