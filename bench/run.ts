@@ -86,6 +86,8 @@ interface SizeResult {
   readonly stagesPeakMiB: number;
   /** In-process CPU per object of `validate` on the fleet's dist, second run (schemas compiled, JIT warm). */
   readonly validateWarmCpuMsPerObject: number;
+  /** The part of it spent reading and parsing the YAML files (wall time of that phase, single-threaded). */
+  readonly validateWarmParseMsPerObject: number;
   readonly eksaiSynth: ProcessStat;
   readonly eksaiRerun: ProcessStat;
   readonly cdk8sSynth?: ProcessStat;
@@ -103,7 +105,7 @@ function benchSize(n: number): SizeResult {
   process.stderr.write(`fleet of ${n}: stages...\n`);
 
   const stagesOut = execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'stages.ts'), repo, String(runs)], { encoding: 'utf8' });
-  const st = JSON.parse(stagesOut) as { stages: Record<string, number[]>; objects: number; maxRssKiB: number; validateWarmCpuMs: number };
+  const st = JSON.parse(stagesOut) as { stages: Record<string, number[]>; objects: number; maxRssKiB: number; validateWarmCpuMs: number; validateWarmParseMs: number };
   const stagesMs = Object.fromEntries(Object.entries(st.stages).map(([k, v]) => [k, median(v)]));
   const total = Object.values(stagesMs).reduce((a, b) => a + b, 0);
 
@@ -163,6 +165,7 @@ function benchSize(n: number): SizeResult {
     objectsPerSecond: st.objects / (total / 1000),
     stagesPeakMiB: st.maxRssKiB / 1024,
     validateWarmCpuMsPerObject: st.validateWarmCpuMs / st.objects,
+    validateWarmParseMsPerObject: st.validateWarmParseMs / st.objects,
     eksaiSynth,
     eksaiRerun,
     cdk8sSynth,
@@ -185,11 +188,11 @@ if (values.json) {
   const lines = [
     `eksai benchmark (median of ${runs} runs; whole-process cells are wall / CPU (peak RSS), node start-up included)`,
     '',
-    '| N | objects | load | build | serialize | write | stages peak | eksai synth, empty dist | eksai synth, unchanged dist | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai wall (CPU) | eksai ÷ floor wall (CPU) | validate | validate CPU/object, warm | diff (2 fleets) |',
+    '| N | objects | load | build | serialize | write | stages peak | eksai synth, empty dist | eksai synth, unchanged dist | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai wall (CPU) | eksai ÷ floor wall (CPU) | validate | validate CPU/object, warm (of it: read + parse YAML) | diff (2 fleets) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${m(r.stagesPeakMiB)} | ${p(r.eksaiSynth)} | ${p(r.eksaiRerun)} | ${p(r.cdk8sSynth)} | ${p(r.floor)} | ${x(r.cdk8sSynth?.wallMs, r.eksaiSynth.wallMs)} (${x(r.cdk8sSynth?.cpuMs, r.eksaiSynth.cpuMs)}) | ${x(r.eksaiSynth.wallMs, r.floor.wallMs)} (${x(r.eksaiSynth.cpuMs, r.floor.cpuMs)}) | ${p(r.validate)} | ${r.validateWarmCpuMsPerObject.toFixed(3)} ms | ${p(r.diff)} |`,
+        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${m(r.stagesPeakMiB)} | ${p(r.eksaiSynth)} | ${p(r.eksaiRerun)} | ${p(r.cdk8sSynth)} | ${p(r.floor)} | ${x(r.cdk8sSynth?.wallMs, r.eksaiSynth.wallMs)} (${x(r.cdk8sSynth?.cpuMs, r.eksaiSynth.cpuMs)}) | ${x(r.eksaiSynth.wallMs, r.floor.wallMs)} (${x(r.eksaiSynth.cpuMs, r.floor.cpuMs)}) | ${p(r.validate)} | ${r.validateWarmCpuMsPerObject.toFixed(3)} ms (${r.validateWarmParseMsPerObject.toFixed(3)} ms) | ${p(r.diff)} |`,
     ),
     '',
   ];
