@@ -99,13 +99,25 @@ type Program = (ctx: Record<string, unknown>) => unknown;
 let ENV: InstanceType<typeof Environment> | undefined;
 const PROGRAMS = new Map<string, Program | Error>();
 
+/**
+ * A CEL rule (or messageExpression) parsed once per process in one environment, or the error parsing gave:
+ * rules repeat across documents, kinds and validate() calls, and validate and diff share them.
+ */
+export function compiledRule(rule: string): Program | Error {
+  let program = PROGRAMS.get(rule);
+  if (!program) {
+    try {
+      program = (ENV ??= kubernetesEnvironment()).parse(rule) as unknown as Program;
+    } catch (err) {
+      program = err as Error;
+    }
+    PROGRAMS.set(rule, program);
+  }
+  return program;
+}
+
 /** Evaluates every x-kubernetes-validations rule of a CRD schema against a document; compiles each rule once. */
 export class CelValidator {
-  // One environment and one compiled program per rule text for the whole process: rules repeat across
-  // documents, kinds and validate() calls.
-  private readonly env = (ENV ??= kubernetesEnvironment());
-  private readonly programs = PROGRAMS;
-
   validate(schema: SchemaNode, value: unknown): CelFinding[] {
     const findings: CelFinding[] = [];
     this.walk(schema, value, '', findings);
@@ -113,16 +125,7 @@ export class CelValidator {
   }
 
   private program(rule: string): Program | Error {
-    let program = this.programs.get(rule);
-    if (!program) {
-      try {
-        program = this.env.parse(rule) as unknown as Program;
-      } catch (err) {
-        program = err as Error;
-      }
-      this.programs.set(rule, program);
-    }
-    return program;
+    return compiledRule(rule);
   }
 
   /** Walks only the subtrees whose schema has rules; `self` is converted (toCelValue) only at rule nodes. */

@@ -1,7 +1,7 @@
 import { load as loadYaml } from 'js-yaml';
 import { CRD_URLS } from '../schemas/pins';
 import { readSchema, type SchemaSourceOptions } from '../schemas/resolve';
-import { childPath, kubernetesEnvironment, toCelValue, type CelFinding } from './cel';
+import { childPath, compiledRule, toCelValue, type CelFinding } from './cel';
 import type { SchemaNode } from './schemas';
 
 /**
@@ -43,8 +43,6 @@ function firstLine(text: string): string {
 
 /** Evaluates the transition rules of a CRD schema on an update from `oldValue` to `newValue`; compiles each rule once. */
 export class TransitionValidator {
-  private readonly env = kubernetesEnvironment();
-  private readonly programs = new Map<string, Program | Error>();
 
   validate(schema: SchemaNode, oldValue: unknown, newValue: unknown): CelFinding[] {
     const out: CelFinding[] = [];
@@ -53,16 +51,7 @@ export class TransitionValidator {
   }
 
   private program(rule: string): Program | Error {
-    let program = this.programs.get(rule);
-    if (!program) {
-      try {
-        program = this.env.parse(rule) as unknown as Program;
-      } catch (err) {
-        program = err as Error;
-      }
-      this.programs.set(rule, program);
-    }
-    return program;
+    return compiledRule(rule);
   }
 
   private walk(schema: SchemaNode, old: unknown, cur: unknown, path: string, out: CelFinding[]): void {
