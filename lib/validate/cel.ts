@@ -14,13 +14,16 @@ export interface CelFinding {
   readonly outcome: 'failed' | 'unevaluated';
 }
 
-interface Rule {
+/** One `x-kubernetes-validations` entry. */
+export interface CelRule {
   readonly rule: string;
   readonly message?: string;
   readonly messageExpression?: string;
   readonly fieldPath?: string;
   readonly reason?: string;
+  readonly optionalOldSelf?: boolean;
 }
+type Rule = CelRule;
 
 /** Kubernetes CEL library functions the pinned CRDs use, on top of the CEL standard library. */
 export function kubernetesEnvironment(): InstanceType<typeof Environment> {
@@ -124,10 +127,6 @@ export class CelValidator {
     return findings;
   }
 
-  private program(rule: string): Program | Error {
-    return compiledRule(rule);
-  }
-
   /** Walks only the subtrees whose schema has rules; `self` is converted (toCelValue) only at rule nodes. */
   private walk(schema: SchemaNode, value: unknown, path: string, out: CelFinding[]): void {
     if (value === undefined || value === null || !hasRules(schema)) return;
@@ -152,41 +151,49 @@ export class CelValidator {
 
   private check(r: Rule, self: unknown, path: string, out: CelFinding[]): void {
     if (/\boldSelf\b/.test(r.rule)) return; // transition rule: needs the old object (see lib/diff)
-    const where = r.fieldPath ? `${path}${r.fieldPath}`.replace(/^\./, '') : path;
-    const program = this.program(r.rule);
-    if (program instanceof Error) {
-      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be compiled: ${firstLine(program.message)}` });
-      return;
-    }
-    let result: unknown;
-    try {
-      result = program({ self });
-    } catch (err) {
-      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be evaluated: ${firstLine((err as Error).message)}` });
-      return;
-    }
-    if (result === true) return;
-    if (result !== false) {
-      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule returned ${String(result)}, not a bool` });
-      return;
-    }
-    out.push({ path: where, rule: r.rule, outcome: 'failed', message: r.message ?? this.messageOf(r, self) });
+    const finding = evaluateRule(r, { self }, path);
+    if (finding) out.push(finding);
   }
+}
 
-  private messageOf(r: Rule, self: unknown): string {
-    if (r.messageExpression) {
-      const program = this.program(r.messageExpression);
-      if (!(program instanceof Error)) {
-        try {
-          const text = program({ self });
-          if (typeof text === 'string') return text;
-        } catch {
-          // fall through to the rule text
-        }
+/** Where a rule's finding points: its node, or the field its `fieldPath` names. */
+export function rulePath(r: CelRule, path: string): string {
+  return r.fieldPath ? `${path}${r.fieldPath}`.replace(/^\./, '') : path;
+}
+
+/**
+ * Evaluates one rule with its variables (`self`, and `oldSelf` for transition rules) as the API server
+ * would: undefined when it holds, a failed finding with its message (or messageExpression) when it does
+ * not, an unevaluated one when it cannot be compiled, throws or returns no bool.
+ */
+export function evaluateRule(r: CelRule, vars: Record<string, unknown>, path: string): CelFinding | undefined {
+  const where = rulePath(r, path);
+  const program = compiledRule(r.rule);
+  if (program instanceof Error) return { path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be compiled: ${firstLine(program.message)}` };
+  let result: unknown;
+  try {
+    result = program(vars);
+  } catch (err) {
+    return { path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be evaluated: ${firstLine((err as Error).message)}` };
+  }
+  if (result === true) return undefined;
+  if (result !== false) return { path: where, rule: r.rule, outcome: 'unevaluated', message: `rule returned ${String(result)}, not a bool` };
+  return { path: where, rule: r.rule, outcome: 'failed', message: r.message ?? messageOf(r, vars) };
+}
+
+function messageOf(r: CelRule, vars: Record<string, unknown>): string {
+  if (r.messageExpression) {
+    const program = compiledRule(r.messageExpression);
+    if (!(program instanceof Error)) {
+      try {
+        const text = program(vars);
+        if (typeof text === 'string') return text;
+      } catch {
+        // fall through to the rule text
       }
     }
-    return `failed rule: ${r.rule}`;
   }
+  return `failed rule: ${r.rule}`;
 }
 
 const RULES = new WeakMap<SchemaNode, boolean>();

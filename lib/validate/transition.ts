@@ -1,7 +1,7 @@
 import { load as loadYaml } from 'js-yaml';
 import { CRD_URLS } from '../schemas/pins';
 import { readSchema, type SchemaSourceOptions } from '../schemas/resolve';
-import { childPath, compiledRule, toCelValue, type CelFinding } from './cel';
+import { childPath, evaluateRule, rulePath, toCelValue, type CelFinding, type CelRule } from './cel';
 import type { SchemaNode } from './schemas';
 
 /**
@@ -16,15 +16,7 @@ import type { SchemaNode } from './schemas';
  * ratcheting, on by default since Kubernetes 1.30).
  */
 
-interface Rule {
-  readonly rule: string;
-  readonly message?: string;
-  readonly messageExpression?: string;
-  readonly fieldPath?: string;
-  readonly optionalOldSelf?: boolean;
-}
-
-type Program = (ctx: Record<string, unknown>) => unknown;
+type Rule = CelRule;
 
 const TRANSITION = /\boldSelf\b/;
 
@@ -37,10 +29,6 @@ function transitionRules(schema: SchemaNode): Rule[] {
   return Array.isArray(rules) ? (rules as Rule[]).filter((r) => typeof r.rule === 'string' && TRANSITION.test(r.rule)) : [];
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
-}
-
 /** Evaluates the transition rules of a CRD schema on an update from `oldValue` to `newValue`; compiles each rule once. */
 export class TransitionValidator {
 
@@ -50,16 +38,12 @@ export class TransitionValidator {
     return out;
   }
 
-  private program(rule: string): Program | Error {
-    return compiledRule(rule);
-  }
-
   private walk(schema: SchemaNode, old: unknown, cur: unknown, path: string, out: CelFinding[]): void {
     if (cur === undefined || cur === null) return;
     if (old === undefined || old === null) {
       // optionalOldSelf rules also run on fields the update adds; cel-js has no optional values to bind.
       for (const r of transitionRules(schema).filter((r) => r.optionalOldSelf === true)) {
-        out.push({ path: this.where(r, path), rule: r.rule, outcome: 'unevaluated', message: 'rule could not be evaluated: optionalOldSelf needs CEL optional values' });
+        out.push({ path: rulePath(r, path), rule: r.rule, outcome: 'unevaluated', message: 'rule could not be evaluated: optionalOldSelf needs CEL optional values' });
       }
       return;
     }
@@ -85,46 +69,9 @@ export class TransitionValidator {
     }
   }
 
-  private where(r: Rule, path: string): string {
-    return r.fieldPath ? `${path}${r.fieldPath}`.replace(/^\./, '') : path;
-  }
-
   private check(r: Rule, schema: SchemaNode, old: unknown, cur: unknown, path: string, out: CelFinding[]): void {
-    const where = this.where(r, path);
-    const program = this.program(r.rule);
-    if (program instanceof Error) {
-      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be compiled: ${firstLine(program.message)}` });
-      return;
-    }
-    const vars = { self: toCelValue(schema, cur), oldSelf: toCelValue(schema, old) };
-    let result: unknown;
-    try {
-      result = program(vars);
-    } catch (err) {
-      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be evaluated: ${firstLine((err as Error).message)}` });
-      return;
-    }
-    if (result === true) return;
-    if (result !== false) {
-      out.push({ path: where, rule: r.rule, outcome: 'unevaluated', message: `rule returned ${String(result)}, not a bool` });
-      return;
-    }
-    out.push({ path: where, rule: r.rule, outcome: 'failed', message: r.message ?? this.messageOf(r, vars) });
-  }
-
-  private messageOf(r: Rule, vars: Record<string, unknown>): string {
-    if (r.messageExpression) {
-      const program = this.program(r.messageExpression);
-      if (!(program instanceof Error)) {
-        try {
-          const text = program(vars);
-          if (typeof text === 'string') return text;
-        } catch {
-          // fall through to the rule text
-        }
-      }
-    }
-    return `failed rule: ${r.rule}`;
+    const finding = evaluateRule(r, { self: toCelValue(schema, cur), oldSelf: toCelValue(schema, old) }, path);
+    if (finding) out.push(finding);
   }
 }
 
