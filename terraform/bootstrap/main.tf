@@ -246,7 +246,8 @@ module "karpenter" {
   # DescribePlacementGroups (AllowRegionalReadActions). Source: karpenter-provider-aws v1.14.1
   # website/content/en/docs/upgrading/upgrade-guide.md and
   # website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml.
-  # Module 21.x has an updated policy but needs AWS provider 6 (this root pins 5.100.0 for module 20.x).
+  # Module v21.19.0 is the first with both actions but needs AWS provider >= 6.28 (this root pins 5.100.0
+  # for module 20.x, whose variables differ); so the statements are added here.
   iam_policy_statements = [
     {
       sid       = "AllowRegionalReadActionsKarpenter114"

@@ -98,7 +98,8 @@ describe('synth', () => {
   test('synthesize writes nothing in dry-run mode and reports stage timings', () => {
     const result = synthesize({ cwd: REPO, sources: exampleSources, dryRun: true, outdir: join(REPO, 'does-not-exist') });
     expect(existsSync(join(REPO, 'does-not-exist'))).toBe(false);
-    expect(result.objects).toBe(result.files);
+    // One file per object, plus terraform/bootstrap's input file per cluster.
+    expect(result.files).toBe(result.objects + result.clusters.size);
     expect(Object.keys(result.timings)).toEqual(['load', 'build', 'render', 'write']);
   });
 
