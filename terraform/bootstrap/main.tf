@@ -198,7 +198,9 @@ module "core_node_group" {
     }
   }
 
-  depends_on = [helm_release.cilium, module.eks]
+  # Only the release: it depends on all of module.eks already, and a module's depends_on defers the
+  # module's data sources to apply time whenever a dependency changes.
+  depends_on = [helm_release.cilium]
 }
 
 # Add-ons that need nodes and pod networking; created once the core nodes are Ready.

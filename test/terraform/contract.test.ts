@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format } from '@cdktf/hcl-tools';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATION_HEALTH_LUA } from '../../apps/argocd-cm';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS, KARPENTER_NAMESPACE, karpenterValues } from '../../charts/karpenter';
@@ -183,6 +184,17 @@ describe('terraform/bootstrap matches the generator', () => {
   it('installs Argo CD with the same Application health Lua as apps/argocd-cm.ts', () => {
     expect(readFileSync(join(BOOTSTRAP_DIR, 'argocd-application-health.lua'), 'utf8')).toBe(APPLICATION_HEALTH_LUA);
     expect(String(resource(tf, 'helm_release', 'argocd').values)).toContain('"resource.customizations.health.argoproj.io_Application" = file("${path.module}/argocd-application-health.lua")');
+  });
+
+  it('is formatted as `terraform fmt` formats it (hclwrite, the formatter terraform fmt uses)', async () => {
+    const files = readdirSync(BOOTSTRAP_DIR).filter((f) => f.endsWith('.tf')).sort();
+    const unformatted: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(BOOTSTRAP_DIR, f), 'utf8');
+      if ((await format(text)) !== text) unformatted.push(f);
+    }
+    expect(unformatted, 'run terraform fmt in terraform/bootstrap').toEqual([]);
+    expect(await format('a {\n  x = 1\n  longer = 2\n}\n')).toBe('a {\n  x      = 1\n  longer = 2\n}\n');
   });
 
   it('pins providers and modules and documents every variable', () => {
