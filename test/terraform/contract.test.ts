@@ -197,6 +197,25 @@ describe('terraform/bootstrap matches the generator', () => {
     expect(await format('a {\n  x = 1\n  longer = 2\n}\n')).toBe('a {\n  x      = 1\n  longer = 2\n}\n');
   });
 
+  it('refers only to variables, locals, modules, resources and data sources it declares (what terraform validate checks)', () => {
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk([tf.resource, tf.data, tf.module, tf.output, tf.locals, tf.variable]);
+    const missing = new Set<string>();
+    for (const text of strings.filter((x) => x.includes('${'))) {
+      for (const [, name] of text.matchAll(/\bvar\.(\w+)/g)) if (!tf.variable[name!]) missing.add(`var.${name}`);
+      for (const [, name] of text.matchAll(/\blocal\.(\w+)/g)) if (!(name! in tf.locals)) missing.add(`local.${name}`);
+      for (const [, name] of text.matchAll(/\bmodule\.(\w+)/g)) if (!tf.module[name!]) missing.add(`module.${name}`);
+      for (const [, type, name] of text.matchAll(/\bdata\.(\w+)\.(\w+)/g)) if (!tf.data[type!]?.[name!]) missing.add(`data.${type}.${name}`);
+      for (const [, type, name] of text.matchAll(/(?<![.\w])((?:aws|helm|terraform)_\w+)\.(\w+)/g)) if (!tf.resource[type!]?.[name!]) missing.add(`${type}.${name}`);
+    }
+    expect([...missing].sort()).toEqual([]);
+  });
+
   it('pins providers and modules and documents every variable', () => {
     const providers = (tf.terraform[0]!.required_providers as Block[])[0] as Record<string, { version: string }>;
     for (const [name, p] of Object.entries(providers)) expect(p.version, `provider ${name}`).toMatch(/^\d+\.\d+\.\d+$/);
