@@ -15,7 +15,10 @@ locals {
 
   # Cilium Documentation/network/concepts/ipam/eni.rst, "Required Privileges": the EC2 actions the
   # operator needs for ENI creation and IP allocation, plus DescribeTags (ENI garbage collection is on
-  # by default and eksai sets neither --cluster-name nor --eni-gc-tags). Not granted: UnassignPrivateIpAddresses
+  # by default and eksai sets neither --cluster-name nor --eni-gc-tags). The list is the union of the
+  # revisions of that section read in cilium/cilium (52d12dd: 10 actions; later: + DescribeInstanceTypes,
+  # DescribeRouteTables; newest: + DescribeManagedPrefixLists, GetManagedPrefixListEntries), all read-only
+  # additions, so it covers v1.19.4 whichever revision it carries. Not granted: UnassignPrivateIpAddresses
   # (only with --aws-release-excess-ips), AssignIpv6Addresses (IPv6), DescribeInstances (--instance-tags-filter).
   cilium_operator_ec2_actions = [
     "ec2:AssignPrivateIpAddresses",

@@ -10,10 +10,11 @@ import { bootstrapInputOf, dependsOn, distClusters, distObjects, loadBootstrap, 
  */
 
 /**
- * Cilium v1.19 Documentation/network/concepts/ipam/eni.rst, "Required Privileges": "The following EC2
+ * Cilium Documentation/network/concepts/ipam/eni.rst, "Required Privileges": "The following EC2
  * privileges are required by the Cilium operator in order to perform ENI creation and IP allocation",
  * and DescribeTags "if ENI GC is enabled (which is the default), and --cluster-name and --eni-gc-tags
- * are not set to custom values" (eksai sets neither).
+ * are not set to custom values" (eksai sets neither). The union of the revisions read in cilium/cilium
+ * (the v1.19.4 tag itself was out of reach; its list, per issue 14, includes DescribeRouteTables).
  */
 const ENI_REQUIRED_PRIVILEGES = [
   'DeleteNetworkInterface',
