@@ -45,8 +45,10 @@ export function ciliumValues(cluster: ClusterConfig): Record<string, unknown> {
     },
     serviceAccounts: { operator: { name: CILIUM_OPERATOR_SERVICE_ACCOUNT } },
     prometheus: { enabled: true, metricsService: true },
+    // The relay runs on the core nodes too: when Cilium first syncs they are the only nodes (Karpenter
+    // comes in a later wave, and that wave waits for this Application to be healthy).
     hubble: cluster.cilium.hubble
-      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true } }
+      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true, nodeSelector: CORE_NODE_SELECTOR, tolerations: CORE_TOLERATIONS } }
       : { enabled: false },
   };
 }

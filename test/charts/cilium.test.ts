@@ -37,6 +37,8 @@ describe('cilium component', () => {
     // Chart 1.19.4 values.yaml operator.tolerations, without the control-plane keys EKS nodes never carry.
     expect(operator.tolerations.map((t) => t.key)).toEqual(['CriticalAddonsOnly', 'node.kubernetes.io/not-ready', 'node.cloudprovider.kubernetes.io/uninitialized']);
     expect(ciliumValues(cluster)).toMatchObject({ serviceAccounts: { operator: { name: 'cilium-operator' } } });
+    // Hubble relay too: at the first sync the core nodes are the only ones, and Karpenter's wave waits for Cilium's health.
+    expect(ciliumValues(cluster)).toMatchObject({ hubble: { relay: { nodeSelector: { 'eksai.io/node-group': 'core' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] } } });
   });
 
   test('values of every example cluster validate against the mirrored Cilium 1.19.4 values schema', async () => {
