@@ -149,6 +149,7 @@ describe('committed lookups files hold what a real bootstrap writes', () => {
 describe('one Kubernetes version, from the cluster config', () => {
   it('reads the version from the file synth writes; the variable has no default of its own', () => {
     expect(tf.locals.generated_file).toBe(`\${path.module}/../../dist/\${var.cluster_name}/${BOOTSTRAP_INPUT_PATH}`);
+    expect(tf.locals.generated).toBe('${fileexists(local.generated_file) ? jsondecode(file(local.generated_file)) : null}');
     expect(tf.locals.kubernetes_version).toBe('${try(local.generated.kubernetes_version, var.kubernetes_version)}');
     expect(moduleBlock(tf, 'eks').cluster_version).toBe('${local.kubernetes_version}');
     expect(moduleBlock(tf, 'core_node_group').cluster_version).toBe('${module.eks.cluster_version}');
