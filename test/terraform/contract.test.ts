@@ -9,6 +9,7 @@ import { loadClusters } from '../../lib/config/load';
 import type { ClusterConfig } from '../../lib/config/types';
 import { factsFromLookups } from '../../lib/lookups/file';
 import { REQUIRED_PARAMETERS, ssmPrefix } from '../../lib/lookups/parameters';
+import { TERRAFORM_SOURCE } from '../../lib/lookups/ssm';
 import { BOOTSTRAP_INPUT_PATH } from '../../lib/synth/bootstrap';
 import { BOOTSTRAP_DIR, REPO_ROOT, bootstrapInputOf, distClusters, loadBootstrap, localOf, moduleBlock, resolveName, resource, type Block, type Tf } from './hcl';
 
@@ -75,6 +76,13 @@ describe('terraform/bootstrap SSM contract', () => {
   it('writes exactly the SSM parameters the generator requires, under /eksai/<cluster>/', () => {
     expect(tf.locals.ssm_prefix).toBe(ssmPrefix('${var.cluster_name}'));
     expect(ssmNamesWritten()).toEqual(Object.keys(REQUIRED_PARAMETERS).sort());
+  });
+
+  it('is where `eksai lookup` tells the user the facts are written', () => {
+    const m = /^(terraform\/bootstrap\/[\w.]+) \(aws_ssm_parameter\.(\w+), keys in local\.(\w+)\)$/.exec(TERRAFORM_SOURCE);
+    expect(m, TERRAFORM_SOURCE).not.toBeNull();
+    expect(readFileSync(join(REPO_ROOT, m![1]!), 'utf8')).toContain(`resource "aws_ssm_parameter" "${m![2]}"`);
+    expect(resource(tf, 'aws_ssm_parameter', m![2]!).for_each).toBe(`\${local.${m![3]}}`);
   });
 
   it('writes plain String parameters (lookup reads with decryption off)', () => {
