@@ -1,6 +1,22 @@
 import type { ClusterConfig } from '../lib/config/types';
 import { SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { CHARTS } from './versions';
+
+/** Service account of the operator: terraform/bootstrap binds its EC2 role to kube-system/<this> by EKS Pod Identity. */
+export const CILIUM_OPERATOR_SERVICE_ACCOUNT = 'cilium-operator';
+
+/**
+ * The operator runs on the core node group (the only nodes that exist when Terraform installs Cilium).
+ * A list replaces the chart's list, so this repeats the chart 1.19.4 defaults that matter on EKS
+ * (values.yaml operator.tolerations: not-ready, uninitialized; the agent-not-ready toleration is always
+ * added by the chart) and adds the core nodes' CriticalAddonsOnly taint.
+ */
+export const CILIUM_OPERATOR_TOLERATIONS = [
+  ...CORE_TOLERATIONS,
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists' },
+  { key: 'node.cloudprovider.kubernetes.io/uninitialized', operator: 'Exists' },
+] as const;
 
 /** Hubble metrics exported to Prometheus. */
 export const HUBBLE_METRICS = ['dns', 'drop', 'tcp', 'flow', 'port-distribution', 'icmp', 'httpV2'] as const;
@@ -21,10 +37,18 @@ export function ciliumValues(cluster: ClusterConfig): Record<string, unknown> {
     routingMode: 'native',
     // metricsService: a headless Service per metrics endpoint (agent :9962 `metrics`, operator :9963 `metrics`)
     // without the chart's own ServiceMonitors, whose CRD does not exist yet in this first wave; charts/monitoring.ts selects them.
-    operator: { replicas: cluster.cilium.operatorReplicas, prometheus: { enabled: true, metricsService: true } },
+    operator: {
+      replicas: cluster.cilium.operatorReplicas,
+      nodeSelector: CORE_NODE_SELECTOR,
+      tolerations: CILIUM_OPERATOR_TOLERATIONS,
+      prometheus: { enabled: true, metricsService: true },
+    },
+    serviceAccounts: { operator: { name: CILIUM_OPERATOR_SERVICE_ACCOUNT } },
     prometheus: { enabled: true, metricsService: true },
+    // The relay runs on the core nodes too: when Cilium first syncs they are the only nodes (Karpenter
+    // comes in a later wave, and that wave waits for this Application to be healthy).
     hubble: cluster.cilium.hubble
-      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true } }
+      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true, nodeSelector: CORE_NODE_SELECTOR, tolerations: CORE_TOLERATIONS } }
       : { enabled: false },
   };
 }

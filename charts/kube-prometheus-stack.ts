@@ -60,7 +60,7 @@ export interface KubePrometheusStackValues {
       };
     };
   };
-  readonly alertmanager: { readonly enabled: boolean; readonly alertmanagerSpec: Placement };
+  readonly alertmanager: { readonly enabled: boolean; readonly alertmanagerSpec: Placement & { readonly configSecret?: string; readonly useExistingSecret?: true } };
   readonly grafana: Placement & {
     readonly enabled: boolean;
     readonly admin: typeof GRAFANA_ADMIN_SECRET;
@@ -81,7 +81,7 @@ export function retentionSize(volumeGiB: number): string {
 }
 
 export function kubePrometheusStackValues(cluster: ClusterConfig): KubePrometheusStackValues {
-  const { prometheus, grafana, alertmanager } = cluster.observability;
+  const { prometheus, grafana, alertmanager, alertmanagerConfigSecret: configSecret } = cluster.observability;
   const [dashboardLabel, dashboardValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0]!;
   return {
     // Argo CD applies the chart's CRDs itself (server-side) on every sync, unlike `helm upgrade`: no need for the
@@ -112,7 +112,9 @@ export function kubePrometheusStackValues(cluster: ClusterConfig): KubePrometheu
         },
       },
     },
-    alertmanager: { enabled: alertmanager, alertmanagerSpec: CORE },
+    // configSecret: the Alertmanager CR reads the configuration from that Secret; useExistingSecret stops the chart
+    // rendering its own (unused) default one (chart 88.5.3 templates/alertmanager/secret.yaml).
+    alertmanager: { enabled: alertmanager, alertmanagerSpec: configSecret ? { ...CORE, configSecret, useExistingSecret: true } : CORE },
     grafana: {
       enabled: grafana,
       ...CORE,

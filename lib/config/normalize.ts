@@ -249,6 +249,7 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
       },
       grafana: input.observability?.grafana ?? layer.observability?.grafana ?? true,
       alertmanager: input.observability?.alertmanager ?? layer.observability?.alertmanager ?? true,
+      alertmanagerConfigSecret: input.observability?.alertmanagerConfigSecret,
     },
     jupyterhub: normalizeJupyterHub(input, ciliumEnabled),
     smoke: { enabled: input.smoke?.enabled ?? layer.smoke?.enabled ?? true, team: input.smoke?.team ?? input.teams?.[0]?.name },

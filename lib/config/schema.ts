@@ -267,6 +267,12 @@ export const clusterSchema = z.strictObject({
       grafana: z.boolean().optional(),
       /** Alertmanager (routes the platform alerts). @default dev false, staging/prod true */
       alertmanager: z.boolean().optional(),
+      /**
+       * Secret in namespace `monitoring`, created outside Git, whose `alertmanager.yaml` key holds the Alertmanager
+       * configuration (receivers, routes). Without it the operator's minimal configuration drops every notification.
+       * @default none
+       */
+      alertmanagerConfigSecret: z.string().regex(DNS_LABEL, 'must be a Secret name (lowercase letters, digits, "-")').optional(),
     })
     .optional(),
   /** JupyterHub with per-team Ray wiring. @default enabled when the cluster has teams */

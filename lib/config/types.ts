@@ -157,6 +157,8 @@ export interface ClusterConfig {
     readonly prometheus: { readonly retention: string; readonly volumeGiB: number };
     readonly grafana: boolean;
     readonly alertmanager: boolean;
+    /** Secret (namespace monitoring, key alertmanager.yaml) with the receivers; undefined: notifications are dropped. */
+    readonly alertmanagerConfigSecret?: string;
   };
   readonly jupyterhub: JupyterHub;
   /** Smoke tests; `team` is the team whose RayCluster runs the RayJob (undefined: no teams). */

@@ -1,4 +1,5 @@
 import { ConfigError, type Problem } from '../errors';
+import { BOOTSTRAP_INPUT_PATH, renderBootstrapInput } from './bootstrap';
 import type { ClusterManifests, Manifest } from './build';
 import { toYaml as dumpFast, toYamlAll } from './yaml';
 
@@ -48,5 +49,8 @@ export function renderCluster(built: ClusterManifests): RenderedFiles {
   if (problems.length > 0) throw new ConfigError(problems);
   const sorted = [...paths.keys()].sort(byCodePoint);
   const yaml = toYamlAll(sorted.map((p) => paths.get(p)));
-  return new Map(sorted.map((p, i) => [p, head + yaml[i]!]));
+  const files = new Map<string, string>(sorted.map((p, i) => [p, head + yaml[i]!]));
+  // terraform/bootstrap's input (Kubernetes version, the Cilium release): JSON, so validate and diff skip it.
+  files.set(BOOTSTRAP_INPUT_PATH, renderBootstrapInput(built, head.slice(2, -1)));
+  return new Map([...files].sort(([a], [b]) => byCodePoint(a, b)));
 }

@@ -38,7 +38,14 @@ output "ssm_parameter_names" {
   value       = sort([for p in aws_ssm_parameter.facts : p.name])
 }
 
+output "cilium_operator_role_arn" {
+  description = "IAM role of the Cilium operator (ENI IPAM), bound to kube-system/cilium-operator by Pod Identity."
+  value       = aws_iam_role.cilium_operator.arn
+}
+
 output "next_steps" {
   description = "What to run after apply."
-  value       = "eksai lookup --cluster ${var.cluster_name} && npm run synth && git add clusters/${var.cluster_name}.lookups.json dist/${var.cluster_name} && git commit"
+  value = var.install_platform ? (
+    var.apply_root_app ? "Argo CD syncs dist/${var.cluster_name}/ now: kubectl -n argocd get applications" : "push dist/${var.cluster_name}/, create the Argo CD repository Secret if the repository is private, then terraform apply -var apply_root_app=true (README.md, Bootstrap order)"
+  ) : "eksai lookup --cluster ${var.cluster_name} && npm run synth && git add clusters/${var.cluster_name}.lookups.json dist/${var.cluster_name} && git commit; then terraform apply (install_platform defaults to true)"
 }

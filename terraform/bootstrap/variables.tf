@@ -19,13 +19,13 @@ variable "region" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS Kubernetes minor version."
+  description = "Only for the first apply of a new cluster (install_platform = false), before dist/<cluster_name>/bootstrap/terraform.json exists: the kubernetesVersion of clusters/<cluster_name>.ts. Afterwards the version comes from that file (inputs.tf) and this must stay unset or equal."
   type        = string
-  default     = "1.33"
+  default     = null
 
   validation {
-    condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
-    error_message = "kubernetes_version must be a minor version such as 1.33."
+    condition     = var.kubernetes_version == null || can(regex("^1\\.[0-9]{2}$", coalesce(var.kubernetes_version, "1.35")))
+    error_message = "kubernetes_version must be a minor version such as 1.35."
   }
 }
 
@@ -52,13 +52,17 @@ variable "admin_principal_arns" {
 }
 
 variable "endpoint_public_access_cidrs" {
-  description = "CIDRs allowed to reach the public API endpoint; empty disables public access."
+  description = "CIDRs allowed to reach the public API endpoint: where Terraform (helm, kubectl), CI and operators run, e.g. [\"203.0.113.7/32\"]. Required, no default: this same apply installs Cilium and Argo CD through the API. Nodes use the private endpoint."
   type        = list(string)
-  default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.endpoint_public_access_cidrs : can(cidrnetmask(cidr))])
-    error_message = "endpoint_public_access_cidrs must be IPv4 CIDRs such as 203.0.113.0/24."
+    condition     = length(var.endpoint_public_access_cidrs) > 0 && alltrue([for cidr in var.endpoint_public_access_cidrs : can(cidrnetmask(cidr))])
+    error_message = "endpoint_public_access_cidrs must list at least one IPv4 CIDR such as 203.0.113.7/32 (your laptop's or CI runner's egress address; `curl -s https://checkip.amazonaws.com`)."
+  }
+
+  validation {
+    condition     = alltrue([for cidr in var.endpoint_public_access_cidrs : try(tonumber(split("/", cidr)[1]) >= 8, false)])
+    error_message = "endpoint_public_access_cidrs must not open the API to the internet (0.0.0.0/0 or any prefix shorter than /8): list the operators' own CIDRs."
   }
 }
 
@@ -85,18 +89,24 @@ variable "core_node_count" {
 }
 
 variable "argocd_chart_version" {
-  description = "Version of the argo-cd Helm chart."
+  description = "Version of the argo-cd Helm chart. 10.3.3 ships Argo CD v3.5.1, the version of the Argo CD CRDs eksai validates against; eksai's Applications need at least 3.1 (test/terraform/argocd.test.ts)."
   type        = string
-  default     = "8.1.2"
+  default     = "10.3.3"
 
   validation {
     condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.argocd_chart_version))
-    error_message = "argocd_chart_version must be an exact chart version such as 8.1.2."
+    error_message = "argocd_chart_version must be an exact chart version such as 10.3.3."
   }
 }
 
+variable "install_platform" {
+  description = "Install Cilium, the core node group, CoreDNS, the EBS CSI driver and Argo CD. false only for the first apply of a new cluster: it creates the network, the control plane, IAM and the SSM facts `eksai lookup` reads, before `npm run synth` can write dist/<cluster_name>/bootstrap/terraform.json."
+  type        = bool
+  default     = true
+}
+
 variable "apply_root_app" {
-  description = "Apply dist/<cluster_name>/root/ once with kubectl after Argo CD is installed (needs aws and kubectl on PATH, and dist/<cluster_name>/ synthesized from the lookups of a first apply and pushed)."
+  description = "Apply dist/<cluster_name>/root/ once with kubectl after Argo CD is installed (needs aws and kubectl on PATH, dist/<cluster_name>/ pushed to the branch the root Application reads, and Argo CD's Git credentials for a private repository)."
   type        = bool
   default     = false
 }

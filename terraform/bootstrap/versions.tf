@@ -1,5 +1,11 @@
 terraform {
-  required_version = ">= 1.6.0, < 2.0.0"
+  # 1.10: S3 backend native locking (use_lockfile).
+  required_version = ">= 1.10.0, < 2.0.0"
+
+  # One state per cluster: a workspace per cluster in one S3 backend (README.md, "Terraform state").
+  # Partial configuration: `terraform init -backend-config=backend.hcl` supplies bucket, key, region
+  # and use_lockfile = true; inputs.tf refuses a workspace whose name is not the cluster's.
+  backend "s3" {}
 
   required_providers {
     aws = {

@@ -27,8 +27,18 @@ describe('cilium component', () => {
     expect(ciliumValues(loadOk(minimalInput({ environment: 'prod' })))).toMatchObject({ operator: { replicas: 2 } });
   });
 
-  test('never sets tolerations (they would replace the chart\'s toleration of its own startup taint)', () => {
-    expect(JSON.stringify(ciliumValues(cluster))).not.toContain('tolerations');
+  test('never sets the agent\'s tolerations (they would replace the chart\'s toleration of its own startup taint)', () => {
+    expect(ciliumValues(cluster)).not.toHaveProperty('tolerations');
+  });
+
+  test('pins the operator to the core nodes; its tolerations keep the chart\'s not-ready ones (a list replaces a list)', () => {
+    const operator = ciliumValues(cluster).operator as { nodeSelector: unknown; tolerations: { key: string }[] };
+    expect(operator.nodeSelector).toEqual({ 'eksai.io/node-group': 'core' });
+    // Chart 1.19.4 values.yaml operator.tolerations, without the control-plane keys EKS nodes never carry.
+    expect(operator.tolerations.map((t) => t.key)).toEqual(['CriticalAddonsOnly', 'node.kubernetes.io/not-ready', 'node.cloudprovider.kubernetes.io/uninitialized']);
+    expect(ciliumValues(cluster)).toMatchObject({ serviceAccounts: { operator: { name: 'cilium-operator' } } });
+    // Hubble relay too: at the first sync the core nodes are the only ones, and Karpenter's wave waits for Cilium's health.
+    expect(ciliumValues(cluster)).toMatchObject({ hubble: { relay: { nodeSelector: { 'eksai.io/node-group': 'core' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] } } });
   });
 
   test('values of every example cluster validate against the mirrored Cilium 1.19.4 values schema', async () => {

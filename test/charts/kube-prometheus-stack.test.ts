@@ -31,6 +31,16 @@ describe('kube-prometheus-stack component', () => {
     expect(values['kube-state-metrics']).toMatchObject(CORE);
   });
 
+  test('routes alerts through the receivers Secret named in the cluster file; without it the chart default stays', () => {
+    const routed = kubePrometheusStackValues(loadOk(minimalInput({ environment: 'prod', observability: { alertmanagerConfigSecret: 'alertmanager-receivers' } })));
+    expect(routed.alertmanager).toEqual({ enabled: true, alertmanagerSpec: { ...CORE, configSecret: 'alertmanager-receivers', useExistingSecret: true } });
+    expect(kubePrometheusStackValues(loadOk(minimalInput({ environment: 'prod' }))).alertmanager.alertmanagerSpec).toEqual(CORE);
+  });
+
+  test('fails when alertmanagerConfigSecret is not a Secret name', () => {
+    expect(loadErrors(minimalInput({ observability: { alertmanagerConfigSecret: 'Receivers!' } })).join('\n')).toContain('observability.alertmanagerConfigSecret must be a Secret name');
+  });
+
   test('node-exporter tolerates every taint (GPU, Cilium startup, core), so it runs on every node', () => {
     expect(values['prometheus-node-exporter'].tolerations).toEqual([{ operator: 'Exists' }]);
   });
