@@ -16,6 +16,8 @@ interface LockInfo {
 
 export interface Lock {
   readonly release: () => void;
+  /** The dead holder whose lock this one took over (`pid 12, started …`), if any. */
+  readonly tookOver?: string;
 }
 
 /** A lock or takeover file this old and still empty or unreadable belongs to a process that died creating it. */
@@ -115,19 +117,21 @@ export function acquireLock(outdir: string, timeoutMs: number, onWait?: (holder:
   const text = `${JSON.stringify(mine)}\n`;
   const deadline = Date.now() + timeoutMs;
   let waited = false;
+  let tookOver: string | undefined;
   for (;;) {
     if (createExclusive(file, text)) break;
     const holder = readLock(file);
     if (holder === undefined) continue;
+    const who = holder.info ? `pid ${holder.info.pid}, started ${holder.info.started}` : 'a process that is creating it';
     const stale = holder.info ? !alive(holder.info, mine) : holder.ageMs > STALE_EMPTY_MS;
     if (stale) {
       takeOver(file, holder.text);
+      tookOver = holder.info ? who : 'an empty lock file';
       continue;
     }
-    const who = holder.info ? `pid ${holder.info.pid}, started ${holder.info.started}` : 'a process that is creating it';
     if (Date.now() >= deadline) {
       throw new EnvironmentError(
-        `${outdir} is locked by another eksai synth (${who}); waited ${(timeoutMs / 1000).toFixed(0)}s: let it finish and run again, or, if no synth is running, delete ${file}`,
+        `${outdir} is locked by another eksai synth (${who}); waited ${Number((timeoutMs / 1000).toFixed(1))}s: let it finish and run again, or, if no synth is running, delete ${file}`,
       );
     }
     if (!waited) onWait?.(who);
@@ -135,6 +139,7 @@ export function acquireLock(outdir: string, timeoutMs: number, onWait?: (holder:
     sleep(POLL_MS);
   }
   return {
+    ...(tookOver !== undefined ? { tookOver } : {}),
     release: () => {
       if (readLock(file)?.info?.token === mine.token) rmSync(file, { force: true });
     },

@@ -227,7 +227,7 @@ export function writeDist(clusters: ReadonlyMap<string, RenderedFiles>, options:
   try {
     crashPoint('locked');
     claimOutdir(outdir);
-    const recovered = recover(outdir);
+    const recovered = [...(lock.tookOver !== undefined ? [`took over the lock of a synth that is gone (${lock.tookOver})`] : []), ...recover(outdir)];
     const previous = readMarker(outdir) ?? [];
     const unchangedClusters = [...clusters].filter(([name, files]) => sameOnDisk(join(outdir, name), files)).map(([name]) => name);
     const unchanged = new Set(unchangedClusters);
