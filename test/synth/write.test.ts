@@ -151,6 +151,17 @@ describe('writeDist', () => {
     expect(readFileSync(join(dir, 'dist'), 'utf8')).toBe('a file\n');
   });
 
+  test('a write that fails midway leaves the previous folders, no staging and no lock behind', () => {
+    const outdir = temp();
+    writeDist(new Map([['a', files('1')], ['b', files('1')]]), { outdir, prune: true });
+    const before = snapshot(outdir);
+    // `apps` as a file and as a folder: the real mkdir of the second fails with EEXIST, after a's files are staged.
+    const broken = new Map([['apps', 'x\n'], ['apps/Application.y.yaml', 'y\n']]);
+    expect(() => writeDist(new Map([['a', files('2')], ['b', broken]]), { outdir, prune: true })).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'mkdir' }));
+    expect(snapshot(outdir)).toEqual(before);
+    expect(writeDist(new Map([['a', files('2')], ['b', files('1')]]), { outdir, prune: true })).toMatchObject({ unchangedClusters: ['b'], recovered: [] });
+  });
+
   const hostileMarkers: [string, string, RegExp][] = [
     ['a parent folder', JSON.stringify({ clusters: ['a', '../victim'] }), /clusters\[1\] must be a cluster name \(a DNS-1123 label\) \(got "\.\.\/victim"\)/],
     ['an absolute path', JSON.stringify({ clusters: ['ABS'] }), /clusters\[0\] must be a cluster name \(a DNS-1123 label\) \(got "\/.*victim"\)/],
