@@ -222,6 +222,8 @@ function claimOutdir(outdir: string): void {
  */
 export function writeDist(clusters: ReadonlyMap<string, RenderedFiles>, options: WriteOptions): WriteResult {
   const { outdir } = options;
+  // Config names are DNS labels already; checked again here because each becomes a folder synth replaces.
+  clusterNames([...clusters.keys()], outdir, 'clusters to write', 'cluster names are DNS-1123 labels');
   claimOutdir(outdir);
   const lock = acquireLock(outdir, options.lockTimeoutMs ?? 60_000, options.onWait);
   try {

@@ -183,6 +183,14 @@ describe('writeDist', () => {
     expect({ victim: snapshot(victim), outdir: snapshot(outdir) }).toEqual(before);
   });
 
+  test('fails when a cluster to write is not a DNS label, before touching the folder', () => {
+    const outdir = join(temp(), 'dist');
+    for (const name of ['../escape', '/abs', '.eksai-old-1-a', '']) {
+      expect(() => writeDist(new Map([[name, files('1')]]), { outdir, prune: true })).toThrow(`${outdir}: clusters to write[0] must be a cluster name (a DNS-1123 label) (got ${JSON.stringify(name)})`);
+    }
+    expect(existsSync(outdir)).toBe(false);
+  });
+
   test('fails when the marker is a symlink or a folder, without reading through it', () => {
     const outdir = temp();
     const elsewhere = tree(temp('eksai-outside-'), { 'marker.json': markerText(['a']) });
