@@ -22,9 +22,38 @@ import { writeFleetRepo } from './fleet';
 const ROOT = join(__dirname, '..');
 // Schemas for validate: the mirror (absolute, because the fleet runs in another directory).
 process.env.EKSAI_SCHEMA_MIRROR = resolve(ROOT, process.env.EKSAI_SCHEMA_MIRROR ?? '../shared/schemas');
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, sizes: { type: 'string', default: '3,100' }, runs: { type: 'string', default: '5' }, 'skip-cdk8s': { type: 'boolean' } } });
-const sizes = values.sizes!.split(',').map(Number);
+const HELP = `Usage: npm run bench [-- --sizes 3,100] [-- --runs 5] [-- --skip-cdk8s] [-- --json]
+
+Benchmarks synthetic fleets of N clusters derived from the examples: eksai's stages in process, and
+whole processes (eksai synth into an empty and over an unchanged dist, npx cdk8s synth, the floor,
+eksai validate, eksai diff). Not part of npm test.
+
+Options:
+  --sizes <n,n...>  fleet sizes (default: 3,100)
+  --runs <n>        runs per measurement, median reported (default: 5)
+  --skip-cdk8s      do not time npx cdk8s synth (the slowest part)
+  --json            print JSON instead of the table
+  -h, --help        show this help
+`;
+const options = { json: { type: 'boolean' }, sizes: { type: 'string', default: '3,100' }, runs: { type: 'string', default: '5' }, 'skip-cdk8s': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+try {
+  parsed = parseArgs({ options });
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n\n${HELP}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
+  process.stderr.write(`bench: --sizes must be positive integers separated by commas and --runs a positive integer (got --sizes ${values.sizes} --runs ${values.runs})\n`);
+  process.exit(2);
+}
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const median = (xs: number[]): number => {

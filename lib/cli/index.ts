@@ -49,6 +49,48 @@ export function commandHelp(spec: CommandSpec): string {
   return [`Usage: eksai ${spec.usage}`, '', spec.summary, '', spec.details, '', 'Options:', ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`), ''].join('\n');
 }
 
+/**
+ * errno codes that mean the machine, not eksai, is in the way: what happened and what to do. A Node
+ * system error with one of these (it carries `code` and `syscall`) is an environment error: one line,
+ * exit 2, no stack.
+ */
+const SYSTEM_ERRORS: Readonly<Record<string, readonly [what: string, fix: string]>> = {
+  EACCES: ['permission denied', 'give your user access to it, or use another folder (e.g. --outdir)'],
+  EPERM: ['operation not permitted', 'check its permissions and attributes, or use another folder (e.g. --outdir)'],
+  EROFS: ['read-only file system', 'work in a writable checkout, or pass --outdir <writable folder>'],
+  ENOSPC: ['no space left on device', 'free some space and run again'],
+  EDQUOT: ['disk quota exceeded', 'free some space and run again'],
+  EFBIG: ['file too large', 'free some space or raise the file size limit (ulimit -f)'],
+  ENOTDIR: ['a part of the path is a file, not a folder', 'move that file away or use another path'],
+  EISDIR: ['is a folder where a file is expected', 'move the folder away or use another path'],
+  EEXIST: ['already exists', 'move it away or use another path'],
+  ENOTEMPTY: ['folder not empty', 'move it away or use another path'],
+  ELOOP: ['too many levels of symbolic links (a symlink loop?)', 'fix or remove the symlink'],
+  ENAMETOOLONG: ['name too long', 'use a shorter path'],
+  ENOENT: ['no such file or directory', 'check that it exists (and, for a program, that it is on PATH)'],
+  EMFILE: ['too many open files', 'raise the limit (ulimit -n) and run again'],
+  ENFILE: ['too many open files in the system', 'close programs or raise the system limit and run again'],
+  EBUSY: ['resource busy', 'close what uses it and run again'],
+  ETXTBSY: ['file busy', 'close what uses it and run again'],
+  EIO: ['input/output error', 'check the disk and the file system'],
+  EXDEV: ['crosses file systems', 'keep the output folder on one file system (no mount point inside it)'],
+};
+
+/** One line for a system error of the environment (read-only dist, full disk, dist is a file, loops), else undefined. */
+export function systemErrorMessage(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { code, syscall, path, dest } = err as NodeJS.ErrnoException & { dest?: string };
+  if (typeof code !== 'string' || typeof syscall !== 'string') return undefined;
+  const entry = SYSTEM_ERRORS[code];
+  if (entry === undefined) return undefined;
+  // Paths are shown as they are, quoted as JSON only when they hold control characters (one line).
+  const show = (p: string) => (/[\u0000-\u001f\u007f]/.test(p) ? JSON.stringify(p) : p);
+  const target = path !== undefined ? ` ${show(path)}${dest !== undefined ? ` → ${show(dest)}` : ''}` : '';
+  // A child process that could not start has syscall `spawnSync <cmd>` and path `<cmd>`.
+  const verb = syscall.startsWith('spawn') ? 'run' : syscall;
+  return `cannot ${verb}${target}: ${entry[0]} (${code}): ${entry[1]}`;
+}
+
 /** Parses argv, runs one command, prints, and returns the exit code. The one place errors are caught. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -111,6 +153,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     if (err instanceof UsageError || err instanceof EnvironmentError) {
       io.stderr(`eksai ${name}: ${err.message}\n`);
+      return 2;
+    }
+    const system = systemErrorMessage(err);
+    if (system !== undefined) {
+      io.stderr(`eksai ${name}: ${system}\n`);
       return 2;
     }
     io.stderr(`eksai ${name}: internal error, please report it with the stack below\n${(err as Error).stack ?? String(err)}\n`);

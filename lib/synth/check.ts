@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { synthesize, type SynthOptions } from './index';
+import { isLeftover, MARKER, markerText, readMarker } from './owned';
 
-export type StaleStatus = 'changed' | 'missing' | 'extra';
+/** `leftover`: an `.eksai-*` entry of a synth that was killed (or is running): the next synth removes it. */
+export type StaleStatus = 'changed' | 'missing' | 'extra' | 'leftover';
 
 export interface StaleFile {
   /** Path relative to the repository root, with forward slashes. */
@@ -16,12 +18,12 @@ export interface CheckResult {
   readonly files: number;
 }
 
+/** Every file under `dir` (dotfiles too: synth replaces a cluster folder whole, so it would remove them). */
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
       else out.push(p);
@@ -31,7 +33,12 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-/** Is dist/ what synth produces? Synthesizes in memory and compares byte for byte; writes nothing. */
+/**
+ * Is dist/ what synth produces? Synthesizes in memory and compares byte for byte; writes nothing. It
+ * looks where synth writes: the cluster folders (those synthesized and those the marker lists, which a
+ * full synth would remove), the marker, and `.eksai-*` leftovers. Other top-level entries of dist
+ * (a README, a folder of your own) are not synth's, so synth keeps them and check ignores them.
+ */
 export function checkDist(options: Omit<SynthOptions, 'dryRun'> = {}): CheckResult {
   const result = synthesize({ ...options, dryRun: true });
   const cwd = options.cwd ?? process.cwd();
@@ -46,8 +53,19 @@ export function checkDist(options: Omit<SynthOptions, 'dryRun'> = {}): CheckResu
       else if (readFileSync(abs, 'utf8') !== content) stale.push({ path: rel(abs), status: 'changed' });
     }
   }
-  const scope = options.only && options.only.length > 0 ? options.only.map((c) => join(result.outdir, c)) : [result.outdir];
-  for (const dir of scope) for (const f of listFiles(dir)) if (!expected.has(f)) stale.push({ path: rel(f), status: 'extra' });
+  const partial = options.only !== undefined && options.only.length > 0;
+  const listed = existsSync(result.outdir) ? readMarker(result.outdir) : undefined;
+  const markerFile = join(result.outdir, MARKER);
+  // A partial synth adds its clusters to the marker and keeps the others.
+  const wantMarker = markerText(partial ? [...(listed ?? []), ...result.clusters.keys()] : result.clusters.keys());
+  if (listed === undefined) stale.push({ path: rel(markerFile), status: 'missing' });
+  else if (readFileSync(markerFile, 'utf8') !== wantMarker) stale.push({ path: rel(markerFile), status: 'changed' });
+
+  const owned = partial ? [...result.clusters.keys()] : [...new Set([...result.clusters.keys(), ...(listed ?? [])])];
+  for (const cluster of owned) for (const f of listFiles(join(result.outdir, cluster))) if (!expected.has(f)) stale.push({ path: rel(f), status: 'extra' });
+  if (existsSync(result.outdir)) {
+    for (const entry of readdirSync(result.outdir)) if (isLeftover(entry)) stale.push({ path: rel(join(result.outdir, entry)), status: 'leftover' });
+  }
   stale.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { fresh: stale.length === 0, stale, files: result.files };
 }

@@ -16,6 +16,8 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Build and render but write nothing (used by check and diff). @default false */
   readonly dryRun?: boolean;
+  /** Called once when another synth is writing the same outdir and this one waits for its lock. */
+  readonly onWait?: (holder: string) => void;
 }
 
 export interface SynthResult {
@@ -25,6 +27,8 @@ export interface SynthResult {
   readonly files: number;
   readonly objects: number;
   readonly removedClusters: readonly string[];
+  /** What was repaired of an interrupted synth before writing (lib/synth/write.ts), one line each. */
+  readonly recovered: readonly string[];
   readonly outdir: string;
   /** Milliseconds per stage. */
   readonly timings: { readonly load: number; readonly build: number; readonly render: number; readonly write: number };
@@ -60,9 +64,10 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
   let files = 0;
   for (const f of clusters.values()) files += f.size;
   let removedClusters: readonly string[] = [];
+  let recovered: readonly string[] = [];
   if (!options.dryRun) {
-    removedClusters = writeDist(clusters, { outdir, prune: !options.only || options.only.length === 0 }).removedClusters;
+    ({ removedClusters, recovered } = writeDist(clusters, { outdir, prune: !options.only || options.only.length === 0, onWait: options.onWait }));
   }
   const t4 = performance.now();
-  return { clusters, warnings, files, objects, removedClusters, outdir, timings: { load: t1 - t0, build: t2 - t1, render: t3 - t2, write: t4 - t3 } };
+  return { clusters, warnings, files, objects, removedClusters, recovered, outdir, timings: { load: t1 - t0, build: t2 - t1, render: t3 - t2, write: t4 - t3 } };
 }

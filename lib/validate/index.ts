@@ -73,6 +73,8 @@ export function listFiles(paths: readonly string[], cwd: string): string[] {
   const out: string[] = [];
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      // A killed synth's staging and backup folders (lib/synth/owned.ts) are not part of dist.
+      if (entry.name.startsWith('.eksai-')) continue;
       const abs = join(dir, entry.name);
       const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(abs).isDirectory());
       if (isDir) visit(abs);

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { clusters } from '../../clusters';
 import { checkDist } from '../../lib/synth/check';
+import { MARKER } from '../../lib/synth/owned';
 import { synthesize } from '../../lib/synth';
 import { eksai, minimalInput, REPO, tempRepo } from '../helpers';
 
@@ -30,7 +31,8 @@ describe('synth', () => {
   });
 
   test('every file of dist parses; every object has apiVersion, kind, metadata.name and the header', () => {
-    const files = readTree(join(REPO, 'dist'));
+    const { [MARKER]: marker, ...files } = readTree(join(REPO, 'dist'));
+    expect(JSON.parse(marker!)).toMatchObject({ clusters: Object.keys(clusters).sort() });
     expect(Object.keys(files).length).toBeGreaterThan(20);
     // The one non-YAML file per cluster is terraform/bootstrap's input (test/terraform/contract.test.ts checks it).
     expect(Object.keys(files).filter((p) => !p.endsWith('.yaml')).sort()).toEqual(Object.keys(clusters).map((c) => `${c}/bootstrap/terraform.json`).sort());
@@ -58,16 +60,20 @@ describe('synth', () => {
   });
 
   test('files a synth no longer produces are removed, and so are clusters no longer registered', () => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
-    mkdirSync(join(repo, 'dist', 'minimal', 'node-pools'), { recursive: true });
-    mkdirSync(join(repo, 'dist', 'gone'), { recursive: true });
+    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>, minimalInput({ name: 'gone' }) as unknown as Record<string, unknown>]);
+    expect(eksai(['synth', '--cwd', repo, '-q']).status).toBe(0);
+    const only = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    writeFileSync(join(repo, 'clusters', 'index.ts'), readFileSync(join(only, 'clusters', 'index.ts')));
     writeFileSync(join(repo, 'dist', 'minimal', 'node-pools', 'NodePool.old.yaml'), 'stale');
-    writeFileSync(join(repo, 'dist', 'gone', 'x.yaml'), 'stale');
+    writeFileSync(join(repo, 'dist', 'NOTES.md'), 'my notes, not synth\'s');
     const r = eksai(['synth', '--cwd', repo]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/removed gone/);
     expect(existsSync(join(repo, 'dist', 'minimal', 'node-pools', 'NodePool.old.yaml'))).toBe(false);
     expect(existsSync(join(repo, 'dist', 'gone'))).toBe(false);
+    expect(readFileSync(join(repo, 'dist', 'NOTES.md'), 'utf8')).toBe("my notes, not synth's");
+    expect(eksai(['check', '--cwd', repo])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^dist is fresh/) });
+    for (const dir of [repo, only]) rmSync(dir, { recursive: true, force: true });
   });
 
   test('fails with exit 1 on a config error and leaves the previous dist untouched', () => {
@@ -84,15 +90,34 @@ describe('synth', () => {
     expect(readTree(join(repo, 'dist'))).toEqual(before);
   });
 
-  test('check exits 1 listing stale files, 0 when fresh', () => {
+  test('check exits 1 listing stale files, 0 when fresh; it ignores top-level files synth keeps and reports leftovers', () => {
     const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
     expect(eksai(['check', '--cwd', repo]).status).toBe(1);
     eksai(['synth', '--cwd', repo, '-q']);
     expect(eksai(['check', '--cwd', repo])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^dist is fresh/) });
+    writeFileSync(join(repo, 'dist', 'NOTES.md'), 'notes\n');
+    mkdirSync(join(repo, 'dist', 'mine'));
+    writeFileSync(join(repo, 'dist', 'mine', 'x.yaml'), 'mine\n');
+    expect(eksai(['check', '--cwd', repo]).status).toBe(0);
     writeFileSync(join(repo, 'dist', 'minimal', 'node-pools', 'NodePool.gpu.yaml'), 'edited by hand');
+    writeFileSync(join(repo, 'dist', 'minimal', '.hidden'), 'x');
+    mkdirSync(join(repo, 'dist', '.eksai-staging-1.a.b'));
     const r = eksai(['check', '--cwd', repo]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('changed dist/minimal/node-pools/NodePool.gpu.yaml');
+    expect(r.stdout).toBe(
+      [
+        'dist is stale: 3 files differ from a fresh synth',
+        '  leftover dist/.eksai-staging-1.a.b',
+        '  extra    dist/minimal/.hidden',
+        '  changed  dist/minimal/node-pools/NodePool.gpu.yaml',
+        'leftovers are what a killed (or still running) synth left: the next synth finishes or rolls back its swap and removes them',
+        'run `npm run synth` and commit dist/',
+        '',
+      ].join('\n'),
+    );
+    expect(eksai(['synth', '--cwd', repo]).stderr).toBe('recovered: removed leftover .eksai-staging-1.a.b\n');
+    expect(eksai(['check', '--cwd', repo]).status).toBe(0);
+    rmSync(repo, { recursive: true, force: true });
   });
 
   test('synthesize writes nothing in dry-run mode and reports stage timings', () => {

@@ -6,7 +6,9 @@ export const checkCommand: CommandSpec = {
   summary: 'exit 1 when dist/ is not exactly what synth produces (CI freshness gate)',
   usage: 'check [--cluster <name>]... [--format text|json]',
   details: `Synthesizes in memory and compares with dist/ byte for byte. Lists files that changed, are
-missing, or should not be there. Writes nothing. Exit codes: 0 fresh, 1 stale or config errors, 2 usage.
+missing, or should not be there, in the cluster folders synth owns and its marker .eksai-dist.json, and
+.eksai-* leftovers of a killed synth. Other top-level entries of dist (a README of yours) are ignored, as
+synth keeps them. Writes nothing. Exit codes: 0 fresh, 1 stale or config errors, 2 usage.
 
 Examples:
   eksai check
@@ -20,10 +22,13 @@ Examples:
     const result = checkDist({ cwd: ctx.cwd, only: ctx.values.cluster as string[] | undefined, outdir: ctx.values.outdir as string });
     if (ctx.values.format === 'json') return { exitCode: result.fresh ? 0 : 1, stdout: `${JSON.stringify(result, null, 2)}\n` };
     if (result.fresh) return { exitCode: 0, stdout: `dist is fresh (${result.files} files)\n` };
-    const lines = result.stale.map((s) => `  ${s.status.padEnd(7)} ${s.path}`);
+    const lines = result.stale.map((s) => `  ${s.status.padEnd(8)} ${s.path}`);
+    const leftovers = result.stale.some((s) => s.status === 'leftover')
+      ? 'leftovers are what a killed (or still running) synth left: the next synth finishes or rolls back its swap and removes them\n'
+      : '';
     return {
       exitCode: 1,
-      stdout: `dist is stale: ${result.stale.length} file${result.stale.length === 1 ? '' : 's'} differ from a fresh synth\n${lines.join('\n')}\nrun \`npm run synth\` and commit dist/\n`,
+      stdout: `dist is stale: ${result.stale.length} file${result.stale.length === 1 ? '' : 's'} differ from a fresh synth\n${lines.join('\n')}\n${leftovers}run \`npm run synth\` and commit dist/\n`,
     };
   },
 };
