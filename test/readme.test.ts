@@ -165,7 +165,10 @@ describe('README', () => {
   it('shows only eksai commands and flags that exist', () => {
     const problems: string[] = [];
     for (const b of blocks) {
+      // In a block of `$` examples only the `$` lines are commands; the others are what they print.
+      const prompted = b.lines.some((l) => l.startsWith('$ '));
       b.lines.forEach((l, k) => {
+        if (prompted && !l.startsWith('$ ')) return;
         const text = l.startsWith('$ ') ? l.slice(2) : l;
         for (const segment of text.split(/&&|\|\||;|\|/)) {
           const argv = eksaiArgv(segment.replace(/\s[12]?>.*$/, ''));
