@@ -1,80 +1,49 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clusters } from '../../clusters';
+import { clusterSchema } from '../../lib/config/schema';
+import { amiNeeds, nodeImageInputs, type NodeImageInputs } from '../../lib/lookups/amis';
 import { serializeLookups } from '../../lib/lookups/file';
 import { lookup, MissingParametersError, SsmAccessDeniedError } from '../../lib/lookups/ssm';
+import { error, FACTS, paged, param, startFakeSsm, testClient, type FakeSsm } from './server';
 
-/** A fake SSM speaking the JSON 1.1 protocol, with a scripted queue of responses. */
-interface Call {
-  readonly target: string;
-  readonly body: { Path?: string; Recursive?: boolean; WithDecryption?: boolean; NextToken?: string };
-}
-type Reply = { status: number; body: unknown };
-
-const calls: Call[] = [];
-let handler: (call: Call) => Reply = () => ({ status: 500, body: {} });
-let server: Server;
-let endpoint: string;
+let ssm: FakeSsm;
 let cwd: string;
 
-const FACTS: Record<string, string> = {
-  'cluster/endpoint': 'https://ABC123.gr7.us-west-2.eks.amazonaws.com',
-  'karpenter/interruption-queue-name': 'eksai-dev-karpenter',
-  'karpenter/node-role-name': 'eksai-dev-karpenter-node',
-  'network/vpc-id': 'vpc-0a1b2c3d4e5f60718',
+/** One AL2023 class used by a cpu and a gpu pool: lookup resolves its amd64 standard and nvidia images. */
+export const NODES: NodeImageInputs = {
+  kubernetesVersion: '1.35',
+  nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }],
+  nodePools: [
+    { name: 'general', nodeClass: 'default', kind: 'cpu', arch: ['amd64'] },
+    { name: 'gpu', nodeClass: 'default', kind: 'gpu', arch: ['amd64'] },
+  ],
 };
+const STANDARD = '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-1.35-v20260714/image_id';
+const NVIDIA = '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/nvidia/amazon-eks-node-al2023-x86_64-nvidia-1.35-v20260714/image_id';
+const AMIS = { 'al2023@v20260714': { kubernetesVersion: '1.35', images: { 'amd64/nvidia': 'ami-0bbbbbbbbbbbbbbb2', 'amd64/standard': 'ami-0aaaaaaaaaaaaaaa1' } } };
 
-function param(name: string, value: string) {
-  return { Name: `/eksai/dev/${name}`, Type: 'String', Value: value, Version: 1 };
-}
-
-/** Pages of one parameter each, chained by NextToken. */
-function paged(params: Record<string, string>, extra: ReturnType<typeof param>[] = []): (call: Call) => Reply {
-  const all = [...Object.entries(params).map(([k, v]) => param(k, v)), ...extra];
-  return (call) => {
-    const i = call.body.NextToken ? Number(call.body.NextToken) : 0;
-    const next = i + 1 < all.length ? String(i + 1) : undefined;
-    return { status: 200, body: { Parameters: all.slice(i, i + 1), ...(next ? { NextToken: next } : {}) } };
-  };
-}
-
-function error(type: string, message: string): Reply {
-  return { status: 400, body: { __type: `com.amazonaws.ssm#${type}`, message } };
-}
-
-function client(maxAttempts = 4): SSMClient {
-  return new SSMClient({ region: 'us-west-2', endpoint, maxAttempts, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
-}
+const client = (maxAttempts = 4) => testClient(ssm.endpoint, maxAttempts);
+const pathCalls = () => ssm.calls.filter((c) => c.target === 'AmazonSSM.GetParametersByPath');
+const opts = (extra: Record<string, unknown> = {}) => ({ cluster: 'dev', region: 'us-west-2', cwd, nodes: NODES, ...extra });
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let data = '';
-    req.on('data', (c) => (data += c));
-    req.on('end', () => {
-      const call: Call = { target: String(req.headers['x-amz-target']), body: data ? JSON.parse(data) : {} };
-      calls.push(call);
-      const reply = req.method === 'POST' && call.target === 'AmazonSSM.GetParametersByPath' && String(req.headers['content-type']).startsWith('application/x-amz-json-1.1')
-        ? handler(call)
-        : { status: 400, body: { __type: 'UnknownOperationException' } };
-      res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'test' });
-      res.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ssm = await startFakeSsm();
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await ssm.close();
 });
 
 beforeEach(() => {
-  calls.length = 0;
+  ssm.calls.length = 0;
+  ssm.publicParameters = new Map([
+    [STANDARD, 'ami-0aaaaaaaaaaaaaaa1'],
+    [NVIDIA, 'ami-0bbbbbbbbbbbbbbb2'],
+  ]);
   cwd = mkdtempSync(join(tmpdir(), 'eksai-lookup-'));
   mkdirSync(join(cwd, 'clusters'));
 });
@@ -88,59 +57,59 @@ const file = () => join(cwd, 'clusters', 'dev.lookups.json');
 
 describe('lookup', () => {
   it('reads every page and writes the sorted lookups file', async () => {
-    handler = paged(FACTS, [param('some/other', 'x'), param('account/id', '123456789012')]);
-    const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() });
+    ssm.byPath = paged(FACTS, [param('some/other', 'x'), param('account/id', '123456789012')]);
+    const result = await lookup(opts({ client: client() }));
     expect(result.pages).toBe(6);
-    expect(calls.map((c) => c.body.NextToken)).toEqual([undefined, '1', '2', '3', '4', '5']);
-    expect(calls[0]).toMatchObject({ target: 'AmazonSSM.GetParametersByPath', body: { Path: '/eksai/dev/', Recursive: true, WithDecryption: false } });
+    expect(pathCalls().map((c) => c.body.NextToken)).toEqual([undefined, '1', '2', '3', '4', '5']);
+    expect(pathCalls()[0]).toMatchObject({ target: 'AmazonSSM.GetParametersByPath', body: { Path: '/eksai/dev/', Recursive: true, WithDecryption: false } });
     expect(result.ignored).toEqual(['some/other']);
     expect(result.written).toBe(true);
-    expect(readFileSync(file(), 'utf8')).toBe(serializeLookups({ prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'account/id': '123456789012' } }));
+    expect(readFileSync(file(), 'utf8')).toBe(serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'account/id': '123456789012' } }));
   });
 
   it('honours AWS_ENDPOINT_URL_SSM with the default client', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_SSM', endpoint);
+    vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.endpoint);
     vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
     vi.stubEnv('AWS_PROFILE', '');
-    handler = paged(FACTS);
-    const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd });
+    ssm.byPath = paged(FACTS);
+    const result = await lookup(opts());
     expect(result.pages).toBe(4);
-    expect(calls).toHaveLength(4);
+    expect(pathCalls()).toHaveLength(4);
   });
 
   it('honours AWS_ENDPOINT_URL when no SSM-specific endpoint is set', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_SSM', undefined);
-    vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+    vi.stubEnv('AWS_ENDPOINT_URL', ssm.endpoint);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
     vi.stubEnv('AWS_PROFILE', '');
-    handler = paged(FACTS);
-    const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd });
+    ssm.byPath = paged(FACTS);
+    const result = await lookup(opts());
     expect(result.written).toBe(true);
-    expect(calls).toHaveLength(4);
+    expect(pathCalls()).toHaveLength(4);
   });
 
   it('retries throttling with backoff, then succeeds', async () => {
     let n = 0;
     const ok = paged(FACTS);
-    handler = (call) => (++n <= 2 ? error('ThrottlingException', 'Rate exceeded') : ok(call));
-    const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() });
+    ssm.byPath = (call) => (++n <= 2 ? error('ThrottlingException', 'Rate exceeded') : ok(call));
+    const result = await lookup(opts({ client: client() }));
     expect(n).toBe(6);
     expect(result.written).toBe(true);
   });
 
   it('fails when throttling never stops', async () => {
-    handler = () => error('ThrottlingException', 'Rate exceeded');
-    await expect(lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client(2) })).rejects.toThrow(/^SSM kept throttling GetParametersByPath \/eksai\/dev\/ in us-west-2 after retries with backoff: wait a minute and rerun `eksai lookup --cluster dev`$/);
-    expect(calls).toHaveLength(2);
+    ssm.byPath = () => error('ThrottlingException', 'Rate exceeded');
+    await expect(lookup(opts({ client: client(2) }))).rejects.toThrow(/^SSM kept throttling GetParametersByPath \/eksai\/dev\/ in us-west-2 after retries with backoff: wait a minute and rerun `eksai lookup --cluster dev`$/);
+    expect(pathCalls()).toHaveLength(2);
   });
 
   it('fails when a required parameter is missing, naming it and the Terraform that writes it', async () => {
     const { 'karpenter/interruption-queue-name': _dropped, ...rest } = FACTS;
-    handler = paged(rest);
-    const err = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() }).catch((e: unknown) => e);
+    ssm.byPath = paged(rest);
+    const err = await lookup(opts({ client: client() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MissingParametersError);
     expect((err as MissingParametersError).missing).toEqual(['karpenter/interruption-queue-name']);
     expect((err as Error).message).toContain('clusters/dev.lookups.json: parameters.karpenter/interruption-queue-name is missing: SSM parameter /eksai/dev/karpenter/interruption-queue-name');
@@ -150,25 +119,25 @@ describe('lookup', () => {
 
   it('fails when a required parameter is a SecureString', async () => {
     const { 'network/vpc-id': vpc, ...rest } = FACTS;
-    handler = paged(rest, [{ ...param('network/vpc-id', vpc!), Type: 'SecureString' }]);
-    await expect(lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() })).rejects.toThrow(
+    ssm.byPath = paged(rest, [{ ...param('network/vpc-id', vpc!), Type: 'SecureString' }]);
+    await expect(lookup(opts({ client: client() }))).rejects.toThrow(
       'clusters/dev.lookups.json: parameters.network/vpc-id is unusable: SSM parameter /eksai/dev/network/vpc-id (VPC id of the cluster) is a SecureString',
     );
   });
 
   it('fails when access is denied, with the IAM fix', async () => {
-    handler = () => error('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: ssm:GetParametersByPath');
-    const err = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() }).catch((e: unknown) => e);
+    ssm.byPath = () => error('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: ssm:GetParametersByPath');
+    const err = await lookup(opts({ client: client() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SsmAccessDeniedError);
     expect((err as Error).message).toMatch(/^access denied reading SSM \/eksai\/dev\/ in us-west-2 .*allow ssm:GetParametersByPath on arn:aws:ssm:us-west-2:<account>:parameter\/eksai\/dev\/\*/);
-    expect(calls).toHaveLength(1);
+    expect(pathCalls()).toHaveLength(1);
   });
 
   it('reports drift in check mode without writing', async () => {
-    const committed = serializeLookups({ prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'network/vpc-id': 'vpc-0000000000000000a', 'account/id': '1' } });
+    const committed = serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'network/vpc-id': 'vpc-0000000000000000a', 'account/id': '1' } });
     writeFileSync(file(), committed);
-    handler = paged(FACTS);
-    const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, check: true, client: client() });
+    ssm.byPath = paged(FACTS);
+    const result = await lookup(opts({ check: true, client: client() }));
     expect(result.written).toBe(false);
     expect(result.drift).toEqual([
       { name: 'account/id', status: 'removed', committed: '1' },
@@ -178,11 +147,11 @@ describe('lookup', () => {
   });
 
   it('reports no drift and rewrites nothing when the file is current', async () => {
-    writeFileSync(file(), serializeLookups({ prefix: '/eksai/dev/', region: 'us-west-2', parameters: FACTS }));
-    handler = paged(FACTS);
-    const checked = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, check: true, client: client() });
+    writeFileSync(file(), serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: FACTS }));
+    ssm.byPath = paged(FACTS);
+    const checked = await lookup(opts({ check: true, client: client() }));
     expect(checked.drift).toEqual([]);
-    const again = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, client: client() });
+    const again = await lookup(opts({ client: client() }));
     expect(again.written).toBe(false);
   });
 });
@@ -193,23 +162,29 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   return new Promise((done) => {
     execFile(process.execPath, [join(root, 'bin', 'eksai.js'), ...args], {
       cwd: root,
-      env: { ...process.env, AWS_ENDPOINT_URL_SSM: endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
+      env: { ...process.env, AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
     }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }
 
 describe('eksai lookup (CLI, read-only --check against the committed clusters/dev.lookups.json)', () => {
-  const committed = () => JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')) as { parameters: Record<string, string> };
+  const committed = () => JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')) as { parameters: Record<string, string>; amis: Record<string, { images: Record<string, string> }> };
+
+  beforeEach(() => {
+    // The public AMI parameters of clusters/dev.ts, answering with the ids the committed file records.
+    const amis = committed().amis;
+    ssm.publicParameters = new Map(amiNeeds(nodeImageInputs(clusterSchema.parse(clusters.dev))).flatMap((n) => n.images.map((i) => [i.parameter, amis[n.alias]!.images[i.key]!] as [string, string])));
+  });
 
   it('exits 0 when SSM matches the committed file, reading the region from clusters/dev.ts', async () => {
-    handler = paged(committed().parameters);
+    ssm.byPath = paged(committed().parameters);
     const out = await cli(['lookup', '--cluster', 'dev', '--check', '--format', 'json']);
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ region: 'us-west-2', prefix: '/eksai/dev/', drift: [], written: false });
   });
 
   it('fails when SSM drifted from the committed file, with exit code 1 and the changed name', async () => {
-    handler = paged({ ...committed().parameters, 'network/vpc-id': 'vpc-0fffffffffffffff0' });
+    ssm.byPath = paged({ ...committed().parameters, 'network/vpc-id': 'vpc-0fffffffffffffff0' });
     const out = await cli(['lookup', '--cluster', 'dev', '--check']);
     expect(out.code).toBe(1);
     expect(out.stdout).toContain('clusters/dev.lookups.json drifted from SSM /eksai/dev/ in us-west-2');
