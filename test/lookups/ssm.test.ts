@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +7,8 @@ import { clusters } from '../../clusters';
 import { clusterSchema } from '../../lib/config/schema';
 import { amiNeeds, nodeImageInputs, type NodeImageInputs } from '../../lib/lookups/amis';
 import { serializeLookups } from '../../lib/lookups/file';
-import { lookup, MissingParametersError, SsmAccessDeniedError } from '../../lib/lookups/ssm';
+import { resolveTimeouts, SSM_MAX_PAGES } from '../../lib/lookups/client';
+import { createSsmClient, lookup, MissingParametersError, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError } from '../../lib/lookups/ssm';
 import { error, FACTS, paged, param, startFakeSsm, testClient, type FakeSsm } from './server';
 
 let ssm: FakeSsm;
@@ -195,5 +196,118 @@ describe('eksai lookup (CLI, read-only --check against the committed clusters/de
     const out = await cli(['lookup']);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--cluster <name> is required');
+  });
+});
+
+describe('lookup never hangs', () => {
+  const FAST = { connectMs: 300, requestMs: 300, totalMs: 10_000 };
+  const bounded = (maxAttempts = 2) => createSsmClient('us-west-2', resolveTimeouts(FAST, {}), { endpoint: ssm.endpoint, maxAttempts, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+
+  async function fails(options: Record<string, unknown>): Promise<{ err: Error; ms: number }> {
+    const start = Date.now();
+    const err = (await lookup(opts(options)).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(Error);
+    expect(() => readFileSync(file())).toThrow();
+    return { err, ms: Date.now() - start };
+  }
+
+  it('fails when the server accepts and never answers, with SsmTimeoutError after the request timeout', async () => {
+    ssm.byPath = () => 'hang';
+    const { err, ms } = await fails({ client: bounded(), timeouts: FAST });
+    expect(err).toBeInstanceOf(SsmTimeoutError);
+    expect(err.message).toMatch(/^SSM in us-west-2 did not answer within 300 ms for GetParametersByPath \/eksai\/dev\/, after retries; nothing was written/);
+    expect(pathCalls()).toHaveLength(2);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('fails when the TCP connect never completes, with SsmTimeoutError after the connect timeout', async () => {
+    // A listener on 127.0.0.1 whose accept backlog is full: the kernel drops further SYNs, so connect hangs.
+    const listener = spawn('python3', ['-c', [
+      'import socket, time',
+      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0); port = s.getsockname()[1]",
+      'fill = [socket.socket() for _ in range(3)]',
+      '[c.setblocking(False) for c in fill]',
+      "[c.connect_ex(('127.0.0.1', port)) for c in fill]",
+      'time.sleep(0.2); print(port, flush=True); time.sleep(60)',
+    ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((r) => listener.stdout.once('data', (d: Buffer) => r(d.toString().trim())));
+      const blackhole = createSsmClient('us-west-2', resolveTimeouts(FAST, {}), { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+      const { err, ms } = await fails({ client: blackhole, timeouts: FAST });
+      expect(err).toBeInstanceOf(SsmTimeoutError);
+      expect(err.message).toMatch(/^SSM in us-west-2 did not connect within 300 ms for GetParametersByPath \/eksai\/dev\//);
+      expect(ms).toBeLessThan(3_000);
+    } finally {
+      listener.kill('SIGKILL');
+    }
+  });
+
+  it('fails when the server answers, but slower than the request timeout', async () => {
+    const ok = paged(FACTS);
+    for (const delayMs of [400, 1_500]) {
+      ssm.calls.length = 0;
+      ssm.byPath = (call) => ({ delayMs, ...(ok(call) as { status: number; body: unknown }) });
+      const { err, ms } = await fails({ client: bounded(1), timeouts: FAST });
+      expect(err).toBeInstanceOf(SsmTimeoutError);
+      expect(err.message).toContain('did not answer within 300 ms');
+      expect(ms).toBeLessThan(delayMs + 1_000);
+    }
+  });
+
+  it('fails when the whole lookup passes its deadline, even while each request is within its timeout', async () => {
+    const ok = paged(FACTS);
+    ssm.byPath = (call) => ({ delayMs: 250, ...(ok(call) as { status: number; body: unknown }) });
+    const { err, ms } = await fails({ client: bounded(), timeouts: { ...FAST, totalMs: 600 } });
+    expect(err).toBeInstanceOf(SsmTimeoutError);
+    expect(err.message).toMatch(/^SSM in us-west-2 did not finish GetParametersByPath \/eksai\/dev\/ within 600 ms \(the whole lookup, retries included\); nothing was written/);
+    expect(ms).toBeLessThan(2_000);
+  });
+
+  it('takes the timeouts from EKSAI_SSM_* with the default client, and fails when one is malformed', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.endpoint);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    vi.stubEnv('AWS_PROFILE', '');
+    vi.stubEnv('EKSAI_SSM_REQUEST_TIMEOUT_MS', '200');
+    vi.stubEnv('EKSAI_SSM_TOTAL_TIMEOUT_MS', '1500');
+    ssm.byPath = () => 'hang';
+    const { err, ms } = await fails({});
+    expect(err).toBeInstanceOf(SsmTimeoutError);
+    expect(ms).toBeLessThan(3_000);
+    for (const bad of ['0', '-5', '1e3', 'soon', '99999999999']) {
+      vi.stubEnv('EKSAI_SSM_REQUEST_TIMEOUT_MS', bad);
+      await expect(lookup(opts())).rejects.toThrow(/^EKSAI_SSM_REQUEST_TIMEOUT_MS must be a positive number of milliseconds/);
+    }
+  });
+
+  it('fails when SSM hands back a NextToken it already returned, after two requests', async () => {
+    for (const token of ['same', '1']) {
+      ssm.calls.length = 0;
+      ssm.byPath = () => ({ status: 200, body: { Parameters: [param('cluster/endpoint', FACTS['cluster/endpoint']!)], NextToken: token } });
+      const { err } = await fails({ client: client() });
+      expect(err).toBeInstanceOf(SsmRepeatedTokenError);
+      expect(err.message).toMatch(/^SSM returned the same NextToken twice for GetParametersByPath \/eksai\/dev\/ in us-west-2 \(page 2\), which would loop forever; nothing was written/);
+      expect(pathCalls()).toHaveLength(2);
+    }
+  });
+
+  it('fails when SSM returns endless distinct tokens, at the page cap', async () => {
+    ssm.byPath = (call) => ({ status: 200, body: { Parameters: [], NextToken: `t${Number((call.body.NextToken ?? 't0').slice(1)) + 1}` } });
+    const { err } = await fails({ client: client() });
+    expect(err).toBeInstanceOf(SsmPageLimitError);
+    expect(err.message).toMatch(/^SSM returned more than 50 pages of GetParametersByPath \/eksai\/dev\/ in us-west-2/);
+    expect(pathCalls()).toHaveLength(SSM_MAX_PAGES);
+    ssm.calls.length = 0;
+    await expect(lookup(opts({ client: client(), maxPages: 3 }))).rejects.toThrow(SsmPageLimitError);
+    expect(pathCalls()).toHaveLength(3);
+  });
+
+  it('fails with exit code 2 from the CLI when SSM never answers, writing nothing', async () => {
+    ssm.byPath = () => 'hang';
+    const before = readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8');
+    const out = await cli(['lookup', '--cluster', 'dev'], { EKSAI_SSM_REQUEST_TIMEOUT_MS: '200', EKSAI_SSM_TOTAL_TIMEOUT_MS: '1500' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/SSM at http:\/\/127\.0\.0\.1:\d+ in us-west-2 did not (answer within 200 ms|finish GetParametersByPath \/eksai\/dev\/ within 1500 ms)/);
+    expect(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')).toBe(before);
   });
 });
