@@ -1,5 +1,6 @@
 import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { EnvironmentError } from '../errors';
+import { maskUserinfo } from './facts';
 
 /**
  * The SSM client of `eksai lookup` and the bounds that keep it from hanging: a server that accepts
@@ -131,9 +132,11 @@ function errorName(err: unknown): string {
 export function translateSsmError(err: unknown, ctx: CallContext): Error {
   const { cluster, region, operation, what } = ctx;
   const name = errorName(err);
-  const detail = (err as Error).message ?? String(err);
+  // The server writes this text: keep a hostile one short.
+  const raw = String((err as Error).message ?? err);
+  const detail = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
   const endpoint = process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL;
-  const where = endpoint ? ` at ${endpoint}` : '';
+  const where = endpoint ? ` at ${maskUserinfo(endpoint)}` : '';
   const rerun = `rerun \`eksai lookup --cluster ${cluster}\``;
   if (ctx.deadline.signal.aborted) {
     return new SsmTimeoutError(`SSM${where} in ${region} did not finish ${operation} ${what} within ${ctx.deadline.totalMs} ms (the whole lookup, retries included); nothing was written: check the network and AWS_ENDPOINT_URL_SSM, raise EKSAI_SSM_TOTAL_TIMEOUT_MS if the link is slow, then ${rerun}`);

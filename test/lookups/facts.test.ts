@@ -93,6 +93,27 @@ describe('checkFact', () => {
   });
 });
 
+describe('checkFact on every one-character mutation of an endpoint', () => {
+  it('either rejects it or returns a canonical https://<host> that WHATWG URL reads back exactly, and that checks to itself', () => {
+    const base = `https://${HOST}:443`;
+    let accepted = 0;
+    for (let pos = 0; pos <= base.length; pos++) {
+      for (let code = 0; code < 128; code++) {
+        for (const raw of [base.slice(0, pos) + String.fromCharCode(code) + base.slice(pos), base.slice(0, pos) + String.fromCharCode(code) + base.slice(pos + 1)]) {
+          const r = checkFact('cluster/endpoint', raw);
+          if ('error' in r) continue;
+          accepted += 1;
+          const url = new URL(r.value);
+          expect({ protocol: url.protocol, username: url.username, password: url.password, port: url.port, pathname: url.pathname, search: url.search, hash: url.hash }, raw).toEqual({ protocol: 'https:', username: '', password: '', port: '', pathname: '/', search: '', hash: '' });
+          expect(`https://${url.hostname}`, raw).toBe(r.value.toLowerCase());
+          expect(checkFact('cluster/endpoint', r.value)).toEqual(r);
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(100);
+  });
+});
+
 describe('synth applies the same fact rules', () => {
   it('fails when a lookups file holds a hostile fact, naming the parameter and masking credentials', () => {
     for (const [name, cases] of Object.entries(HOSTILE) as [FactName, readonly [string, RegExp][]][]) {

@@ -280,6 +280,18 @@ describe('lookup never hangs', () => {
     }
   });
 
+  it('fails without echoing credentials of AWS_ENDPOINT_URL_SSM or more than 300 characters of a server message', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.endpoint.replace('http://', 'http://proxyuser:hunter2@'));
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    vi.stubEnv('AWS_PROFILE', '');
+    ssm.byPath = () => error('InternalServerError', 'x'.repeat(100_000));
+    const { err } = await fails({ client: bounded(1), timeouts: FAST });
+    expect(err.message).toContain(` at http://***@127.0.0.1:`);
+    expect(err.message).not.toContain('hunter2');
+    expect(err.message.length).toBeLessThan(700);
+  });
+
   it('fails when SSM hands back a NextToken it already returned, after two requests', async () => {
     for (const token of ['same', '1']) {
       ssm.calls.length = 0;
