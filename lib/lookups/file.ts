@@ -57,7 +57,12 @@ export function readLookups(cwd: string, cluster: string, problems: Problem[]): 
     });
     return undefined;
   }
-  const size = statSync(file).size;
+  const st = statSync(file);
+  if (!st.isFile()) {
+    problems.push({ file: rel, path: '', message: 'is not a regular file (a folder, device or FIFO is in its place)', fix: `remove it and rerun \`eksai lookup --cluster ${cluster}\`` });
+    return undefined;
+  }
+  const size = st.size;
   if (size > MAX_LOOKUPS_BYTES) {
     problems.push({ file: rel, path: '', message: `is ${size} bytes, more than a lookups file can be (at most ${MAX_LOOKUPS_BYTES})`, fix: `rerun \`eksai lookup --cluster ${cluster}\`` });
     return undefined;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { GetParametersByPathCommand, type Parameter, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, EnvironmentError, UsageError, type Problem } from '../errors';
 import { readRegistry } from '../config/load';
@@ -18,7 +18,7 @@ import {
   type SsmTimeouts,
 } from './client';
 import { checkFact, isFactName, shownValue } from './facts';
-import { factsFromLookups, lookupsPath, lookupsRelPath, serializeLookups, type LookupsFile } from './file';
+import { factsFromLookups, lookupsPath, MAX_LOOKUPS_BYTES, lookupsRelPath, serializeLookups, type LookupsFile } from './file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
 
 export { SSM_MAX_ATTEMPTS, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError, createSsmClient } from './client';
@@ -219,6 +219,19 @@ function collectFacts(read: readonly Parameter[], prefix: string, cluster: strin
   return { parameters: Object.fromEntries(Object.keys(found).sort().map((k) => [k, found[k]!])), ignored: ignored.sort() };
 }
 
+/** The committed file's text; undefined when there is none. A folder or special file in its place is an environment error. */
+function readCommitted(path: string, file: string, cluster: string): string | undefined {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) throw new LookupsWriteError(`${file} is not a regular file (a folder, link or device is in its place): remove it, then rerun \`eksai lookup --cluster ${cluster}\``);
+  // Larger than any lookups file: it is replaced, never parsed.
+  return st.size > MAX_LOOKUPS_BYTES ? '' : readFileSync(path, 'utf8');
+}
+
 /** Reads /eksai/<cluster>/ and the AMI parameters from SSM; writes (or in check mode compares) clusters/<cluster>.lookups.json. */
 export async function lookup(options: LookupOptions): Promise<LookupResult> {
   const { cluster, region, cwd } = options;
@@ -260,10 +273,9 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   if (problems.length > 0) throw new InvalidParametersError(problems.map((p) => ({ ...p, message: `${p.message}; nothing was written` })));
   const path = lookupsPath(cwd, cluster);
   const text = serializeLookups(next);
+  const committedText = readCommitted(path, file, cluster);
   let committed: unknown;
-  let committedText: string | undefined;
-  if (existsSync(path)) {
-    committedText = readFileSync(path, 'utf8');
+  if (committedText !== undefined) {
     try {
       committed = JSON.parse(committedText);
     } catch {

@@ -1,4 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { formatProblem, type Problem } from '../../lib/errors';
+import { readLookups } from '../../lib/lookups/file';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -180,5 +182,30 @@ describe('lookup refuses to write a fact synth would reject', () => {
     const result = await lookup({ cluster: 'dev', region: 'us-west-2', cwd, nodes, client: testClient(ssm.endpoint) });
     expect(result.parameters['cluster/endpoint']).toBe(`https://${HOST}`);
     expect(JSON.parse(readFileSync(join(cwd, 'clusters', 'dev.lookups.json'), 'utf8')).parameters['cluster/endpoint']).toBe(`https://${HOST}`);
+  });
+});
+
+describe('the lookups file synth reads', () => {
+  it('fails when it is huge or not a regular file, without reading it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eksai-lookups-file-'));
+    try {
+      mkdirSync(join(dir, 'clusters'));
+      const path = join(dir, 'clusters', 'minimal.lookups.json');
+      const read = () => {
+        const problems: Problem[] = [];
+        expect(readLookups(dir, 'minimal', problems)).toBeUndefined();
+        return problems.map(formatProblem);
+      };
+      writeFileSync(path, `{"parameters":{},"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+      expect(read()).toEqual([expect.stringMatching(/^clusters\/minimal\.lookups\.json is 2097\d+ bytes, more than a lookups file can be \(at most 1048576\): rerun `eksai lookup --cluster minimal`$/)]);
+      rmSync(path);
+      symlinkSync('/dev/zero', path);
+      expect(read()).toEqual(['clusters/minimal.lookups.json is not a regular file (a folder, device or FIFO is in its place): remove it and rerun `eksai lookup --cluster minimal`']);
+      rmSync(path);
+      mkdirSync(path);
+      expect(read()).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -147,6 +147,25 @@ describe('lookup', () => {
     expect(readFileSync(file(), 'utf8')).toBe(committed);
   });
 
+  it('reports AMI drift in check mode: a new id for an image, an alias no longer pinned', async () => {
+    const old = { ...AMIS, 'al2023@v20260610': { kubernetesVersion: '1.35', images: { 'amd64/standard': 'ami-0cccccccccccccc03' } } };
+    writeFileSync(file(), serializeLookups({ amis: old, prefix: '/eksai/dev/', region: 'us-west-2', parameters: FACTS }));
+    ssm.byPath = paged(FACTS);
+    ssm.publicParameters.set(NVIDIA, 'ami-0ddddddddddddddd4');
+    const result = await lookup(opts({ check: true, client: client() }));
+    expect(result.drift).toEqual([
+      { name: 'amis/al2023@v20260610/amd64/standard', status: 'removed', committed: 'ami-0cccccccccccccc03' },
+      { name: 'amis/al2023@v20260610/kubernetesVersion', status: 'removed', committed: '1.35' },
+      { name: 'amis/al2023@v20260714/amd64/nvidia', status: 'changed', committed: 'ami-0bbbbbbbbbbbbbbb2', ssm: 'ami-0ddddddddddddddd4' },
+    ]);
+  });
+
+  it('fails when a folder stands where the lookups file goes, with LookupsWriteError', async () => {
+    mkdirSync(file());
+    ssm.byPath = paged(FACTS);
+    await expect(lookup(opts({ client: client() }))).rejects.toThrow(/^clusters\/dev\.lookups\.json is not a regular file \(a folder, link or device is in its place\): remove it/);
+  });
+
   it('reports no drift and rewrites nothing when the file is current', async () => {
     writeFileSync(file(), serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: FACTS }));
     ssm.byPath = paged(FACTS);
