@@ -1,15 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatProblem, type Problem } from '../../lib/errors';
 import { amiNeeds, amiParameter, amiProblems, nodeImageInputs, UnknownAmiReleaseError, type NodeImageInputs } from '../../lib/lookups/amis';
 import { clusterSchema } from '../../lib/config/schema';
 import { lookup } from '../../lib/lookups/ssm';
 import { clusters } from '../../clusters';
-import { loadErrors, loadOk, lookupsFor, minimalInput, REPO, tempRepo, verifiedAmis } from '../helpers';
-import { FACTS, paged, param, startFakeSsm, testClient, type FakeSsm } from './server';
+import { loadErrors, loadOk, lookupsFor, minimalInput, tempRepo, verifiedAmis } from '../helpers';
+import { FACTS, paged, param, runCli, testClient, useFakeSsm, type FakeSsm } from './server';
 
 describe('amiParameter', () => {
   it("names the public SSM parameters Karpenter v1.14.1 reads (al2023.go resolvePath, bottlerocket.go)", () => {
@@ -53,15 +52,11 @@ describe('amiNeeds', () => {
 });
 
 describe('lookup verifies AMI aliases through SSM', () => {
+  const fake = useFakeSsm();
   let ssm: FakeSsm;
   let cwd: string;
-  beforeAll(async () => {
-    ssm = await startFakeSsm();
-  });
-  afterAll(async () => {
-    await ssm.close();
-  });
   beforeEach(() => {
+    ssm = fake();
     ssm.calls.length = 0;
     ssm.byPath = paged(FACTS);
     cwd = mkdtempSync(join(tmpdir(), 'eksai-amis-'));
@@ -198,21 +193,8 @@ describe('synth refuses an alias the lookups file has not verified', () => {
 });
 
 describe('eksai lookup then synth (CLI, throwaway repo)', () => {
-  let ssm: FakeSsm;
-  beforeAll(async () => {
-    ssm = await startFakeSsm();
-  });
-  afterAll(async () => {
-    await ssm.close();
-  });
-
-  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(process.execPath, [join(REPO, 'bin', 'eksai.js'), ...args], { env: { ...process.env, AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '' } }, (err, stdout, stderr) =>
-        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const fake = useFakeSsm();
+  const cli = (args: string[]) => runCli(fake().endpoint, args);
 
   it('fails synth until lookup has verified the alias, then synthesizes; an unknown release fails lookup with exit 1', async () => {
     const input = minimalInput({ name: 'edge', karpenter: { ...minimalInput().karpenter, nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }] } });
@@ -224,13 +206,13 @@ describe('eksai lookup then synth (CLI, throwaway repo)', () => {
       const refused = await cli(['synth', '--cwd', dir]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('clusters/edge.ts: karpenter.nodeClasses[default].amiAlias is not verified: clusters/edge.lookups.json has no AMI ids for it (got "al2023@v20260714"): run `eksai lookup --cluster edge`');
-      ssm.byPath = () => ({ status: 200, body: { Parameters: Object.entries(doc.parameters as Record<string, string>).map(([k, v]) => param(k, v, '/eksai/edge/')) } });
+      fake().byPath = () => ({ status: 200, body: { Parameters: Object.entries(doc.parameters as Record<string, string>).map(([k, v]) => param(k, v, '/eksai/edge/')) } });
       const nodes = nodeImageInputs(clusterSchema.parse(input));
-      ssm.publicParameters = new Map(amiNeeds(nodes).flatMap((n) => n.images.map((i, j) => [i.parameter, `ami-0123456789abcdef${j}`] as [string, string])));
+      fake().publicParameters = new Map(amiNeeds(nodes).flatMap((n) => n.images.map((i, j) => [i.parameter, `ami-0123456789abcdef${j}`] as [string, string])));
       const looked = await cli(['lookup', '--cwd', dir, '--cluster', 'edge']);
       expect(looked).toMatchObject({ code: 0, stdout: 'wrote clusters/edge.lookups.json (4 parameters from SSM /eksai/edge/ in us-west-2, 1 page; 1 AMI alias verified)\n' });
       expect((await cli(['synth', '--cwd', dir])).code).toBe(0);
-      ssm.publicParameters = new Map();
+      fake().publicParameters = new Map();
       const before = readFileSync(path, 'utf8');
       const unknown = await cli(['lookup', '--cwd', dir, '--cluster', 'edge']);
       expect(unknown.code).toBe(1);

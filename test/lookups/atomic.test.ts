@@ -2,9 +2,9 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../lib/lookups/atomic';
-import { FACTS, paged, startFakeSsm, type FakeSsm } from './server';
+import { FACTS, paged, useFakeSsm } from './server';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** One process (no tsx wrapper around the real writer, so a kill hits the writer itself). */
@@ -78,15 +78,10 @@ describe('writeFileAtomic', () => {
 });
 
 describe('eksai lookup on a full disk', () => {
-  let ssm: FakeSsm;
-  beforeAll(async () => {
-    ssm = await startFakeSsm();
-  });
-  afterAll(async () => {
-    await ssm.close();
-  });
+  const fake = useFakeSsm();
 
   it('fails with a LookupsWriteError naming the file, and the committed lookups file is unchanged', async () => {
+    const ssm = fake();
     // Enough verified aliases that the new file is larger than the 1 KiB `ulimit -f 1` allows.
     const releases = ['v20260610', 'v20260618', 'v20260625', 'v20260707', 'v20260709', 'v20260714'];
     const classes = releases.map((r) => ({ name: `c${r}`, amiAlias: `al2023@${r}` }));

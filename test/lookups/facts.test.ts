@@ -3,13 +3,13 @@ import { formatProblem, type Problem } from '../../lib/errors';
 import { readLookups } from '../../lib/lookups/file';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkFact, MAX_FACT_LENGTH, type FactName } from '../../lib/lookups/facts';
 import { InvalidParametersError, lookup } from '../../lib/lookups/ssm';
 import { chartObjects, find, loadErrors, loadOk, lookupsFor, minimalInput } from '../helpers';
 import { karpenterValues } from '../../charts/karpenter';
 import { ciliumValues } from '../../charts/cilium';
-import { FACTS, paged, startFakeSsm, testClient, type FakeSsm } from './server';
+import { FACTS, paged, testClient, useFakeSsm, type FakeSsm } from './server';
 
 const HOST = 'ABC123.gr7.us-west-2.eks.amazonaws.com';
 
@@ -143,15 +143,11 @@ describe('synth applies the same fact rules', () => {
 });
 
 describe('lookup refuses to write a fact synth would reject', () => {
+  const fake = useFakeSsm();
   let ssm: FakeSsm;
   let cwd: string;
-  beforeAll(async () => {
-    ssm = await startFakeSsm();
-  });
-  afterAll(async () => {
-    await ssm.close();
-  });
   beforeEach(() => {
+    ssm = fake();
     cwd = mkdtempSync(join(tmpdir(), 'eksai-facts-'));
     mkdirSync(join(cwd, 'clusters'));
   });

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, vi } from 'vitest';
 
 /**
  * A fake SSM on 127.0.0.1 speaking the JSON 1.1 protocol the SDK sends (POST, x-amz-target
@@ -106,4 +109,35 @@ export async function startFakeSsm(): Promise<FakeSsm> {
 
 export function testClient(endpoint: string, maxAttempts = 4): SSMClient {
   return new SSMClient({ region: 'us-west-2', endpoint, maxAttempts, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+}
+
+/** Starts one fake SSM for the calling test file (beforeAll / afterAll); the getter returns it. */
+export function useFakeSsm(): () => FakeSsm {
+  let ssm: FakeSsm | undefined;
+  beforeAll(async () => {
+    ssm = await startFakeSsm();
+  });
+  afterAll(async () => {
+    await ssm?.close();
+  });
+  return () => ssm!;
+}
+
+/** Test credentials and the fake endpoint for the SDK's default chain (undone by vi.unstubAllEnvs). */
+export function stubAwsEnv(endpoint: string): void {
+  vi.stubEnv('AWS_ENDPOINT_URL_SSM', endpoint);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+  vi.stubEnv('AWS_PROFILE', '');
+}
+
+/** Runs the real CLI in a child process (async: the fake SSM server lives in this process). */
+export function runCli(endpoint: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = resolve(__dirname, '..', '..');
+  return new Promise((done) => {
+    execFile(process.execPath, [join(root, 'bin', 'eksai.js'), ...args], {
+      cwd: root,
+      env: { ...process.env, AWS_ENDPOINT_URL_SSM: endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
+    }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
 }

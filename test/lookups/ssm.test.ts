@@ -1,17 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clusters } from '../../clusters';
 import { clusterSchema } from '../../lib/config/schema';
 import { amiNeeds, nodeImageInputs, type NodeImageInputs } from '../../lib/lookups/amis';
 import { serializeLookups } from '../../lib/lookups/file';
 import { resolveTimeouts, SSM_MAX_PAGES } from '../../lib/lookups/client';
 import { createSsmClient, lookup, MissingParametersError, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError } from '../../lib/lookups/ssm';
-import { error, FACTS, paged, param, startFakeSsm, testClient, type FakeSsm } from './server';
+import { error, FACTS, paged, param, runCli, stubAwsEnv, testClient, useFakeSsm } from './server';
 
-let ssm: FakeSsm;
+const fake = useFakeSsm();
+let ssm: ReturnType<typeof fake>;
 let cwd: string;
 
 /** One AL2023 class used by a cpu and a gpu pool: lookup resolves its amd64 standard and nvidia images. */
@@ -31,15 +32,8 @@ const client = (maxAttempts = 4) => testClient(ssm.endpoint, maxAttempts);
 const pathCalls = () => ssm.calls.filter((c) => c.target === 'AmazonSSM.GetParametersByPath');
 const opts = (extra: Record<string, unknown> = {}) => ({ cluster: 'dev', region: 'us-west-2', cwd, nodes: NODES, ...extra });
 
-beforeAll(async () => {
-  ssm = await startFakeSsm();
-});
-
-afterAll(async () => {
-  await ssm.close();
-});
-
 beforeEach(() => {
+  ssm = fake();
   ssm.calls.length = 0;
   ssm.publicParameters = new Map([
     [STANDARD, 'ami-0aaaaaaaaaaaaaaa1'],
@@ -69,11 +63,8 @@ describe('lookup', () => {
   });
 
   it('honours AWS_ENDPOINT_URL_SSM with the default client', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.endpoint);
+    stubAwsEnv(ssm.endpoint);
     vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    vi.stubEnv('AWS_PROFILE', '');
     ssm.byPath = paged(FACTS);
     const result = await lookup(opts());
     expect(result.pages).toBe(4);
@@ -176,16 +167,7 @@ describe('lookup', () => {
   });
 });
 
-/** Runs the real CLI in a child process (async: the fake SSM server lives in this process). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const root = resolve(__dirname, '..', '..');
-  return new Promise((done) => {
-    execFile(process.execPath, [join(root, 'bin', 'eksai.js'), ...args], {
-      cwd: root,
-      env: { ...process.env, AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
-    }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(ssm.endpoint, args, env);
 
 describe('eksai lookup (CLI, read-only --check against the committed clusters/dev.lookups.json)', () => {
   const committed = () => JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')) as { parameters: Record<string, string>; amis: Record<string, { images: Record<string, string> }> };
@@ -283,10 +265,7 @@ describe('lookup never hangs', () => {
   });
 
   it('takes the timeouts from EKSAI_SSM_* with the default client, and fails when one is malformed', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.endpoint);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    vi.stubEnv('AWS_PROFILE', '');
+    stubAwsEnv(ssm.endpoint);
     vi.stubEnv('EKSAI_SSM_REQUEST_TIMEOUT_MS', '200');
     vi.stubEnv('EKSAI_SSM_TOTAL_TIMEOUT_MS', '1500');
     ssm.byPath = () => 'hang';
@@ -300,10 +279,7 @@ describe('lookup never hangs', () => {
   });
 
   it('fails without echoing credentials of AWS_ENDPOINT_URL_SSM or more than 300 characters of a server message', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.endpoint.replace('http://', 'http://proxyuser:hunter2@'));
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    vi.stubEnv('AWS_PROFILE', '');
+    stubAwsEnv(ssm.endpoint.replace('http://', 'http://proxyuser:hunter2@'));
     ssm.byPath = () => error('InternalServerError', 'x'.repeat(100_000));
     const { err } = await fails({ client: bounded(1), timeouts: FAST });
     expect(err.message).toContain(` at http://***@127.0.0.1:`);
