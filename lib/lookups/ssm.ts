@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { GetParametersByPathCommand, type Parameter, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, EnvironmentError, UsageError, type Problem } from '../errors';
-import { readRegistry } from '../config/load';
+import { loadCluster, readRegistry, type ClusterSource } from '../config/load';
 import { clusterSchema } from '../config/schema';
 import { writeFileAtomic } from './atomic';
 import { amiNeeds, amiProblems, nodeImageInputs, resolveAmis, type AmiRecord, type NodeImageInputs } from './amis';
@@ -42,6 +42,8 @@ export interface LookupOptions {
   readonly nodes: NodeImageInputs;
   /** Cluster file, relative to the repo root, for AMI messages. @default clusters/<cluster>.ts */
   readonly clusterFile?: string;
+  /** The cluster as the registry hands it over: when given, the new file must also pass every lookups rule of loadCluster (e.g. storage.efs needs its id). */
+  readonly source?: ClusterSource;
   /** Compare with the committed file instead of writing it. */
   readonly check?: boolean;
   /** SSM client to use; default: standard credential chain, AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL honoured, timeouts below. */
@@ -110,7 +112,7 @@ export class LookupsWriteError extends EnvironmentError {
 }
 
 /** Region and AMI inputs of a cluster, from its config in clusters/index.ts. */
-export function lookupTarget(cwd: string, cluster: string): { region: string; nodes: NodeImageInputs; clusterFile: string } {
+export function lookupTarget(cwd: string, cluster: string): { region: string; nodes: NodeImageInputs; clusterFile: string; source: ClusterSource } {
   const sources = readRegistry(cwd);
   const source = sources.find((s) => s.name === cluster);
   if (!source) {
@@ -126,7 +128,7 @@ export function lookupTarget(cwd: string, cluster: string): { region: string; no
     throw new ConfigError([{ file: source.file, path: '', message: 'does not pass the config shape check, so its AMI aliases cannot be resolved', fix: `run \`eksai synth --cluster ${cluster}\` to see every problem, fix them, then rerun lookup` }]);
   }
   const nodes = nodeImageInputs(parsed.data);
-  return { region, nodes, clusterFile: source.file };
+  return { region, nodes, clusterFile: source.file, source };
 }
 
 /** Every parameter under the prefix, following NextToken, within the page cap and never the same token twice. */
@@ -270,6 +272,10 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   const doc = JSON.parse(serializeLookups(next)) as unknown;
   factsFromLookups(cluster, region, doc, problems);
   amiProblems(cluster, clusterFile, options.nodes, doc, problems);
+  if (options.source && problems.length === 0) {
+    const loaded = loadCluster({ ...options.source, lookups: doc }, cwd);
+    if ('errors' in loaded) problems.push(...loaded.errors.filter((p) => p.file === file));
+  }
   if (problems.length > 0) throw new InvalidParametersError(problems.map((p) => ({ ...p, message: `${p.message}; nothing was written` })));
   const path = lookupsPath(cwd, cluster);
   const text = serializeLookups(next);

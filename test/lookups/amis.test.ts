@@ -223,3 +223,25 @@ describe('eksai lookup then synth (CLI, throwaway repo)', () => {
     }
   });
 });
+
+describe('eksai lookup refuses a file the config would reject (CLI, throwaway repo)', () => {
+  const fake = useFakeSsm();
+
+  it('fails when storage.efs is on but SSM has no EFS id, writing nothing', async () => {
+    const input = minimalInput({ name: 'edge', storage: { efs: true }, karpenter: { ...minimalInput().karpenter, nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }] } });
+    const dir = tempRepo([input]);
+    try {
+      const path = join(dir, 'clusters', 'edge.lookups.json');
+      const doc = JSON.parse(readFileSync(path, 'utf8'));
+      fake().byPath = () => ({ status: 200, body: { Parameters: Object.entries(doc.parameters as Record<string, string>).map(([k, v]) => param(k, v, '/eksai/edge/')) } });
+      fake().publicParameters = new Map(amiNeeds(nodeImageInputs(clusterSchema.parse(input))).flatMap((n) => n.images.map((i, j) => [i.parameter, `ami-0123456789abcdef${j}`] as [string, string])));
+      const before = readFileSync(path, 'utf8');
+      const out = await runCli(fake().endpoint, ['lookup', '--cwd', dir, '--cluster', 'edge']);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain('clusters/edge.lookups.json: parameters.storage/efs-file-system-id is missing: storage.efs is on in clusters/edge.ts but SSM parameter /eksai/edge/storage/efs-file-system-id was not found; nothing was written');
+      expect(readFileSync(path, 'utf8')).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
