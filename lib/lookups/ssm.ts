@@ -247,6 +247,7 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   const needs = amiNeeds(options.nodes);
   let read: { parameters: Parameter[]; pages: number };
   let amis: Record<string, AmiRecord>;
+  let facts: { parameters: Record<string, string>; ignored: string[] };
   try {
     const pathCtx: CallContext = { ...base, operation: 'GetParametersByPath', what: prefix, resource: `arn:aws:ssm:${region}:<account>:parameter${prefix}*` };
     try {
@@ -254,6 +255,8 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     } catch (err) {
       throw translateSsmError(err, pathCtx);
     }
+    // Facts first: a missing or broken fact is reported before any AMI is looked up.
+    facts = collectFacts(read.parameters, prefix, cluster, region, file);
     const amiCtx: CallContext = { ...base, operation: 'GetParameters', what: 'the AMI parameters under /aws/service/', resource: `arn:aws:ssm:${region}::parameter/aws/service/*` };
     try {
       amis = await resolveAmis({ client, signal: deadline.signal }, cluster, clusterFile, region, needs);
@@ -265,7 +268,7 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     deadline.cancel();
     if (!options.client) client.destroy();
   }
-  const { parameters, ignored } = collectFacts(read.parameters, prefix, cluster, region, file);
+  const { parameters, ignored } = facts;
   const next: LookupsFile = { amis, prefix, region, parameters };
   // Refuse to write what synth would reject: the same checks synth runs on the file it reads.
   const problems: Problem[] = [];
