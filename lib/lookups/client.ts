@@ -20,10 +20,10 @@ export interface SsmTimeouts {
 }
 
 /**
- * @default connect 5 s, request 15 s, total 120 s; each overridable with EKSAI_SSM_CONNECT_TIMEOUT_MS,
+ * @default connect 5 s, request 10 s, total 60 s (an SSM call answers in well under a second); each overridable with EKSAI_SSM_CONNECT_TIMEOUT_MS,
  * EKSAI_SSM_REQUEST_TIMEOUT_MS, EKSAI_SSM_TOTAL_TIMEOUT_MS (milliseconds), or LookupOptions.timeouts.
  */
-export const SSM_TIMEOUTS: SsmTimeouts = { connectMs: 5_000, requestMs: 15_000, totalMs: 120_000 };
+export const SSM_TIMEOUTS: SsmTimeouts = { connectMs: 5_000, requestMs: 10_000, totalMs: 60_000 };
 
 const TIMEOUT_ENV: Record<keyof SsmTimeouts, string> = {
   connectMs: 'EKSAI_SSM_CONNECT_TIMEOUT_MS',

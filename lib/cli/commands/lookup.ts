@@ -9,7 +9,7 @@ export const lookupCommand: CommandSpec = {
   details: `Reads every parameter under /eksai/<cluster>/ (GetParametersByPath, recursive, paginated) in the
 region of the cluster config, with the standard AWS credential chain. AWS_ENDPOINT_URL_SSM or
 AWS_ENDPOINT_URL point it at another endpoint. Throttling and timeouts are retried with backoff;
-connect 5 s, request 15 s and the whole lookup 120 s are bounded (EKSAI_SSM_CONNECT_TIMEOUT_MS,
+connect 5 s, request 10 s and the whole lookup 60 s are bounded (EKSAI_SSM_CONNECT_TIMEOUT_MS,
 EKSAI_SSM_REQUEST_TIMEOUT_MS, EKSAI_SSM_TOTAL_TIMEOUT_MS), at most 50 pages, a repeated NextToken stops it.
 Every fact is checked and written in canonical form with the rules synth applies (an endpoint with
 credentials, a path, a query or a port other than 443 is refused). Every pinned AMI alias is resolved
