@@ -22,6 +22,6 @@ export function writeFleetRepo(dir: string, n: number): void {
   const body = inputs.map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(i)},`).join('\n');
   writeFileSync(join(dir, 'clusters', 'index.ts'), `export const clusters = {\n${body}\n};\n`);
   for (const i of inputs) {
-    writeFileSync(join(dir, 'clusters', `${String(i.name)}.lookups.json`), `${JSON.stringify(lookupsFor(String(i.name), String(i.region)), null, 2)}\n`);
+    writeFileSync(join(dir, 'clusters', `${String(i.name)}.lookups.json`), `${JSON.stringify(lookupsFor(String(i.name), String(i.region), i), null, 2)}\n`);
   }
 }

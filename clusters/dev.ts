@@ -14,7 +14,9 @@ export default defineCluster({
   // Notebooks for every team; dev needs no identity provider (dummy auth is refused elsewhere).
   jupyterhub: { auth: { kind: 'dummy', adminUsers: ['admin'] } },
   karpenter: {
-    nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }],
+    // AMI release: a real amazon-eks-ami release with Kubernetes 1.35 AL2023 AMIs for x86_64/arm64, standard and
+    // nvidia (awslabs/amazon-eks-ami CHANGELOG.md "AMI Release v20260714"); `eksai lookup` verifies it through SSM.
+    nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }],
     nodePools: [
       { name: 'general', kind: 'cpu', limits: { cpu: 200, memory: '800Gi' } },
       { name: 'gpu', kind: 'gpu', instanceFamilies: ['g5', 'g6'], limits: { cpu: 64, memory: '512Gi', gpu: 4 } },

@@ -39,9 +39,11 @@ export default defineCluster({
     ingress: { host: 'notebooks.acme.com', certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901' },
   },
   karpenter: {
+    // AMI release: a real amazon-eks-ami release with Kubernetes 1.35 AL2023 AMIs for x86_64/arm64, standard and
+    // nvidia (awslabs/amazon-eks-ami CHANGELOG.md "AMI Release v20260714"); `eksai lookup` verifies it through SSM.
     nodeClasses: [
-      { name: 'default', amiAlias: 'al2023@v20251117', rootVolumeGiB: 200 },
-      { name: 'gpu', amiAlias: 'al2023@v20251117', rootVolumeGiB: 500 },
+      { name: 'default', amiAlias: 'al2023@v20260714', rootVolumeGiB: 200 },
+      { name: 'gpu', amiAlias: 'al2023@v20260714', rootVolumeGiB: 500 },
     ],
     nodePools: [
       { name: 'general', kind: 'cpu', limits: { cpu: 2000, memory: '8000Gi' } },

@@ -22,9 +22,11 @@ export default defineCluster({
     ingress: { host: 'notebooks.staging.acme.internal', certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9' },
   },
   karpenter: {
+    // AMI release: Bottlerocket v1.64.0 (bottlerocket-os/bottlerocket releases/tag/v1.64.0; aws-k8s-1.35 and
+    // aws-k8s-1.35-nvidia variants exist since v1.53.0, PR #4737); `eksai lookup` verifies it through SSM.
     nodeClasses: [
-      { name: 'default', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 150 },
-      { name: 'gpu', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 300 },
+      { name: 'default', amiAlias: 'bottlerocket@v1.64.0', dataVolumeGiB: 150 },
+      { name: 'gpu', amiAlias: 'bottlerocket@v1.64.0', dataVolumeGiB: 300 },
     ],
     nodePools: [
       { name: 'general', kind: 'cpu', limits: { cpu: 400, memory: '1600Gi' } },

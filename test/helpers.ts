@@ -2,6 +2,9 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { verifiedAmis } from '../bench/lookups';
+
+export { verifiedAmis };
 import { loadCluster, type ClusterSource } from '../lib/config/load';
 import type { ClusterConfigInput } from '../lib/config/schema';
 import type { ClusterConfig } from '../lib/config/types';
@@ -9,9 +12,10 @@ import { buildCluster, type Manifest } from '../lib/synth/build';
 
 export const REPO = join(__dirname, '..');
 
-/** Lookups document of a healthy cluster named `name`. */
-export function lookupsFor(name: string, region = 'us-west-2'): Record<string, unknown> {
+/** Lookups document of a healthy cluster named `name` (with its AMI aliases verified when `input` is given). */
+export function lookupsFor(name: string, region = 'us-west-2', input?: unknown): Record<string, unknown> {
   return {
+    ...(input === undefined ? {} : { amis: verifiedAmis(input) }),
     parameters: {
       'cluster/endpoint': `https://ABCDEF0123456789.gr7.${region}.eks.amazonaws.com`,
       'karpenter/interruption-queue-name': `${name}-karpenter`,
@@ -43,7 +47,10 @@ export function minimalInput(patch: Record<string, unknown> = {}): ClusterConfig
 
 export function source(input: unknown, lookups?: unknown): ClusterSource {
   const name = (input as { name?: string }).name ?? 'minimal';
-  return { name, file: `clusters/${name}.ts`, input, lookups: lookups ?? lookupsFor(name, (input as { region?: string }).region) };
+  const doc = lookups ?? lookupsFor(name, (input as { region?: string }).region, input);
+  // Tests that build their own lookups (a broken fact, an EFS id) get the input's aliases verified unless they set `amis`.
+  const withAmis = typeof doc === 'object' && doc !== null && !Array.isArray(doc) && !('amis' in doc) ? { ...doc, amis: verifiedAmis(input) } : doc;
+  return { name, file: `clusters/${name}.ts`, input, lookups: withAmis };
 }
 
 /** Loads a config or throws with the formatted problems (for tests that expect success). */
@@ -85,7 +92,7 @@ export function tempRepo(inputs: readonly Record<string, unknown>[]): string {
   writeFileSync(join(dir, 'clusters', 'index.ts'), `export const clusters = {\n${entries}\n};\n`);
   for (const i of inputs) {
     const name = String(i.name);
-    writeFileSync(join(dir, 'clusters', `${name}.lookups.json`), JSON.stringify(lookupsFor(name, String(i.region))));
+    writeFileSync(join(dir, 'clusters', `${name}.lookups.json`), JSON.stringify(lookupsFor(name, String(i.region), i)));
   }
   return dir;
 }

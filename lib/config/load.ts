@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, EnvironmentError, type Problem } from '../errors';
 import { factsFromLookups, readLookups } from '../lookups/file';
+import { amiProblems, nodeImageInputs } from '../lookups/amis';
 import { allowedKeysAt, closest, formatPath, valueAt } from './paths';
 import { clusterSchema, type ClusterConfigInput } from './schema';
 import { normalize } from './normalize';
@@ -71,6 +72,8 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
   runRules({ input, file: source.file, expectedName: source.name, errors, warnings });
   const doc = source.lookups ?? readLookups(cwd, input.name, errors);
   const facts = doc === undefined ? undefined : factsFromLookups(input.name, input.region, doc, errors);
+  // Every pinned AMI alias must be verified by `eksai lookup` for this Kubernetes version (issue 14 item 5).
+  if (doc !== undefined) amiProblems(input.name, source.file, nodeImageInputs(input), doc, errors);
   if (facts && input.storage?.efs && !facts.parameters['storage/efs-file-system-id']) {
     errors.push({
       file: `clusters/${input.name}.lookups.json`,

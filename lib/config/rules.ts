@@ -128,7 +128,7 @@ export const nodeClassRefs: Rule = (ctx) => {
     const ref = p.nodeClass ?? 'default';
     if (!names.includes(ref)) {
       const guess = closest(ref, names);
-      ctx.errors.push({ file: ctx.file, path: `${poolPath(p.name)}.nodeClass`, message: `refers to node class "${ref}", which is not defined`, value: ref, fix: guess ? `did you mean '${guess}'?` : `add { name: '${ref}', amiAlias: 'al2023@v20251117' } to karpenter.nodeClasses` });
+      ctx.errors.push({ file: ctx.file, path: `${poolPath(p.name)}.nodeClass`, message: `refers to node class "${ref}", which is not defined`, value: ref, fix: guess ? `did you mean '${guess}'?` : `add { name: '${ref}', amiAlias: 'al2023@v20260714' } to karpenter.nodeClasses` });
     }
   }
 };
@@ -143,7 +143,7 @@ export const amiAliases: Rule = (ctx) => {
     const family = amiFamilyOf(c.amiAlias);
     const versionOk = m && (m[2] === 'latest' || (family === 'al2023' ? /^v\d{8}$/ : /^v\d+\.\d+\.\d+$/).test(m[2]!));
     if (!m || !versionOk) {
-      ctx.errors.push({ file: ctx.file, path: `${at}.amiAlias`, message: 'must be a pinned AMI alias: al2023@vYYYYMMDD or bottlerocket@vX.Y.Z', value: c.amiAlias, fix: "e.g. 'al2023@v20251117' or 'bottlerocket@v1.51.0'" });
+      ctx.errors.push({ file: ctx.file, path: `${at}.amiAlias`, message: 'must be a pinned AMI alias: al2023@vYYYYMMDD or bottlerocket@vX.Y.Z', value: c.amiAlias, fix: "e.g. 'al2023@v20260714' or 'bottlerocket@v1.64.0'" });
     } else if (m[2] === 'latest') {
       const problem = { file: ctx.file, path: `${at}.amiAlias`, message: 'uses @latest: every AMI release drifts and replaces every node of the pools using it', value: c.amiAlias, fix: 'pin a version and bump it in a reviewed PR' };
       (allowLatest ? ctx.warnings : ctx.errors).push(problem);

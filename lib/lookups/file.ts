@@ -1,14 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../errors';
 import type { ClusterFacts } from '../config/types';
+import type { AmiRecord } from './amis';
 import { REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
+import { checkFact, endpointHost, isFactName, shownValue } from './facts';
 
 /**
  * `clusters/<name>.lookups.json`: the committed snapshot of a cluster's SSM facts, written by
  * `eksai lookup`. Synth reads only this file, so it runs offline and repeatably.
  */
 export interface LookupsFile {
+  /** Verified AMI aliases (lib/lookups/amis.ts): per alias, the Kubernetes version and AMI id per image. */
+  readonly amis: Readonly<Record<string, AmiRecord>>;
   /** SSM prefix the parameters were read from, e.g. `/eksai/dev/`. */
   readonly prefix: string;
   readonly region: string;
@@ -24,15 +28,21 @@ export function lookupsRelPath(cluster: string): string {
   return `clusters/${cluster}.lookups.json`;
 }
 
-/** Deterministic serialisation: sorted keys, 2-space indent, trailing newline. */
+const sortedKeys = <T>(o: Readonly<Record<string, T>>): Record<string, T> =>
+  Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+
+/** Deterministic serialisation: sorted keys at every level, 2-space indent, trailing newline. */
 export function serializeLookups(file: LookupsFile): string {
-  const parameters = Object.fromEntries(
-    Object.keys(file.parameters)
+  const amis = Object.fromEntries(
+    Object.keys(file.amis)
       .sort()
-      .map((k) => [k, file.parameters[k]]),
+      .map((alias) => [alias, { images: sortedKeys(file.amis[alias]!.images as Record<string, string>), kubernetesVersion: file.amis[alias]!.kubernetesVersion }]),
   );
-  return `${JSON.stringify({ parameters, prefix: file.prefix, region: file.region }, null, 2)}\n`;
+  return `${JSON.stringify({ amis, parameters: sortedKeys(file.parameters), prefix: file.prefix, region: file.region }, null, 2)}\n`;
 }
+
+/** A real lookups file is about 2 KB; anything this big is not one (and is not parsed). */
+export const MAX_LOOKUPS_BYTES = 1024 * 1024;
 
 /** Reads the lookups file of a cluster, or undefined with a problem when it is missing or malformed. */
 export function readLookups(cwd: string, cluster: string, problems: Problem[]): unknown {
@@ -47,6 +57,16 @@ export function readLookups(cwd: string, cluster: string, problems: Problem[]): 
     });
     return undefined;
   }
+  const st = statSync(file);
+  if (!st.isFile()) {
+    problems.push({ file: rel, path: '', message: 'is not a regular file (a folder, device or FIFO is in its place)', fix: `remove it and rerun \`eksai lookup --cluster ${cluster}\`` });
+    return undefined;
+  }
+  const size = st.size;
+  if (size > MAX_LOOKUPS_BYTES) {
+    problems.push({ file: rel, path: '', message: `is ${size} bytes, more than a lookups file can be (at most ${MAX_LOOKUPS_BYTES})`, fix: `rerun \`eksai lookup --cluster ${cluster}\`` });
+    return undefined;
+  }
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
@@ -55,33 +75,41 @@ export function readLookups(cwd: string, cluster: string, problems: Problem[]): 
   }
 }
 
-const ARN_OR_NAME = /^[\w+=,.@-]+$/;
-
 /**
  * Checks a parsed lookups document and turns it into ClusterFacts. Every missing or malformed
- * required fact is a problem naming the SSM parameter and the command that fills it.
+ * required fact is a problem naming the SSM parameter and the command that fills it. Facts go
+ * through checkFact, the same rules `eksai lookup` applies before writing, and only their
+ * canonical values reach the config.
  */
 export function factsFromLookups(cluster: string, region: string, doc: unknown, problems: Problem[]): ClusterFacts | undefined {
   const rel = lookupsRelPath(cluster);
   const prefix = ssmPrefix(cluster);
   const refill = `run \`eksai lookup --cluster ${cluster}\` after terraform/bootstrap has written it`;
-  if (typeof doc !== 'object' || doc === null || typeof (doc as { parameters?: unknown }).parameters !== 'object') {
+  if (typeof doc !== 'object' || doc === null || typeof (doc as { parameters?: unknown }).parameters !== 'object' || (doc as { parameters?: unknown }).parameters === null) {
     problems.push({ file: rel, path: 'parameters', message: 'must be an object of SSM parameter values', fix: refill });
     return undefined;
   }
   const d = doc as Partial<LookupsFile>;
-  const params = (d.parameters ?? {}) as Record<string, unknown>;
+  const params = d.parameters as Record<string, unknown>;
   const before = problems.length;
   if (d.prefix !== undefined && d.prefix !== prefix) {
-    problems.push({ file: rel, path: 'prefix', message: `must be ${prefix} (the file belongs to another cluster)`, value: d.prefix, fix: refill });
+    problems.push({ file: rel, path: 'prefix', message: `must be ${prefix} (the file belongs to another cluster)`, value: shownValue(String(d.prefix)), fix: refill });
   }
   if (d.region !== undefined && d.region !== region) {
-    problems.push({ file: rel, path: 'region', message: `must match the cluster region ${region}`, value: d.region, fix: refill });
+    problems.push({ file: rel, path: 'region', message: `must match the cluster region ${region}`, value: shownValue(String(d.region)), fix: refill });
   }
-  for (const [key, value] of Object.entries(params)) {
+  const canonical: Record<string, string> = {};
+  for (const key of Object.keys(params).sort()) {
+    const value = params[key];
+    if (!isFactName(key)) continue;
     if (typeof value !== 'string') {
-      problems.push({ file: rel, path: `parameters.${key}`, message: 'must be a string', value, fix: refill });
+      problems.push({ file: rel, path: `parameters.${key}`, message: 'must be a string', value: typeof value === 'object' ? typeof value : value, fix: refill });
+      continue;
     }
+    if (value === '') continue;
+    const checked = checkFact(key, value);
+    if ('value' in checked) canonical[key] = checked.value;
+    else problems.push({ file: rel, path: `parameters.${key}`, message: checked.error, value: checked.shown, fix: `check SSM ${prefix}${key}, then ${refill}` });
   }
   for (const name of Object.keys(REQUIRED_PARAMETERS) as RequiredParameter[]) {
     const value = params[name];
@@ -94,51 +122,13 @@ export function factsFromLookups(cluster: string, region: string, doc: unknown, 
       });
     }
   }
-  const endpoint = params['cluster/endpoint'];
-  let endpointHost = '';
-  if (typeof endpoint === 'string' && endpoint !== '') {
-    const host = parseEndpointHost(endpoint);
-    if (typeof host === 'string') endpointHost = host;
-    else problems.push({ file: rel, path: 'parameters.cluster/endpoint', message: host.error, value: endpoint, fix: `check SSM ${prefix}cluster/endpoint, then ${refill}` });
-  }
-  const vpc = params['network/vpc-id'];
-  if (typeof vpc === 'string' && vpc !== '' && !/^vpc-[0-9a-f]{8,17}$/.test(vpc)) {
-    problems.push({ file: rel, path: 'parameters.network/vpc-id', message: 'must be a VPC id such as vpc-0abc12345def67890', value: vpc, fix: refill });
-  }
-  for (const name of ['karpenter/node-role-name', 'karpenter/interruption-queue-name'] as const) {
-    const v = params[name];
-    if (typeof v === 'string' && v !== '' && !ARN_OR_NAME.test(v)) {
-      problems.push({ file: rel, path: `parameters.${name}`, message: 'must be a plain IAM role / SQS queue name, not an ARN or URL', value: v, fix: refill });
-    }
-  }
   if (problems.length > before) return undefined;
-  const p = params as Record<string, string>;
   return {
-    endpoint: p['cluster/endpoint']!,
-    endpointHost,
-    nodeRoleName: p['karpenter/node-role-name']!,
-    interruptionQueueName: p['karpenter/interruption-queue-name']!,
-    vpcId: p['network/vpc-id']!,
-    parameters: p,
+    endpoint: canonical['cluster/endpoint']!,
+    endpointHost: endpointHost(canonical['cluster/endpoint']!),
+    nodeRoleName: canonical['karpenter/node-role-name']!,
+    interruptionQueueName: canonical['karpenter/interruption-queue-name']!,
+    vpcId: canonical['network/vpc-id']!,
+    parameters: canonical,
   };
-}
-
-/**
- * Hostname of an API endpoint URL. Cilium's k8sServiceHost needs a hostname: an IP breaks when the
- * endpoint moves, a path or port means the value is not the EKS endpoint.
- */
-export function parseEndpointHost(endpoint: string): string | { error: string } {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return { error: 'must be an https URL such as https://ABC123.gr7.us-west-2.eks.amazonaws.com' };
-  }
-  if (url.protocol !== 'https:') return { error: 'must use https' };
-  if (url.pathname !== '/' && url.pathname !== '') return { error: 'must not have a path' };
-  if (url.port !== '' && url.port !== '443') return { error: 'must use port 443' };
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(url.hostname) || url.hostname.startsWith('[')) {
-    return { error: 'must be a hostname, not an IP address (the EKS endpoint IPs change)' };
-  }
-  return url.hostname;
 }

@@ -1,36 +1,62 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { GetParametersByPathCommand, SSMClient, type Parameter } from '@aws-sdk/client-ssm';
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
+import { GetParametersByPathCommand, type Parameter, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, EnvironmentError, UsageError, type Problem } from '../errors';
-import { readRegistry } from '../config/load';
-import { lookupsPath, lookupsRelPath, serializeLookups, type LookupsFile } from './file';
+import { loadCluster, readRegistry, type ClusterSource } from '../config/load';
+import { clusterSchema } from '../config/schema';
+import { writeFileAtomic } from './atomic';
+import { amiNeeds, amiProblems, nodeImageInputs, resolveAmis, type AmiRecord, type NodeImageInputs } from './amis';
+import {
+  createSsmClient,
+  resolveTimeouts,
+  SSM_MAX_PAGES,
+  SsmPageLimitError,
+  SsmRepeatedTokenError,
+  startDeadline,
+  translateSsmError,
+  type CallContext,
+  type Deadline,
+  type SsmTimeouts,
+} from './client';
+import { checkFact, isFactName, shownValue } from './facts';
+import { factsFromLookups, lookupsPath, MAX_LOOKUPS_BYTES, lookupsRelPath, serializeLookups, type LookupsFile } from './file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
+
+export { SSM_MAX_ATTEMPTS, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError, createSsmClient } from './client';
 
 /**
  * `eksai lookup`: reads a cluster's facts from SSM Parameter Store (written by terraform/bootstrap)
- * and snapshots them into clusters/<name>.lookups.json, the only place synth reads them from.
+ * and the AMI ids of its pinned aliases (public parameters), and snapshots them into
+ * clusters/<name>.lookups.json, the only place synth reads them from.
  */
-
-/** Attempts per SSM call (1 + retries); throttling is retried with the SDK's exponential backoff. */
-export const SSM_MAX_ATTEMPTS = 6;
 
 /** Where in terraform/bootstrap each required parameter is written, for error messages. */
 export const TERRAFORM_SOURCE = 'terraform/bootstrap/main.tf (aws_ssm_parameter.facts, keys in local.ssm_parameters)';
 
 export interface LookupOptions {
   readonly cluster: string;
-  /** AWS region of the cluster (from its config: see clusterRegion). */
+  /** AWS region of the cluster (from its config: see lookupTarget). */
   readonly region: string;
   /** Repository root. */
   readonly cwd: string;
+  /** What decides the AMIs to verify (from the cluster config: see lookupTarget). */
+  readonly nodes: NodeImageInputs;
+  /** Cluster file, relative to the repo root, for AMI messages. @default clusters/<cluster>.ts */
+  readonly clusterFile?: string;
+  /** The cluster as the registry hands it over: when given, the new file must also pass every lookups rule of loadCluster (e.g. storage.efs needs its id). */
+  readonly source?: ClusterSource;
   /** Compare with the committed file instead of writing it. */
   readonly check?: boolean;
-  /** SSM client to use; default: standard credential chain, AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL honoured. */
+  /** SSM client to use; default: standard credential chain, AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL honoured, timeouts below. */
   readonly client?: SSMClient;
+  /** Connect / request / total timeouts (see SSM_TIMEOUTS; the total applies to a given client too). */
+  readonly timeouts?: Partial<SsmTimeouts>;
+  /** Pages GetParametersByPath may return. @default SSM_MAX_PAGES */
+  readonly maxPages?: number;
 }
 
 /** One difference between SSM and the committed lookups file. */
 export interface Drift {
-  /** Parameter name relative to the prefix, or `prefix` / `region` / `file`. */
+  /** Parameter name relative to the prefix, `amis/<alias>/<image>`, or `prefix` / `region` / `file`. */
   readonly name: string;
   /** added = in SSM only, removed = in the file only, changed = different value, missing = no file. */
   readonly status: 'added' | 'removed' | 'changed' | 'missing';
@@ -44,8 +70,10 @@ export interface LookupResult {
   readonly prefix: string;
   /** The lookups file, relative to the repo root. */
   readonly file: string;
-  /** Known parameters (required + optional) read from SSM, sorted. */
+  /** Known parameters (required + optional) read from SSM, canonical, sorted. */
   readonly parameters: Readonly<Record<string, string>>;
+  /** Verified AMI aliases. */
+  readonly amis: Readonly<Record<string, AmiRecord>>;
   /** Parameters under the prefix eksai does not use (not written). */
   readonly ignored: readonly string[];
   /** Pages GetParametersByPath returned. */
@@ -67,16 +95,24 @@ export class MissingParametersError extends ConfigError {
   }
 }
 
-/** The credentials may not read the cluster's SSM path. Exit code 2. */
-export class SsmAccessDeniedError extends EnvironmentError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SsmAccessDeniedError';
+/** A fact in SSM breaks the rules synth applies (lib/lookups/facts.ts): nothing was written. Exit code 1. */
+export class InvalidParametersError extends ConfigError {
+  constructor(problems: readonly Problem[]) {
+    super(problems);
+    this.name = 'InvalidParametersError';
   }
 }
 
-/** Region of a cluster from its config in clusters/index.ts. */
-export function clusterRegion(cwd: string, cluster: string): string {
+/** The lookups file could not be replaced; the committed one is unchanged. Exit code 2. */
+export class LookupsWriteError extends EnvironmentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LookupsWriteError';
+  }
+}
+
+/** Region and AMI inputs of a cluster, from its config in clusters/index.ts. */
+export function lookupTarget(cwd: string, cluster: string): { region: string; nodes: NodeImageInputs; clusterFile: string; source: ClusterSource } {
   const sources = readRegistry(cwd);
   const source = sources.find((s) => s.name === cluster);
   if (!source) {
@@ -87,49 +123,34 @@ export function clusterRegion(cwd: string, cluster: string): string {
   if (typeof region !== 'string' || region === '') {
     throw new ConfigError([{ file: source.file, path: 'region', message: 'is required to read SSM parameters', value: region, fix: "set region, e.g. region: 'us-west-2'" }]);
   }
-  return region;
-}
-
-export function createSsmClient(region: string): SSMClient {
-  // Endpoint: the SDK resolves AWS_ENDPOINT_URL_SSM, then AWS_ENDPOINT_URL (and the config file) itself.
-  return new SSMClient({ region, maxAttempts: SSM_MAX_ATTEMPTS, retryMode: 'standard' });
-}
-
-function errorName(err: unknown): string {
-  const e = err as { name?: string; Code?: string; __type?: string };
-  return e.name ?? e.Code ?? '';
-}
-
-/** SDK errors → eksai errors with the fix. */
-function translate(err: unknown, cluster: string, region: string, prefix: string): Error {
-  const name = errorName(err);
-  const detail = (err as Error).message ?? String(err);
-  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') {
-    return new SsmAccessDeniedError(
-      `access denied reading SSM ${prefix} in ${region} (${detail}): allow ssm:GetParametersByPath on arn:aws:ssm:${region}:<account>:parameter${prefix}* for the credentials in use (check AWS_PROFILE / \`aws sts get-caller-identity\`)`,
-    );
+  const parsed = clusterSchema.safeParse(source.input);
+  if (!parsed.success) {
+    throw new ConfigError([{ file: source.file, path: '', message: 'does not pass the config shape check, so its AMI aliases cannot be resolved', fix: `run \`eksai synth --cluster ${cluster}\` to see every problem, fix them, then rerun lookup` }]);
   }
-  if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
-    return new EnvironmentError(`no AWS credentials for reading SSM ${prefix} (${detail}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``);
-  }
-  if (name === 'ThrottlingException' || name === 'TooManyRequestsException') {
-    return new EnvironmentError(`SSM kept throttling GetParametersByPath ${prefix} in ${region} after retries with backoff: wait a minute and rerun \`eksai lookup --cluster ${cluster}\``);
-  }
-  const endpoint = process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL;
-  const where = endpoint ? ` at ${endpoint}` : '';
-  return new EnvironmentError(`reading SSM ${prefix} in ${region}${where} failed (${name || 'error'}: ${detail}): check the network, region and AWS_ENDPOINT_URL_SSM, then rerun \`eksai lookup --cluster ${cluster}\``);
+  const nodes = nodeImageInputs(parsed.data);
+  return { region, nodes, clusterFile: source.file, source };
 }
 
-/** Every parameter under the prefix, following NextToken. */
-async function readPath(client: SSMClient, prefix: string): Promise<{ parameters: Parameter[]; pages: number }> {
+/** Every parameter under the prefix, following NextToken, within the page cap and never the same token twice. */
+async function readPath(client: SSMClient, prefix: string, deadline: Deadline, maxPages: number, ctx: CallContext): Promise<{ parameters: Parameter[]; pages: number }> {
   const parameters: Parameter[] = [];
+  const seen = new Set<string>();
   let pages = 0;
   let token: string | undefined;
   do {
-    const out = await client.send(new GetParametersByPathCommand({ Path: prefix, Recursive: true, WithDecryption: false, NextToken: token }));
+    if (pages >= maxPages) {
+      throw new SsmPageLimitError(`SSM returned more than ${maxPages} pages of GetParametersByPath ${prefix} in ${ctx.region} (eksai reads ${Object.keys(REQUIRED_PARAMETERS).length + Object.keys(OPTIONAL_PARAMETERS).length} parameters); nothing was written: move unrelated parameters out of ${prefix} or check AWS_ENDPOINT_URL_SSM, then rerun \`eksai lookup --cluster ${ctx.cluster}\``);
+    }
+    const out = await client.send(new GetParametersByPathCommand({ Path: prefix, Recursive: true, WithDecryption: false, MaxResults: 10, NextToken: token }), { abortSignal: deadline.signal });
     pages += 1;
     parameters.push(...(out.Parameters ?? []));
     token = out.NextToken || undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) {
+        throw new SsmRepeatedTokenError(`SSM returned the same NextToken twice for GetParametersByPath ${prefix} in ${ctx.region} (page ${pages}), which would loop forever; nothing was written: check AWS_ENDPOINT_URL_SSM (a proxy or emulator replaying pages?), then rerun \`eksai lookup --cluster ${ctx.cluster}\``);
+      }
+      seen.add(token);
+    }
   } while (token !== undefined);
   return { parameters, pages };
 }
@@ -138,47 +159,53 @@ function diff(committed: unknown, next: LookupsFile): Drift[] {
   if (committed === undefined) return [{ name: 'file', status: 'missing' }];
   const drift: Drift[] = [];
   const doc = (typeof committed === 'object' && committed !== null ? committed : {}) as Partial<LookupsFile>;
+  const shown = (v: unknown) => (v === undefined ? undefined : shownValue(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)));
   for (const key of ['prefix', 'region'] as const) {
-    if (doc[key] !== next[key]) drift.push({ name: key, status: 'changed', committed: String(doc[key]), ssm: next[key] });
+    if (doc[key] !== next[key]) drift.push({ name: key, status: 'changed', committed: shown(doc[key]) ?? 'undefined', ssm: next[key] });
   }
-  const old = (typeof doc.parameters === 'object' && doc.parameters !== null ? doc.parameters : {}) as Record<string, unknown>;
-  const names = [...new Set([...Object.keys(old), ...Object.keys(next.parameters)])].sort();
+  const flat = (file: Partial<LookupsFile>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...(typeof file.parameters === 'object' && file.parameters !== null ? file.parameters : {}) };
+    const amis = (typeof file.amis === 'object' && file.amis !== null ? file.amis : {}) as Record<string, Partial<AmiRecord> | null>;
+    for (const [alias, rec] of Object.entries(amis)) {
+      out[`amis/${alias}/kubernetesVersion`] = rec?.kubernetesVersion;
+      for (const [key, id] of Object.entries(rec?.images ?? {})) out[`amis/${alias}/${key}`] = id;
+    }
+    return out;
+  };
+  const old = flat(doc);
+  const now = flat(next) as Record<string, string | undefined>;
+  const names = [...new Set([...Object.keys(old), ...Object.keys(now)])].sort();
   for (const name of names) {
     const a = old[name];
-    const b = next.parameters[name];
+    const b = now[name];
     if (a === undefined && b !== undefined) drift.push({ name, status: 'added', ssm: b });
-    else if (a !== undefined && b === undefined) drift.push({ name, status: 'removed', committed: String(a) });
-    else if (a !== b) drift.push({ name, status: 'changed', committed: String(a), ssm: b });
+    else if (a !== undefined && b === undefined) drift.push({ name, status: 'removed', committed: shown(a) });
+    else if (a !== b) drift.push({ name, status: 'changed', committed: shown(a), ssm: b });
   }
   return drift;
 }
 
-/** Reads /eksai/<cluster>/ from SSM; writes (or in check mode compares) clusters/<cluster>.lookups.json. */
-export async function lookup(options: LookupOptions): Promise<LookupResult> {
-  const { cluster, region, cwd } = options;
-  const prefix = ssmPrefix(cluster);
-  const file = lookupsRelPath(cluster);
-  const client = options.client ?? createSsmClient(region);
-  let read: { parameters: Parameter[]; pages: number };
-  try {
-    read = await readPath(client, prefix);
-  } catch (err) {
-    throw translate(err, cluster, region, prefix);
-  } finally {
-    if (!options.client) client.destroy();
-  }
-  const known = new Set<string>([...Object.keys(REQUIRED_PARAMETERS), ...Object.keys(OPTIONAL_PARAMETERS)]);
+/** SSM parameters → known facts (canonical) and ignored names; every broken or missing required fact is an error. */
+function collectFacts(read: readonly Parameter[], prefix: string, cluster: string, region: string, file: string): { parameters: Record<string, string>; ignored: string[] } {
   const found: Record<string, string> = {};
   const ignored: string[] = [];
   const secure = new Set<string>();
-  for (const p of read.parameters) {
+  const invalid: Problem[] = [];
+  const fix = (name: string) => `correct SSM parameter ${prefix}${name} (terraform/bootstrap writes it in ${TERRAFORM_SOURCE}), then rerun \`eksai lookup --cluster ${cluster}\``;
+  for (const p of read) {
     if (!p.Name?.startsWith(prefix)) continue;
     const rel = p.Name.slice(prefix.length);
     if (p.Type === 'SecureString') secure.add(rel);
-    if (known.has(rel) && p.Value !== undefined && p.Type !== 'SecureString') found[rel] = p.Value;
-    else ignored.push(rel);
+    if (!isFactName(rel) || p.Value === undefined || p.Type === 'SecureString') {
+      ignored.push(rel);
+      continue;
+    }
+    if (p.Value === '') continue;
+    const checked = checkFact(rel, p.Value);
+    if ('value' in checked) found[rel] = checked.value;
+    else invalid.push({ file: `SSM ${prefix}`, path: rel, message: `${checked.error}; nothing was written`, value: checked.shown, fix: fix(rel) });
   }
-  const missing = (Object.keys(REQUIRED_PARAMETERS) as RequiredParameter[]).filter((n) => found[n] === undefined || found[n] === '');
+  const missing = (Object.keys(REQUIRED_PARAMETERS) as RequiredParameter[]).filter((n) => found[n] === undefined && !invalid.some((p) => p.path === n));
   if (missing.length > 0) {
     const problems = missing.map((name) => ({
       file,
@@ -188,16 +215,76 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
         : `is missing: SSM parameter ${prefix}${name} (${REQUIRED_PARAMETERS[name]}) was not found in ${region}; nothing was written`,
       fix: `apply terraform/bootstrap with cluster_name = "${cluster}" in ${region}; it writes it in ${TERRAFORM_SOURCE}`,
     }));
-    throw new MissingParametersError(problems, missing);
+    throw new MissingParametersError([...invalid, ...problems], missing);
   }
-  const parameters = Object.fromEntries(Object.keys(found).sort().map((k) => [k, found[k]!]));
-  const next: LookupsFile = { prefix, region, parameters };
+  if (invalid.length > 0) throw new InvalidParametersError(invalid);
+  return { parameters: Object.fromEntries(Object.keys(found).sort().map((k) => [k, found[k]!])), ignored: ignored.sort() };
+}
+
+/** The committed file's text; undefined when there is none. A folder or special file in its place is an environment error. */
+function readCommitted(path: string, file: string, cluster: string): string | undefined {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) throw new LookupsWriteError(`${file} is not a regular file (a folder, link or device is in its place): remove it, then rerun \`eksai lookup --cluster ${cluster}\``);
+  // Larger than any lookups file: it is replaced, never parsed.
+  return st.size > MAX_LOOKUPS_BYTES ? '' : readFileSync(path, 'utf8');
+}
+
+/** Reads /eksai/<cluster>/ and the AMI parameters from SSM; writes (or in check mode compares) clusters/<cluster>.lookups.json. */
+export async function lookup(options: LookupOptions): Promise<LookupResult> {
+  const { cluster, region, cwd } = options;
+  const prefix = ssmPrefix(cluster);
+  const file = lookupsRelPath(cluster);
+  const clusterFile = options.clusterFile ?? `clusters/${cluster}.ts`;
+  const timeouts = resolveTimeouts(options.timeouts);
+  const client = options.client ?? createSsmClient(region, timeouts);
+  const deadline = startDeadline(timeouts.totalMs);
+  const base = { cluster, region, timeouts, deadline };
+  const needs = amiNeeds(options.nodes);
+  let read: { parameters: Parameter[]; pages: number };
+  let amis: Record<string, AmiRecord>;
+  let facts: { parameters: Record<string, string>; ignored: string[] };
+  try {
+    const pathCtx: CallContext = { ...base, operation: 'GetParametersByPath', what: prefix, resource: `arn:aws:ssm:${region}:<account>:parameter${prefix}*` };
+    try {
+      read = await readPath(client, prefix, deadline, options.maxPages ?? SSM_MAX_PAGES, pathCtx);
+    } catch (err) {
+      throw translateSsmError(err, pathCtx);
+    }
+    // Facts first: a missing or broken fact is reported before any AMI is looked up.
+    facts = collectFacts(read.parameters, prefix, cluster, region, file);
+    const amiCtx: CallContext = { ...base, operation: 'GetParameters', what: 'the AMI parameters under /aws/service/', resource: `arn:aws:ssm:${region}::parameter/aws/service/*` };
+    try {
+      amis = await resolveAmis({ client, signal: deadline.signal }, cluster, clusterFile, region, needs);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw translateSsmError(err, amiCtx);
+    }
+  } finally {
+    deadline.cancel();
+    if (!options.client) client.destroy();
+  }
+  const { parameters, ignored } = facts;
+  const next: LookupsFile = { amis, prefix, region, parameters };
+  // Refuse to write what synth would reject: the same checks synth runs on the file it reads.
+  const problems: Problem[] = [];
+  const doc = JSON.parse(serializeLookups(next)) as unknown;
+  factsFromLookups(cluster, region, doc, problems);
+  amiProblems(cluster, clusterFile, options.nodes, doc, problems);
+  if (options.source && problems.length === 0) {
+    const loaded = loadCluster({ ...options.source, lookups: doc }, cwd);
+    if ('errors' in loaded) problems.push(...loaded.errors.filter((p) => p.file === file));
+  }
+  if (problems.length > 0) throw new InvalidParametersError(problems.map((p) => ({ ...p, message: `${p.message}; nothing was written` })));
   const path = lookupsPath(cwd, cluster);
   const text = serializeLookups(next);
+  const committedText = readCommitted(path, file, cluster);
   let committed: unknown;
-  let committedText: string | undefined;
-  if (existsSync(path)) {
-    committedText = readFileSync(path, 'utf8');
+  if (committedText !== undefined) {
     try {
       committed = JSON.parse(committedText);
     } catch {
@@ -206,6 +293,13 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   }
   const drift = diff(committed, next);
   const written = !options.check && committedText !== text;
-  if (written) writeFileSync(path, text);
-  return { cluster, region, prefix, file, parameters, ignored: ignored.sort(), pages: read.pages, drift, written };
+  if (written) {
+    try {
+      writeFileAtomic(path, text);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new LookupsWriteError(`cannot write ${file} (${e.code ?? e.name}: ${e.message}); ${committedText === undefined ? 'no file was created' : 'the committed file is unchanged'}: free disk space or fix the folder's permissions, then rerun \`eksai lookup --cluster ${cluster}\``);
+    }
+  }
+  return { cluster, region, prefix, file, parameters, amis, ignored, pages: read.pages, drift, written };
 }

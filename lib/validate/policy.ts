@@ -57,7 +57,7 @@ export const POLICIES: readonly Policy[] = [
       asList(asObj(obj.spec).amiSelectorTerms).flatMap((t, i) => {
         const alias = asObj(t).alias;
         return typeof alias === 'string' && alias.endsWith('@latest')
-          ? [{ path: `spec.amiSelectorTerms[${i}].alias`, message: `AMI alias ${alias} rolls nodes on every AMI release: pin a version, e.g. ${alias.replace('@latest', '@v20251117')}` }]
+          ? [{ path: `spec.amiSelectorTerms[${i}].alias`, message: `AMI alias ${alias} rolls nodes on every AMI release: pin a version, e.g. ${alias.startsWith('bottlerocket@') ? 'bottlerocket@v1.64.0' : 'al2023@v20260714'}` }]
           : [];
       }),
   },

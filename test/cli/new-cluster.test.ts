@@ -25,7 +25,7 @@ describe('eksai new-cluster', () => {
     const missing = eksai(['synth', '--cwd', dir]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('clusters/research-eu.lookups.json does not exist: run `eksai lookup --cluster research-eu`');
-    writeFileSync(join(dir, 'clusters', 'research-eu.lookups.json'), JSON.stringify({ parameters: { 'cluster/endpoint': 'https://abc.gr7.eu-west-1.eks.amazonaws.com', 'karpenter/interruption-queue-name': 'q', 'karpenter/node-role-name': 'r', 'network/vpc-id': 'vpc-0123456789abcdef0' }, prefix: '/eksai/research-eu/', region: 'eu-west-1' }));
+    writeFileSync(join(dir, 'clusters', 'research-eu.lookups.json'), JSON.stringify({ amis: { 'al2023@v20260714': { kubernetesVersion: '1.35', images: { 'amd64/nvidia': 'ami-0123456789abcdef1', 'amd64/standard': 'ami-0123456789abcdef2' } } }, parameters: { 'cluster/endpoint': 'https://abc.gr7.eu-west-1.eks.amazonaws.com', 'karpenter/interruption-queue-name': 'q', 'karpenter/node-role-name': 'r', 'network/vpc-id': 'vpc-0123456789abcdef0' }, prefix: '/eksai/research-eu/', region: 'eu-west-1' }));
     expect(eksai(['synth', '--cwd', dir, '--cluster', 'research-eu']).status).toBe(0);
   });
 

@@ -69,7 +69,7 @@ describe('config load', () => {
   test('fails when an AMI alias is malformed', () => {
     const errors = loadErrors(minimalInput(pools([{ name: 'general', kind: 'cpu', limits: { cpu: 1 } }], [{ name: 'default', amiAlias: 'al2023@2025' }])));
     expect(errors).toEqual([
-      "clusters/minimal.ts: karpenter.nodeClasses[default].amiAlias must be a pinned AMI alias: al2023@vYYYYMMDD or bottlerocket@vX.Y.Z (got \"al2023@2025\"): e.g. 'al2023@v20251117' or 'bottlerocket@v1.51.0'",
+      "clusters/minimal.ts: karpenter.nodeClasses[default].amiAlias must be a pinned AMI alias: al2023@vYYYYMMDD or bottlerocket@vX.Y.Z (got \"al2023@2025\"): e.g. 'al2023@v20260714' or 'bottlerocket@v1.64.0'",
     ]);
   });
 

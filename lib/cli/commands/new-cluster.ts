@@ -24,7 +24,7 @@ export default defineCluster({
   region: '${o.region}',
   gitops: { repoURL: '${o.repoURL}' },
   karpenter: {
-    nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }],
+    nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }],
     nodePools: [
       { name: 'general', kind: 'cpu', limits: { cpu: 100, memory: '400Gi' } },
       { name: 'gpu', kind: 'gpu', limits: { cpu: 64, memory: '512Gi', gpu: 4 } },
