@@ -215,7 +215,7 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
   const errors: Problem[] = [];
   const base = fileBase(source.file);
   if (base !== source.name) {
-    errors.push({ file: 'clusters/index.ts', path: `clusters.${source.name}`, message: `is imported from ${source.file}: the registry key must be the file name`, value: source.name, fix: `use the key '${base}', or rename ${source.file} to clusters/${source.name}.ts` });
+    errors.push({ file: 'clusters/index.ts', path: `clusters.${source.name}`, message: `is imported from ${source.file}: the registry key must be the file name`, fix: `use the key '${base}', or rename ${source.file} to clusters/${source.name}.ts` });
   }
   const checked = checkClusterInput(source.input, source.file, base);
   errors.push(...checked.errors);
