@@ -54,6 +54,7 @@ function shapeProblems(file: string, input: unknown, error: z.ZodError): Problem
       };
     }
     const value = valueAt(input, issue.path);
+    if (issue.path.length === 0) return { file, path: '', message: `must export an object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, fix: 'export default defineCluster({ ... })' };
     const message = issue.code === 'invalid_type' && value === undefined ? 'is required' : issue.code === 'invalid_value' ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message.replace(/^Invalid input: /, '').replace(/^./, (c) => c.toLowerCase());
     const p: Problem = { file, path: formatPath(input, issue.path), message, fix: fixFor(issue, input) };
     return value === undefined ? p : { ...p, value };
@@ -220,11 +221,13 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
   const checked = checkClusterInput(source.input, source.file, base);
   errors.push(...checked.errors);
   const warnings = [...checked.warnings];
-  const raw = source.input as { name?: unknown; region?: unknown; storage?: { efs?: unknown } };
-  const name = checked.parsed?.name ?? (typeof raw.name === 'string' && DNS_LABEL.test(raw.name) ? raw.name : source.name);
+  const raw = (source.input !== null && typeof source.input === 'object' ? source.input : {}) as { name?: unknown; region?: unknown; storage?: { efs?: unknown } };
+  // The file name is the cluster name (a different `name:` is reported above): its lookups file is clusters/<file name>.lookups.json.
+  const name = DNS_LABEL.test(base) ? base : source.name;
   // Lookups are checked even when the file has problems, so one run lists everything to fix.
   const doc = source.lookups ?? readLookups(cwd, name, errors);
-  const region = typeof raw.region === 'string' ? raw.region : ((doc as { region?: unknown } | undefined)?.region as string | undefined) ?? '';
+  // A region that is not a string is a shape error already; then the lookups file is not compared with it.
+  const region = typeof raw.region === 'string' ? raw.region : ((doc as { region?: unknown } | undefined)?.region as string);
   const facts = doc === undefined ? undefined : factsFromLookups(name, region, doc, errors);
   if (facts && raw.storage?.efs === true && !facts.parameters['storage/efs-file-system-id']) {
     errors.push({

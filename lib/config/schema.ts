@@ -32,11 +32,22 @@ const storageQuantity = quantityOf('storage');
 /** Go duration as Karpenter accepts it, e.g. `30s`, `10m`, `720h`, `1h30m`. */
 const duration = z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30s, 10m or 720h');
 
-const labels = z.record(z.string(), z.string());
+/** Kubernetes label key (`[prefix/]name`) and value syntax (apimachinery validation.IsQualifiedName / IsValidLabelValue). */
+const LABEL_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]';
+const labelKey = z.string().regex(new RegExp(`^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?${LABEL_NAME}$`), 'must be a Kubernetes label key such as team or example.com/team');
+const labelValue = z.string().regex(new RegExp(`^(${LABEL_NAME})?$`), 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." (no spaces or line breaks)');
+const labels = z.record(labelKey, labelValue);
+
+/** AWS tag syntax (EC2 CreateTags): keys up to 128, values up to 256 characters of letters, digits, spaces and _ . : / = + - @. */
+const AWS_TAG = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
+const tags = z.record(
+  z.string().min(1).max(128).regex(AWS_TAG, 'must be an AWS tag key: letters, digits, spaces and _ . : / = + - @').refine((k) => !k.startsWith('aws:'), 'must not start with aws: (reserved by AWS)'),
+  z.string().max(256).regex(AWS_TAG, 'must be an AWS tag value: letters, digits, spaces and _ . : / = + - @'),
+);
 
 const taint = z.strictObject({
-  key: z.string().min(1),
-  value: z.string().optional(),
+  key: labelKey,
+  value: labelValue.optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
 });
 
@@ -58,7 +69,7 @@ export const nodeClassSchema = z.strictObject({
   /** Bottlerocket only: the xvdb data volume that holds images and ephemeral storage. */
   dataVolumeGiB: z.number().int().positive().max(16384).optional(),
   /** Extra EC2 tags for instances, volumes and network interfaces. */
-  tags: labels.optional(),
+  tags: tags.optional(),
 });
 
 export const nodePoolSchema = z.strictObject({
@@ -241,7 +252,7 @@ export const clusterSchema = z.strictObject({
     /** `auto-prune` (automated, prune + selfHeal), `auto` (automated + selfHeal, no prune) or `manual`. */
     sync: z.enum(['auto-prune', 'auto', 'manual']).optional(),
   }),
-  tags: labels.optional(),
+  tags: tags.optional(),
   cilium: z
     .strictObject({
       enabled: z.boolean().optional(),
