@@ -248,7 +248,12 @@ export const clusterSchema = z.strictObject({
   gitops: z.strictObject({
     /** Git repository Argo CD reads dist/ from. */
     repoURL: z.string(),
-    targetRevision: z.string().min(1).optional(),
+    /** Branch, tag or commit Argo CD syncs (git check-ref-format: no spaces, `..`, `~^:?*[\\` or control characters). @default 'main' */
+    targetRevision: z
+      .string()
+      .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9][-A-Za-z0-9._/]{0,254}$/, 'must be a git branch, tag or commit such as main, release/1.4 or v1.2.0')
+      .refine((r) => !r.endsWith('.lock') && !r.endsWith('/') && !r.endsWith('.'), 'must be a git branch, tag or commit such as main, release/1.4 or v1.2.0')
+      .optional(),
     /** `auto-prune` (automated, prune + selfHeal), `auto` (automated + selfHeal, no prune) or `manual`. */
     sync: z.enum(['auto-prune', 'auto', 'manual']).optional(),
   }),

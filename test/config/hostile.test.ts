@@ -90,6 +90,12 @@ describe('values a config cannot hold are config errors with path and value', ()
   });
 });
 
+test.each(['main\n---\nkind: Secret', 'a b', '../x', 'x..y', '-x', 'x.lock', 'refs/heads/', ''])('fails when gitops.targetRevision is not a git ref: %j', (rev) => {
+  expect(loadErrors(minimalInput({ gitops: { repoURL: 'https://github.com/acme/platform.git', targetRevision: rev } }))).toEqual([
+    `clusters/minimal.ts: gitops.targetRevision must be a git branch, tag or commit such as main, release/1.4 or v1.2.0 (got ${JSON.stringify(rev)})`,
+  ]);
+});
+
 describe('one quantity parser for every typed quantity', () => {
   test.each([
     ['pool limits', pool({ limits: { cpu: -1 } }), 'karpenter.nodePools[general].limits.cpu must not be negative (got -1)'],
