@@ -1,10 +1,12 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { transformSync } from 'esbuild';
+import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as schema from '../../lib/config/schema';
-import { clusterTemplate, registryIdentifier } from '../../lib/cli/commands/new-cluster';
+import { clusterTemplate, newCluster as newClusterInProcess, registryIdentifier } from '../../lib/cli/commands/new-cluster';
+import { UsageError } from '../../lib/errors';
 import { eksai, lookupsFor, REPO } from '../helpers';
 
 const MIRROR = { EKSAI_SCHEMA_MIRROR: resolve(REPO, process.env.EKSAI_SCHEMA_MIRROR ?? '../shared/schemas') };
@@ -164,6 +166,52 @@ describe('eksai new-cluster', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${flag} ${JSON.stringify(payload)}`);
     expect(existsSync(join(dir, 'clusters', 'evil.ts'))).toBe(false);
+  });
+
+  test('property: any flag values are rejected with a usage error, or give files that load to exactly those values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eksai-new-'));
+    dirs.push(dir);
+    const nasty = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom("'", '"', '`${process.exit(9)}`', '*/', '\u2028', '\n', 'class', '__proto__', 'constructor'));
+    const flag = (valid: readonly string[]) => fc.oneof(fc.constantFrom(...valid), nasty, fc.tuple(fc.constantFrom(...valid), nasty).map(([a, b]) => a + b));
+    let written = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          name: flag(['east', 'class', 'default', 'new-1']),
+          region: flag(['us-east-1', 'eu-west-1']),
+          repoURL: flag(['https://github.com/acme/p.git', 'git@github.com:acme/p.git']),
+          environment: flag(['dev', 'prod']),
+          teams: fc.array(flag(['research', 'ml']), { maxLength: 2 }),
+          amiAlias: flag(['al2023@v20251117']),
+        }),
+        (o) => {
+          rmSync(join(dir, 'clusters'), { recursive: true, force: true });
+          mkdirSync(join(dir, 'clusters'));
+          writeFileSync(join(dir, 'clusters', 'index.ts'), 'export const clusters = {};\n');
+          try {
+            newClusterInProcess({ ...o, cwd: dir });
+          } catch (err) {
+            expect(err).toBeInstanceOf(UsageError);
+            expect(readdirSync(join(dir, 'clusters'))).toEqual(['index.ts']);
+            return;
+          }
+          written++;
+          const load = (file: string, modules: Record<string, unknown>) => {
+            const mod = { exports: {} as Record<string, unknown> };
+            const code = transformSync(readFileSync(join(dir, 'clusters', file), 'utf8'), { loader: 'ts', format: 'cjs' }).code;
+            new Function('require', 'module', 'exports', code)((id: string) => modules[id] ?? expect.unreachable(`required ${id}`), mod, mod.exports);
+            return mod.exports;
+          };
+          const config = load(`${o.name}.ts`, { '../lib/config/schema': schema }).default as Record<string, unknown>;
+          expect(config).toMatchObject({ name: o.name, region: o.region, environment: o.environment, gitops: { repoURL: o.repoURL } });
+          const registry = load('index.ts', { [`./${o.name}`]: { __esModule: true, default: config } }).clusters as Record<string, unknown>;
+          expect(Object.keys(registry)).toEqual([o.name]);
+          expect(registry[o.name]).toBe(config);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(written).toBeGreaterThan(0);
   });
 
   test('the template writes hostile strings inertly: loading the file yields exactly them and runs nothing', () => {
