@@ -58,7 +58,13 @@ export function clusterInput(o: NewClusterOptions): ClusterConfigInput {
  * escaped too, so no flag value can end a string, open a template or comment, or run code.
  */
 export function tsLiteral(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return (
+    JSON.stringify(value, null, 2)
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029')
+      // Identifier keys unquoted, as people write them. Safe: JSON escapes every line break inside strings, so a line can only start with a key.
+      .replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, '$1$2:')
+  );
 }
 
 /** Text of a new cluster file. Only tsLiteral() output carries user values; the comment holds a checked DNS label. */
