@@ -134,9 +134,24 @@ describe('config → synth (property)', () => {
       }),
       { numRuns: 150 },
     );
-    // Both sides are exercised: hostile values that the schema admits (any string in a tag, a user name, a revision) reach the YAML.
     expect(outcomes.rejected).toBeGreaterThan(0);
-    expect(outcomes.synthesized).toBeGreaterThan(0);
+  });
+
+  // Free-text places the schema admits hostile strings in (user names, a cron schedule, AWS tags): they must reach the YAML inertly.
+  const FREE_TEXT: readonly (readonly (string | number)[])[] = [
+    ['jupyterhub', 'auth', 'adminUsers', 0], ['karpenter', 'nodePools', 0, 'budgets', 0, 'schedule'], ['tags', K], ['karpenter', 'nodeClasses', 0, 'tags', K], ['tags', 'team'],
+  ];
+  test('hostile strings in free-text values synthesize to YAML that parses to exactly the built objects, or are rejected', () => {
+    const outcomes = { rejected: 0, synthesized: 0 };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...FREE_TEXT), fc.constantFrom('k', 'a: b', 'x/y', '@', 'é'), hostileString), { minLength: 1, maxLength: 3 }), (mutations) => {
+        const input = structuredClone(BASE);
+        for (const m of mutations) mutate(input, m);
+        outcomes[configToSynth(input)]++;
+      }),
+      { numRuns: 100 },
+    );
+    expect(outcomes.synthesized).toBeGreaterThan(10);
   });
 
   test.each([
