@@ -1,4 +1,4 @@
-import { Chart, type App } from 'cdk8s';
+import { ApiObject, Chart, type App } from 'cdk8s';
 import * as argo from '../imports/argoproj.io';
 import type { Component, ClusterResource, HelmRelease } from '../charts/component';
 import type { ClusterConfig } from '../lib/config/types';
@@ -39,7 +39,12 @@ function podSecurityLabels(component: Component): Record<string, string> | undef
   };
 }
 
-function sources(cluster: ClusterConfig, component: Component, release: HelmRelease | undefined): argo.ApplicationSpecSources[] {
+/** Whether a component's build produced objects: an empty dist folder is not written, so no source may point at it. */
+function hasManifests(app: App, component: Component): boolean {
+  return component.build !== undefined && app.charts.some((c) => c.node.id === component.name && c.node.findAll().some((o) => ApiObject.isApiObject(o)));
+}
+
+function sources(app: App, cluster: ClusterConfig, component: Component, release: HelmRelease | undefined): argo.ApplicationSpecSources[] {
   const out: argo.ApplicationSpecSources[] = [];
   if (release) {
     out.push({
@@ -50,14 +55,16 @@ function sources(cluster: ClusterConfig, component: Component, release: HelmRele
       helm: { releaseName: release.releaseName, valuesObject: release.values },
     });
   }
-  if (component.build) {
+  if (hasManifests(app, component)) {
     out.push({ repoUrl: cluster.gitops.repoURL, targetRevision: cluster.gitops.targetRevision, path: distPath(cluster, component.name) });
   }
   return out;
 }
 
-function childApplication(scope: Chart, cluster: ClusterConfig, component: Component, release: HelmRelease | undefined): void {
-  const [first, ...rest] = sources(cluster, component, release);
+function childApplication(app: App, scope: Chart, cluster: ClusterConfig, component: Component, release: HelmRelease | undefined): void {
+  const [first, ...rest] = sources(app, cluster, component, release);
+  // Neither a chart nor manifests (e.g. a manifests-only component with nothing to deploy): no Application.
+  if (first === undefined) return;
   const labels = podSecurityLabels(component);
   new argo.Application(scope, `app-${component.name}`, {
     metadata: {
@@ -126,5 +133,5 @@ export function buildArgoApps(app: App, cluster: ClusterConfig, components: read
   const releases = new Map<string, HelmRelease>();
   for (const c of components) if (c.helm) releases.set(c.name, c.helm(cluster));
   project(apps, cluster, components, releases);
-  for (const component of components) childApplication(apps, cluster, component, releases.get(component.name));
+  for (const component of components) childApplication(app, apps, cluster, component, releases.get(component.name));
 }

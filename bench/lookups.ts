@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
-import { clusterSchema } from '../lib/config/schema';
+import { checkClusterInput } from '../lib/config/load';
 import { amiNeeds, nodeImageInputs } from '../lib/lookups/amis';
 
 /**
  * The `amis` section `eksai lookup` would write for a cluster file: every pinned alias verified for its
- * Kubernetes version, with example AMI ids (deterministic per alias and image). {} for a file that fails
- * the shape check.
+ * Kubernetes version, with example AMI ids (deterministic per alias and image). {} for a file whose shape
+ * check leaves nothing to read.
  */
 export function verifiedAmis(input: unknown): Record<string, unknown> {
-  const parsed = clusterSchema.safeParse(input);
-  if (!parsed.success) return {};
+  // The parts of the file that pass the shape check, as the loader sees them (it checks AMIs on those too).
+  const name = (input as { name?: unknown } | null)?.name;
+  const { parsed } = checkClusterInput(input, 'clusters/x.ts', typeof name === 'string' ? name : 'x');
+  if (!parsed) return {};
   return Object.fromEntries(
-    amiNeeds(nodeImageInputs(parsed.data)).map((need) => [
+    amiNeeds(nodeImageInputs(parsed)).map((need) => [
       need.alias,
       { images: Object.fromEntries(need.images.map((i) => [i.key, `ami-${createHash('sha256').update(`${need.alias} ${i.key}`).digest('hex').slice(0, 17)}`])), kubernetesVersion: need.kubernetesVersion },
     ]),

@@ -5,6 +5,7 @@ import { amiFamilyOf, layerDefaults, normalizePoolsAndTeams } from './normalize'
 import { explainNoFit, placement, poolShape, type PodPlacement } from '../placement';
 import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../ray';
 import { closest } from './paths';
+import { quantityValue } from './quantity';
 import type { ClusterFacts } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
 import { normalize } from './normalize';
@@ -30,14 +31,6 @@ const pools = (ctx: RuleContext) => ctx.input.karpenter.nodePools ?? [];
 const classes = (ctx: RuleContext) => ctx.input.karpenter.nodeClasses ?? [];
 const poolPath = (name: string) => `karpenter.nodePools[${name}]`;
 
-function quantityValue(q: string | number): number {
-  if (typeof q === 'number') return q;
-  const m = /^(-?\d+(?:\.\d+)?)(.*)$/.exec(q);
-  if (!m) return NaN;
-  const units: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6 };
-  return Number(m[1]) * (units[m[2] ?? ''] ?? NaN);
-}
-
 export const nameMatchesFile: Rule = (ctx) => {
   if (ctx.expectedName !== undefined && ctx.input.name !== ctx.expectedName) {
     ctx.errors.push({ file: ctx.file, path: 'name', message: `must equal the file name "${ctx.expectedName}"`, value: ctx.input.name, fix: `rename the file to clusters/${ctx.input.name}.ts or set name: '${ctx.expectedName}'` });
@@ -52,9 +45,18 @@ export const knownRegion: Rule = (ctx) => {
   }
 };
 
+/**
+ * A git URL Argo CD clones: https (no credentials: they would be committed in dist), ssh:// or scp-like
+ * `git@host:path`. Host and path characters are the ones repository hosts allow, so no quote, space,
+ * backtick, `$`, brace or control character can reach a file eksai writes.
+ */
+const GIT_PATH = "[A-Za-z0-9._~%+-]+(?:/[A-Za-z0-9._~%+-]+)*/?";
+const GIT_HOST = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\\d{1,5})?';
+export const GIT_URL = new RegExp(`^(?:https://${GIT_HOST}/${GIT_PATH}|ssh://(?:[A-Za-z0-9._-]+@)?${GIT_HOST}/${GIT_PATH}|[A-Za-z0-9._-]+@${GIT_HOST.replace('(?::\\d{1,5})?', '')}:${GIT_PATH})$`);
+
 export const gitRepoUrl: Rule = (ctx) => {
   const url = ctx.input.gitops.repoURL;
-  if (!/^(https:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|git@[^\s:]+:\S+)$/.test(url)) {
+  if (!GIT_URL.test(url)) {
     ctx.errors.push({ file: ctx.file, path: 'gitops.repoURL', message: 'must be an https or ssh git URL', value: url, fix: "use the URL Argo CD clones, e.g. 'https://github.com/acme/platform.git'" });
   }
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseQuantity, type QuantityKind } from './quantity';
 
 /**
  * The shape of a cluster file (`clusters/<name>.ts`), checked at run time with zod so that plain JS,
@@ -12,20 +13,41 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-")');
 
-/** Kubernetes quantity, e.g. `1000`, `500m`, `4000Gi`. */
-const quantity = z.union([
-  z.number(),
-  z.string().regex(/^-?\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'must be a Kubernetes quantity such as 1000, 500m or 4000Gi'),
-]);
+/**
+ * Kubernetes quantities by kind, checked by the one parser in quantity.ts: `cpu` takes numbers and
+ * strings (`4`, `500m`); `memory`/`storage` need a unit (`256Gi`: a bare 256 is an error that says so).
+ * Negative amounts are rejected.
+ */
+function quantityOf(kind: QuantityKind) {
+  const notQuantity = (parseQuantity(null, kind) as { error: string }).error;
+  return z.union([z.number(), z.string()], { error: notQuantity }).superRefine((q, ctx) => {
+    const p = parseQuantity(q, kind);
+    if ('error' in p) ctx.addIssue({ code: 'custom', message: p.error, input: q });
+  });
+}
+const cpuQuantity = quantityOf('cpu');
+const memoryQuantity = quantityOf('memory');
+const storageQuantity = quantityOf('storage');
 
 /** Go duration as Karpenter accepts it, e.g. `30s`, `10m`, `720h`, `1h30m`. */
 const duration = z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30s, 10m or 720h');
 
-const labels = z.record(z.string(), z.string());
+/** Kubernetes label key (`[prefix/]name`) and value syntax (apimachinery validation.IsQualifiedName / IsValidLabelValue). */
+const LABEL_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]';
+const labelKey = z.string().regex(new RegExp(`^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?${LABEL_NAME}$`), 'must be a Kubernetes label key such as team or example.com/team');
+const labelValue = z.string().regex(new RegExp(`^(${LABEL_NAME})?$`), 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." (no spaces or line breaks)');
+const labels = z.record(labelKey, labelValue);
+
+/** AWS tag syntax (EC2 CreateTags): keys up to 128, values up to 256 characters of letters, digits, spaces and _ . : / = + - @. */
+const AWS_TAG = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
+const tags = z.record(
+  z.string().min(1).max(128).regex(AWS_TAG, 'must be an AWS tag key: letters, digits, spaces and _ . : / = + - @').refine((k) => !k.startsWith('aws:'), 'must not start with aws: (reserved by AWS)'),
+  z.string().max(256).regex(AWS_TAG, 'must be an AWS tag value: letters, digits, spaces and _ . : / = + - @'),
+);
 
 const taint = z.strictObject({
-  key: z.string().min(1),
-  value: z.string().optional(),
+  key: labelKey,
+  value: labelValue.optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
 });
 
@@ -47,7 +69,7 @@ export const nodeClassSchema = z.strictObject({
   /** Bottlerocket only: the xvdb data volume that holds images and ephemeral storage. */
   dataVolumeGiB: z.number().int().positive().max(16384).optional(),
   /** Extra EC2 tags for instances, volumes and network interfaces. */
-  tags: labels.optional(),
+  tags: tags.optional(),
 });
 
 export const nodePoolSchema = z.strictObject({
@@ -61,7 +83,7 @@ export const nodePoolSchema = z.strictObject({
   /** Instance generations strictly greater than this are allowed. */
   minGenerationExclusive: z.number().int().min(0).optional(),
   arch: z.array(z.enum(['amd64', 'arm64'])).min(1).optional(),
-  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), gpu: z.number().int().optional() }),
+  limits: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional(), gpu: z.number().int().optional() }),
   weight: z.number().int().min(0).max(100).optional(),
   consolidationPolicy: z.enum(['WhenEmpty', 'WhenEmptyOrUnderutilized']).optional(),
   consolidateAfter: z.union([duration, z.literal('Never')]).optional(),
@@ -81,7 +103,7 @@ export const teamSchema = z.strictObject({
       /** Share of the cluster relative to other queues. @default 1 */
       weight: z.number().int().min(1).max(65535).optional(),
       /** Most the queue may use at once. */
-      capability: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), gpu: z.number().int().min(0).optional() }).optional(),
+      capability: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional(), gpu: z.number().int().min(0).optional() }).optional(),
       /** Whether other queues may reclaim resources lent to this one. @default true */
       reclaimable: z.boolean().optional(),
     })
@@ -89,21 +111,21 @@ export const teamSchema = z.strictObject({
   /** The namespace's ResourceQuota. cpu/memory/gpu default to the queue capability; the rest to the environment defaults. */
   quota: z
     .strictObject({
-      requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
-      limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+      requests: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
+      limits: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
       /** requests.nvidia.com/gpu (extended resources are quota'd by request only). */
       gpu: z.number().int().min(0).optional(),
       pods: z.number().int().min(1).optional(),
       persistentVolumeClaims: z.number().int().min(0).optional(),
       /** Total PVC storage requested (requests.storage). */
-      storage: quantity.optional(),
+      storage: storageQuantity.optional(),
     })
     .optional(),
   /** LimitRange defaults for containers that set no requests/limits of their own (the quota rejects those otherwise). */
   containerDefaults: z
     .strictObject({
-      request: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
-      limit: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+      request: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
+      limit: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
     })
     .optional(),
   /** The team's RayCluster (KubeRay). @default enabled when kuberay is, a CPU worker group on spot, a GPU group when a gpu pool exists */
@@ -111,14 +133,14 @@ export const teamSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().optional(),
       /** Head pod resources; the head runs no tasks (num-cpus 0), only GCS, dashboard and the autoscaler. */
-      head: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), pool: dnsLabel.optional() }).optional(),
+      head: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional(), pool: dnsLabel.optional() }).optional(),
       /** Replaces the default worker groups. */
       workerGroups: z
         .array(
           z.strictObject({
             name: dnsLabel,
-            cpu: quantity,
-            memory: quantity,
+            cpu: cpuQuantity,
+            memory: memoryQuantity,
             /** nvidia.com/gpu per worker pod. @default 0 */
             gpus: z.number().int().min(0).optional(),
             /** @default 0 (scale to zero) */
@@ -226,11 +248,16 @@ export const clusterSchema = z.strictObject({
   gitops: z.strictObject({
     /** Git repository Argo CD reads dist/ from. */
     repoURL: z.string(),
-    targetRevision: z.string().min(1).optional(),
+    /** Branch, tag or commit Argo CD syncs (git check-ref-format: no spaces, `..`, `~^:?*[\\` or control characters). @default 'main' */
+    targetRevision: z
+      .string()
+      .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9][-A-Za-z0-9._/]{0,254}$/, 'must be a git branch, tag or commit such as main, release/1.4 or v1.2.0')
+      .refine((r) => !r.endsWith('.lock') && !r.endsWith('/') && !r.endsWith('.'), 'must be a git branch, tag or commit such as main, release/1.4 or v1.2.0')
+      .optional(),
     /** `auto-prune` (automated, prune + selfHeal), `auto` (automated + selfHeal, no prune) or `manual`. */
     sync: z.enum(['auto-prune', 'auto', 'manual']).optional(),
   }),
-  tags: labels.optional(),
+  tags: tags.optional(),
   cilium: z
     .strictObject({
       enabled: z.boolean().optional(),

@@ -67,12 +67,55 @@ export function readLookups(cwd: string, cluster: string, problems: Problem[]): 
     problems.push({ file: rel, path: '', message: `is ${size} bytes, more than a lookups file can be (at most ${MAX_LOOKUPS_BYTES})`, fix: `rerun \`eksai lookup --cluster ${cluster}\`` });
     return undefined;
   }
+  const text = readFileSync(file, 'utf8');
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(text);
   } catch (err) {
-    problems.push({ file: rel, path: '', message: `is not valid JSON (${(err as Error).message})`, fix: `rerun \`eksai lookup --cluster ${cluster}\`` });
+    const at = jsonErrorAt(text, (err as Error).message);
+    problems.push({ file: `${rel}:${at.line}:${at.column}`, path: '', message: `is not valid JSON: ${at.reason}`, fix: `fix that line, or rerun \`eksai lookup --cluster ${cluster}\`` });
     return undefined;
   }
+}
+
+/**
+ * Line and column (1-based) of a JSON.parse error, and its reason without the byte offset or the
+ * echoed text. V8 gives a byte position for most errors but none for an unexpected token; then the
+ * shortest prefix of the text that fails before its own end ends just after the bad character.
+ */
+export function jsonErrorAt(text: string, message: string): { line: number; column: number; reason: string } {
+  const reason = message
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/ after the JSON value$|Unexpected non-whitespace character after JSON.*$/s, 'Unexpected text after the JSON value')
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  const positionOf = (m: string) => Number(/at position (\d+)/.exec(m)?.[1] ?? NaN);
+  let pos = positionOf(message);
+  if (Number.isNaN(pos)) {
+    pos = text.length;
+    if (!/^Unexpected end of JSON input/.test(message)) {
+      const failsInside = (n: number): boolean => {
+        try {
+          JSON.parse(text.slice(0, n));
+          return false;
+        } catch (e) {
+          const m = (e as Error).message;
+          if (/^Unexpected end of JSON input/.test(m)) return false;
+          const p = positionOf(m);
+          return Number.isNaN(p) || p < n;
+        }
+      };
+      let lo = 1;
+      let hi = text.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (failsInside(mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      pos = lo - 1;
+    }
+  }
+  const before = text.slice(0, pos).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1, reason };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { closest } from '../config/paths';
 import { UsageError } from '../errors';
 import { POLICY_IDS, type PolicySeverity } from './policy';
 
@@ -7,6 +8,13 @@ import { POLICY_IDS, type PolicySeverity } from './policy';
 export const SETTINGS_FILE = 'eksai.validate.json';
 
 const SEVERITIES: readonly PolicySeverity[] = ['error', 'warning', 'off'];
+/** The keys eksai.validate.json may have (a misspelled one would otherwise be ignored in silence). */
+const SETTINGS_KEYS: readonly string[] = ['policies'];
+
+const didYouMean = (word: string, candidates: readonly string[]) => {
+  const guess = closest(word, candidates);
+  return guess ? `did you mean ${JSON.stringify(guess)}?` : `use one of ${candidates.join(', ')}`;
+};
 
 function checked(id: string, severity: unknown, where: string): [string, PolicySeverity] {
   if (!POLICY_IDS.includes(id)) throw new UsageError(`${where}: unknown policy ${JSON.stringify(id)}: use one of ${POLICY_IDS.join(', ')}`);
@@ -30,7 +38,11 @@ export function policySeverities(cwd: string, flags: readonly string[]): Record<
     } catch (err) {
       throw new UsageError(`${SETTINGS_FILE}: not valid JSON (${(err as Error).message}): fix the file`);
     }
-    const policies = (settings as { policies?: unknown } | null)?.policies ?? {};
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new UsageError(`${SETTINGS_FILE}: must be an object such as { "policies": { "no-latest-ami-alias": "warning" } }`);
+    for (const key of Object.keys(settings)) {
+      if (!SETTINGS_KEYS.includes(key)) throw new UsageError(`${SETTINGS_FILE}: ${JSON.stringify(key)} is not a known key: ${didYouMean(key, SETTINGS_KEYS)}`);
+    }
+    const policies = (settings as { policies?: unknown }).policies ?? {};
     if (typeof policies !== 'object' || policies === null || Array.isArray(policies)) throw new UsageError(`${SETTINGS_FILE}: policies must be an object of policy id → severity`);
     for (const [id, severity] of Object.entries(policies)) {
       const [k, v] = checked(id, severity, `${SETTINGS_FILE}: policies.${id}`);

@@ -42,7 +42,7 @@ describe('config load', () => {
 
   test('fails when limits are negative', () => {
     const errors = loadErrors(minimalInput(pools([{ name: 'general', kind: 'cpu', limits: { cpu: -1 } }])));
-    expect(errors).toContain('clusters/minimal.ts: karpenter.nodePools[general].limits.cpu must be >= 0 (got -1): set a positive limit, or remove the key for no limit');
+    expect(errors).toContain('clusters/minimal.ts: karpenter.nodePools[general].limits.cpu must not be negative (got -1)');
   });
 
   test('fails when a gpu pool has no GPU instance families', () => {

@@ -1,4 +1,5 @@
-import { checkDist } from '../../synth/check';
+import { ConfigError, FindingsError, formatProblem } from '../../errors';
+import { checkDist, type CheckResult } from '../../synth/check';
 import type { CommandSpec } from '../types';
 
 export const checkCommand: CommandSpec = {
@@ -19,7 +20,15 @@ Examples:
     format: { type: 'string', arg: 'text|json', default: 'text', description: 'output format' },
   },
   run: async (ctx) => {
-    const result = checkDist({ cwd: ctx.cwd, only: ctx.values.cluster as string[] | undefined, outdir: ctx.values.outdir as string });
+    let result: CheckResult;
+    try {
+      result = checkDist({ cwd: ctx.cwd, only: ctx.values.cluster as string[] | undefined, outdir: ctx.values.outdir as string });
+    } catch (err) {
+      // check never writes: say that dist could not be compared, not "nothing was written".
+      if (!(err instanceof ConfigError)) throw err;
+      const n = err.problems.length;
+      throw new FindingsError(`${n} config error${n === 1 ? '' : 's'}; dist/ was not compared (fix them, then run \`eksai synth\`)\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+    }
     if (ctx.values.format === 'json') return { exitCode: result.fresh ? 0 : 1, stdout: `${JSON.stringify(result, null, 2)}\n` };
     if (result.fresh) return { exitCode: 0, stdout: `dist is fresh (${result.files} files)\n` };
     const lines = result.stale.map((s) => `  ${s.status.padEnd(8)} ${s.path}`);
