@@ -29,6 +29,9 @@ export const awsLoadBalancerController: Component = {
   clusterResources: [
     ...OPERATOR_RESOURCES,
     ...WEBHOOK_RESOURCES,
+    // templates/ingressclass.yaml: `createIngressClassResource` (default true) renders IngressClass `alb`
+    // and its cluster-scoped IngressClassParams (elbv2.k8s.aws, CRD scope Cluster).
     { group: 'networking.k8s.io', kind: 'IngressClass' },
+    { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' },
   ],
 };

@@ -2,6 +2,9 @@ import type { ClusterConfig } from '../lib/config/types';
 import { SYNC_WAVES, type Component, type HelmRelease } from './component';
 import { CHARTS } from './versions';
 
+/** Namespace the chart creates for TLS interception secrets (cilium 1.19.4 values.yaml `tls.secretsNamespace.name`). */
+export const CILIUM_SECRETS_NAMESPACE = 'cilium-secrets';
+
 /** Hubble metrics exported to Prometheus. */
 export const HUBBLE_METRICS = ['dns', 'drop', 'tcp', 'flow', 'port-distribution', 'icmp', 'httpV2'] as const;
 
@@ -38,8 +41,13 @@ export const cilium: Component = {
   enabled: (c) => c.cilium.enabled,
   helm: (cluster): HelmRelease => ({ ...CHARTS.cilium, releaseName: 'cilium', values: ciliumValues(cluster) }),
   syncOptions: ['ServerSideApply=true'],
+  // What the chart renders with these values (test/apps/project-render.test.ts renders it): RBAC, and the
+  // Namespace `cilium-secrets` with Roles in it (templates/cilium-secrets-namespace.yaml: values.yaml
+  // `tls.secretsNamespace` defaults to create: true, name: cilium-secrets).
   clusterResources: [
+    { group: '', kind: 'Namespace' },
     { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
     { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
   ],
+  namespaces: () => [CILIUM_SECRETS_NAMESPACE],
 };

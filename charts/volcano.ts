@@ -89,7 +89,6 @@ export const volcano: Component = {
   clusterResources: [
     ...OPERATOR_RESOURCES,
     ...WEBHOOK_RESOURCES,
-    { group: 'scheduling.k8s.io', kind: 'PriorityClass' },
     { group: 'scheduling.volcano.sh', kind: 'Queue' },
   ],
 };
