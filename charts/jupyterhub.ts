@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { POOL_KINDS, RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
-import { PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
+import { KEEP_DATA, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
 import { GP3_STORAGE_CLASS } from './storage';
@@ -244,7 +244,8 @@ export function jupyterhubValues(cluster: ClusterConfig): Record<string, unknown
         KubeSpawner: { pod_security_context: NOTEBOOK_POD_SECURITY, container_security_context: NOTEBOOK_CONTAINER_SECURITY },
       },
       extraEnv: auth.extraEnv,
-      db: { type: 'sqlite-pvc', pvc: { storageClassName: GP3_STORAGE_CLASS } },
+      // The hub database (users, servers, auth state) lives on this PVC (templates/hub/pvc.yaml reads hub.db.pvc.annotations).
+      db: { type: 'sqlite-pvc', pvc: { storageClassName: GP3_STORAGE_CLASS, annotations: { 'argocd.argoproj.io/sync-options': KEEP_DATA } } },
       // Metrics for Prometheus without a token; only the monitoring namespace's Prometheus may reach port 8081.
       authenticatePrometheus: false,
       networkPolicy: {

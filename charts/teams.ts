@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, Team } from '../lib/config/types';
-import { NOTEBOOK_POD_LABELS, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type PodSecurityLevel } from './component';
+import { KEEP_DATA, NOTEBOOK_POD_LABELS, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type PodSecurityLevel } from './component';
 import { KUBERAY_NAMESPACE } from './kuberay-operator';
 
 /**
@@ -49,7 +49,7 @@ export class TeamsChart extends Construct {
         name: namespace,
         // Removing a team from the config must not delete what lives in its namespace (PVCs, RayJobs,
         // results) through an automated prune: the namespace stays until an admin deletes it.
-        annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' },
+        annotations: { 'argocd.argoproj.io/sync-options': KEEP_DATA },
         labels: {
           [TEAM_LABEL]: team.name,
           'pod-security.kubernetes.io/enforce': TEAM_POD_SECURITY,

@@ -35,6 +35,8 @@ function deployed(cluster: ReturnType<typeof exampleClusters>[number]): Deployed
 describe('AppProject platform admits everything the releases and dist deploy', () => {
   const clusters = exampleClusters();
   const all = new Map(clusters.map((c) => [c.name, deployed(c)]));
+  /** Applications with plain manifests in dist (their Namespaces are eksai's own). */
+  const buildClusterApps = new Set(clusters.flatMap((c) => [...buildCluster(c).charts.keys()]));
   const crds = new Map([...crdScopes(mirrorCrds()), ...crdScopes([...all.values()].flat().map((d) => d.object))]);
 
   test.each(clusters.map((c) => c.name))('fails when an object of cluster %s is outside the AppProject', (name) => {
@@ -60,5 +62,20 @@ describe('AppProject platform admits everything the releases and dist deploy', (
     expect(refused).toEqual([]);
     // Least privilege: nothing is whitelisted that no release and no dist file of the cluster creates.
     expect([...kinds].filter((k) => !used.has(k))).toEqual([]);
+  });
+
+  // Data outlives its Application: a PVC, a StorageClass bound volumes name, or a Namespace eksai creates
+  // (teams: PVCs, Secrets) carries Delete=false (only that keeps an object when its Application is deleted)
+  // and Prune=false.
+  test.each(clusters.map((c) => c.name))('fails when a data-holding object of cluster %s is deleted with its Application', (name) => {
+    const unsafe: string[] = [];
+    for (const { application, object } of all.get(name)!) {
+      const fromDist = buildClusterApps.has(application);
+      const holdsData = object.kind === 'PersistentVolumeClaim' || object.kind === 'StorageClass' || (object.kind === 'Namespace' && fromDist);
+      if (!holdsData) continue;
+      const options = ((object.metadata.annotations as Record<string, string> | undefined)?.['argocd.argoproj.io/sync-options'] ?? '').split(',').map((o) => o.trim());
+      if (!options.includes('Delete=false') || !options.includes('Prune=false')) unsafe.push(`${application}: ${object.kind} ${object.metadata.name} (sync-options: ${options.join(',') || 'none'})`);
+    }
+    expect(unsafe).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ describe('teams component', () => {
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/warn': 'restricted',
     });
-    expect(find(objects, 'Namespace', 'research').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false' });
+    expect(find(objects, 'Namespace', 'research').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
   });
 
   test('ResourceQuota uses the Kubernetes quota names, GPU by request; LimitRange gives container defaults', () => {
