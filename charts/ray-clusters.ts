@@ -7,13 +7,14 @@ import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '
 import { SYNC_WAVES, type Component } from './component';
 import { TEAM_LABEL } from './teams';
 import { IMAGES, RAY_VERSION } from './versions';
-import { VOLCANO_SCHEDULER_NAME } from './volcano';
 
 /**
- * Labels that hand a RayCluster to Volcano (kuberay batchscheduler/volcano: `ray.io/scheduler-name`
- * picks the scheduler, `volcano.sh/queue-name` the Queue its PodGroup joins).
+ * Label that puts a RayCluster's (or RayJob's) PodGroup into a Volcano Queue: KubeRay 1.7.0
+ * batchscheduler/volcano/volcano_scheduler.go `QueueNameLabelKey`, read from the owner's labels in
+ * createPodGroup. No label picks the scheduler: with `batchScheduler.name: volcano` the operator hands
+ * every RayCluster and RayJob to Volcano (raycluster_controller.go / rayjob_controller.go call
+ * DoBatchSchedulingOnSubmission unconditionally); KubeRay 1.7 reads no `ray.io/scheduler-name` label.
  */
-export const RAY_SCHEDULER_LABEL = 'ray.io/scheduler-name';
 export const VOLCANO_QUEUE_LABEL = 'volcano.sh/queue-name';
 
 /**
@@ -134,7 +135,7 @@ export function rayClusterProps(cluster: ClusterConfig, team: Team): ray.RayClus
       namespace: team.namespace,
       labels: {
         [TEAM_LABEL]: team.name,
-        ...(volcano ? { [RAY_SCHEDULER_LABEL]: VOLCANO_SCHEDULER_NAME, [VOLCANO_QUEUE_LABEL]: team.queue.name } : {}),
+        ...(volcano ? { [VOLCANO_QUEUE_LABEL]: team.queue.name } : {}),
       },
     },
     spec: {

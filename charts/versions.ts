@@ -38,9 +38,10 @@ export const NOTEBOOK_IMAGES = {
 } as const;
 
 /**
- * Container images eksai renders itself (not through a chart), pinned. Ray 2.56.0: a release KubeRay
- * 1.7.0 supports (KubeRay tests the three latest Ray minors; its kubectl plugin defaults to 2.56.0),
- * outside the 2.11–2.37 range the KubeRay upgrade guide warns against. CPU and GPU (CUDA) variants
+ * Container images eksai renders itself (not through a chart), pinned. Ray 2.56.0: newer than what KubeRay
+ * 1.7.0 itself names (its e2e tests run rayproject/ray:2.55.0, ray-operator/test/support/defaults.go; its
+ * kubectl plugin defaults to 2.52.0, kubectl-plugin/pkg/util/constant.go), within the three latest Ray
+ * minors KubeRay supports, outside the 2.11–2.37 range the KubeRay upgrade guide warns against. CPU and GPU (CUDA) variants
  * of the same Ray and Python versions: head and workers must match, and the GPU image is ~10x bigger.
  */
 export const RAY_VERSION = '2.56.0';
