@@ -27,7 +27,16 @@ export function ciliumValues(cluster: ClusterConfig): Record<string, unknown> {
     operator: { replicas: cluster.cilium.operatorReplicas, prometheus: { enabled: true, metricsService: true } },
     prometheus: { enabled: true, metricsService: true },
     hubble: cluster.cilium.hubble
-      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true } }
+      ? {
+          enabled: true,
+          metrics: { enabled: [...HUBBLE_METRICS] },
+          relay: { enabled: true },
+          // mTLS certs from a certgen Job + CronJob in the cluster (values.yaml `hubble.tls.auto.method`:
+          // helm | cronJob | certmanager). The default `helm` generates a new CA on every render: Argo CD
+          // would see a permanent diff and self-heal would rotate the CA on every sync. cronJob renders the
+          // same manifests every time (the Job name is a checksum of its spec) and renews on its schedule.
+          tls: { auto: { enabled: true, method: 'cronJob' } },
+        }
       : { enabled: false },
   };
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { clusters } from '../../clusters';
 import { loadClusters } from '../../lib/config/load';
 import type { ClusterConfig } from '../../lib/config/types';
@@ -87,26 +87,49 @@ interface Source {
 /** Group/versions of the CRDs the platform installs (passed as --api-versions, as Argo CD passes the cluster's). */
 const EXTRA_API_VERSIONS = ['monitoring.coreos.com/v1', 'ray.io/v1', 'karpenter.sh/v1', 'karpenter.k8s.aws/v1', 'scheduling.volcano.sh/v1beta1', 'cilium.io/v2', 'elbv2.k8s.aws/v1beta1'];
 
-/** `helm template` of one Application, objects flattened out of `kind: List` (Argo CD does the same). */
-export function renderApp(app: HelmApp, kubeVersion: string, values: Record<string, unknown> = app.values): Manifest[] {
+/** Raw `helm template` output of one Application (a fresh render every call). */
+export function renderText(app: HelmApp, kubeVersion: string, values: Record<string, unknown> = app.values): string {
   const dir = mkdtempSync(join(tmpdir(), 'eksai-test-render-'));
   try {
     const valuesFile = join(dir, 'values.json');
     writeFileSync(valuesFile, JSON.stringify(values));
     const args = ['template', app.chartDir, '--name-template', app.releaseName, '--namespace', app.namespace, '--kube-version', kubeVersion, '--values', valuesFile, '--include-crds'];
     for (const gv of EXTRA_API_VERSIONS) args.push('--api-versions', gv);
-    const out = execFileSync(helm(), args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir } });
-    const objects: Manifest[] = [];
-    for (const doc of parseAllDocuments(out)) {
-      const o = doc.toJS() as Manifest | null;
-      if (!o) continue;
-      if (o.kind === 'List') objects.push(...((o as unknown as { items: Manifest[] }).items ?? []));
-      else objects.push(o);
-    }
-    return objects;
+    return execFileSync(helm(), args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Objects of a `helm template` output, flattened out of `kind: List` (Argo CD does the same). */
+export function parseRendered(text: string): Manifest[] {
+  const objects: Manifest[] = [];
+  // json: duplicate keys keep the last value, as the API server's decoder does (js-yaml parses ~4x faster than yaml here).
+  for (const o of loadAll(text, null, { json: true }) as (Manifest | null)[]) {
+    if (!o) continue;
+    if (o.kind === 'List') objects.push(...((o as unknown as { items: Manifest[] }).items ?? []));
+    else objects.push(o);
+  }
+  return objects;
+}
+
+const renders = new Map<string, { readonly text: string; readonly objects: Manifest[] }>();
+
+/** `helm template` of one Application, parsed; memoized per chart, release, namespace, Kubernetes version and values. */
+export function renderApp(app: HelmApp, kubeVersion: string, values: Record<string, unknown> = app.values): Manifest[] {
+  return renderCached(app, kubeVersion, values).objects;
+}
+
+/** The memoized render with its raw text (a determinism check compares a fresh render against it). */
+export function renderCached(app: HelmApp, kubeVersion: string, values: Record<string, unknown> = app.values): { readonly text: string; readonly objects: Manifest[] } {
+  const key = JSON.stringify([app.chartDir, app.releaseName, app.namespace, kubeVersion, values]);
+  let hit = renders.get(key);
+  if (!hit) {
+    const text = renderText(app, kubeVersion, values);
+    hit = { text, objects: parseRendered(text) };
+    renders.set(key, hit);
+  }
+  return hit;
 }
 
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
@@ -153,8 +176,7 @@ export function mirrorCrds(): Manifest[] {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
       else if (/\.ya?ml$/.test(name)) {
-        for (const doc of parseAllDocuments(readFileSync(p, 'utf8'))) {
-          const o = doc.toJS() as Manifest | null;
+        for (const o of loadAll(readFileSync(p, 'utf8'), null, { json: true }) as (Manifest | null)[]) {
           if (o?.kind === 'CustomResourceDefinition') out.push(o);
         }
       }
@@ -164,10 +186,12 @@ export function mirrorCrds(): Manifest[] {
   return out;
 }
 
-/** Whether an object is namespaced; throws for a kind neither Kubernetes nor a known CRD serves. */
+let mirrorScopes: Map<string, boolean> | undefined;
+
+/** Whether an object is namespaced (built-ins, then the given CRDs, then the mirror's); throws for a kind none serves. */
 export function isNamespaced(o: Manifest, crds: ReadonlyMap<string, boolean>): boolean {
   const key = `${groupOf(o.apiVersion)}/${o.kind}`;
-  const scope = builtinNamespaced().get(key) ?? crds.get(key);
+  const scope = builtinNamespaced().get(key) ?? crds.get(key) ?? (mirrorScopes ??= crdScopes(mirrorCrds())).get(key);
   if (scope === undefined) throw new Error(`unknown kind ${key} (${o.metadata.name}): neither Kubernetes 1.35 nor any known CRD serves it`);
   return scope;
 }

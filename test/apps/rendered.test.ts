@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildCluster, type Manifest } from '../../lib/synth/build';
-import { cleanupHelm, crdScopes, exampleClusters, groupOf, helmApps, isNamespaced, mirrorCrds, renderApp } from '../charts/render';
+import { cleanupHelm, crdScopes, exampleClusters, groupOf, helmApps, isNamespaced, parseRendered, renderApp, renderCached, renderText, type HelmApp } from '../charts/render';
 
 /**
- * What every example cluster really deploys — eksai's dist plus each Helm release rendered with the real helm
+ * Checks over what every example cluster really deploys. Admission: what every example cluster really deploys — eksai's dist plus each Helm release rendered with the real helm
  * from the pinned chart — against its AppProject `platform`, decided the way Argo CD decides: a cluster-scoped
  * object needs its group/kind in clusterResourceWhitelist; a namespaced object (and a Namespace object itself)
  * needs its namespace, or the Application's destination namespace when it has none, among the destinations.
@@ -17,7 +17,13 @@ interface Deployed {
   readonly defaultNamespace: string;
 }
 
-function deployed(cluster: ReturnType<typeof exampleClusters>[number]): Deployed[] {
+type Cluster = ReturnType<typeof exampleClusters>[number];
+
+function rendered(cluster: Cluster): Deployed[] {
+  return helmApps(cluster).flatMap((helmApp) => renderApp(helmApp, cluster.kubernetesVersion).map((o) => ({ application: helmApp.application, object: o, defaultNamespace: helmApp.namespace })));
+}
+
+function deployed(cluster: Cluster): Deployed[] {
   const built = buildCluster(cluster);
   const apps = built.charts.get('apps') ?? [];
   const out: Deployed[] = [];
@@ -26,9 +32,7 @@ function deployed(cluster: ReturnType<typeof exampleClusters>[number]): Deployed
     const ns = (app.spec as { destination: { namespace: string } }).destination.namespace;
     for (const o of built.charts.get(app.metadata.name) ?? []) out.push({ application: app.metadata.name, object: o, defaultNamespace: ns });
   }
-  for (const helmApp of helmApps(cluster)) {
-    for (const o of renderApp(helmApp, cluster.kubernetesVersion)) out.push({ application: helmApp.application, object: o, defaultNamespace: helmApp.namespace });
-  }
+  out.push(...rendered(cluster));
   return out;
 }
 
@@ -37,7 +41,7 @@ describe('AppProject platform admits everything the releases and dist deploy', (
   const all = new Map(clusters.map((c) => [c.name, deployed(c)]));
   /** Applications with plain manifests in dist (their Namespaces are eksai's own). */
   const buildClusterApps = new Set(clusters.flatMap((c) => [...buildCluster(c).charts.keys()]));
-  const crds = new Map([...crdScopes(mirrorCrds()), ...crdScopes([...all.values()].flat().map((d) => d.object))]);
+  const crds = crdScopes([...all.values()].flat().map((d) => d.object));
 
   test.each(clusters.map((c) => c.name))('fails when an object of cluster %s is outside the AppProject', (name) => {
     const cluster = clusters.find((c) => c.name === name)!;
@@ -79,3 +83,61 @@ describe('AppProject platform admits everything the releases and dist deploy', (
     expect(unsafe).toEqual([]);
   });
 });
+
+/** JSON pointers (RFC 6901) of the leaves where two values differ. */
+function differingPointers(a: unknown, b: unknown, path = ''): string[] {
+  if (a === b) return [];
+  const isObj = (v: unknown) => v !== null && typeof v === 'object';
+  if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [path || '/'];
+  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+  return [...keys].flatMap((k) => differingPointers((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+}
+
+const identity = (d: Deployed) => `${d.application} ${d.object.apiVersion}/${d.object.kind} ${d.object.metadata.namespace ?? d.defaultNamespace}/${d.object.metadata.name}`;
+
+describe('Helm releases render the same twice, outside their Applications\' ignoreDifferences', () => {
+  const clusters = exampleClusters();
+  // Argo CD renders on every refresh: a field that changes between two renders is a permanent diff, and
+  // self-heal re-applies it (rotating CAs and tokens) unless the Application ignores it.
+  test.each(clusters.map((c) => c.name))('fails when a release of cluster %s renders differently each time', (name) => {
+    const cluster = clusters.find((c) => c.name === name)!;
+    const apps = buildCluster(cluster).charts.get('apps')!.filter((o) => o.kind === 'Application');
+    const ignored = new Map(apps.map((a) => [a.metadata.name, (a.spec as { ignoreDifferences?: IgnoreEntry[] }).ignoreDifferences ?? []]));
+    const problems: string[] = [];
+    for (const app of helmApps(cluster)) {
+      const once = renderCached(app, cluster.kubernetesVersion);
+      const again = renderText(app, cluster.kubernetesVersion);
+      if (again !== once.text) problems.push(...renderDifferences(app, once.objects, parseRendered(again), ignored.get(app.application) ?? []));
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+type IgnoreEntry = { group?: string; kind: string; name?: string; namespace?: string; jsonPointers?: string[] };
+
+/** Fields that differ between two renders of one release and no ignoreDifferences entry covers. */
+function renderDifferences(app: HelmApp, once: Manifest[], again: Manifest[], entries: readonly IgnoreEntry[]): string[] {
+  const wrap = (objects: Manifest[]) => new Map(objects.map((o) => [identity({ application: app.application, object: o, defaultNamespace: app.namespace }), o]));
+  const first = wrap(once);
+  const second = wrap(again);
+  const problems: string[] = [];
+  for (const key of new Set([...first.keys(), ...second.keys()])) {
+      const a = first.get(key);
+      const b = second.get(key);
+      if (!a || !b) {
+        problems.push(`${key}: only in one of two renders (a generated name)`);
+        continue;
+      }
+      for (const pointer of differingPointers(a, b)) {
+        const covered = entries.some(
+          (e) =>
+            (e.group ?? '') === groupOf(a.apiVersion) &&
+            e.kind === a.kind &&
+            (e.name === undefined || e.name === a.metadata.name) &&
+            (e.jsonPointers ?? []).some((p) => pointer === p || pointer.startsWith(`${p}/`)),
+        );
+        if (!covered) problems.push(`${key}: ${pointer} differs between renders; ignore it in the Application (ignoreDifferences + RespectIgnoreDifferences=true) or make the chart generate it in the cluster`);
+      }
+  }
+  return problems;
+}
