@@ -141,3 +141,34 @@ function renderDifferences(app: HelmApp, once: Manifest[], again: Manifest[], en
   }
   return problems;
 }
+
+/** Pod specs of the workload kinds a release renders. */
+function podSpecs(o: Manifest): { containers?: { image?: string }[]; initContainers?: { image?: string }[] }[] {
+  const spec = o.spec as Record<string, any> | undefined;
+  if (!spec) return [];
+  if (o.kind === 'CronJob') return [spec.jobTemplate?.spec?.template?.spec].filter(Boolean);
+  if (['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'ReplicaSet'].includes(o.kind)) return [spec.template?.spec].filter(Boolean);
+  if (o.kind === 'Pod') return [spec];
+  return [];
+}
+
+describe('control-plane binaries a release runs match the cluster\'s Kubernetes minor', () => {
+  const clusters = exampleClusters();
+  // A kube-scheduler may be at most its API server's minor and not older than allowed by the version skew
+  // policy; eksai pins the API server minor (kubernetesVersion), so a scheduler binary must carry it.
+  test.each(clusters.map((c) => c.name))('fails when a release of cluster %s runs a kube-scheduler of another minor', (name) => {
+    const cluster = clusters.find((c) => c.name === name)!;
+    const wrong: string[] = [];
+    for (const app of helmApps(cluster)) {
+      for (const o of renderApp(app, cluster.kubernetesVersion)) {
+        for (const pod of podSpecs(o)) {
+          for (const c of [...(pod.containers ?? []), ...(pod.initContainers ?? [])]) {
+            const m = /\/kube-scheduler:v(\d+\.\d+)\./.exec(c.image ?? '');
+            if (m && m[1] !== cluster.kubernetesVersion) wrong.push(`${app.application}: ${o.kind} ${o.metadata.name} runs ${c.image} against Kubernetes ${cluster.kubernetesVersion}`);
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});

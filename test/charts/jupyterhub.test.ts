@@ -140,7 +140,7 @@ describe('jupyterhub component', () => {
     const core = { nodeSelector: { 'eksai.io/node-group': 'core' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] };
     expect(values.hub).toMatchObject(core);
     expect(values.proxy).toMatchObject({ chp: core, service: { type: 'ClusterIP' } });
-    expect(values.scheduling).toMatchObject({ userScheduler: { enabled: true, ...core }, userPlaceholder: { enabled: false } });
+    expect(values.scheduling).toMatchObject({ userScheduler: { enabled: false }, userPlaceholder: { enabled: false } });
     expect(values.singleuser).toMatchObject({
       uid: 1000,
       fsGid: 100,
