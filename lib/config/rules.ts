@@ -30,7 +30,8 @@ const pools = (ctx: RuleContext) => ctx.input.karpenter.nodePools ?? [];
 const classes = (ctx: RuleContext) => ctx.input.karpenter.nodeClasses ?? [];
 const poolPath = (name: string) => `karpenter.nodePools[${name}]`;
 
-function quantityValue(q: string | number): number {
+/** A Kubernetes quantity as a number (cores, bytes). */
+export function quantityValue(q: string | number): number {
   if (typeof q === 'number') return q;
   const m = /^(-?\d+(?:\.\d+)?)(.*)$/.exec(q);
   if (!m) return NaN;
