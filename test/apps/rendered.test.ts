@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { buildCluster, type Manifest } from '../../lib/synth/build';
-import { cleanupHelm, crdScopes, exampleClusters, groupOf, helmApps, isNamespaced, parseRendered, renderApp, renderCached, renderText, type HelmApp } from '../charts/render';
+import { cleanupHelm, testEachExampleCluster, crdScopes, exampleClusters, groupOf, helmApps, isNamespaced, parseRendered, renderApp, renderCached, renderText, type HelmApp } from '../charts/render';
 
 /**
  * Checks over what every example cluster really deploys. Admission: what every example cluster really deploys — eksai's dist plus each Helm release rendered with the real helm
@@ -43,15 +43,14 @@ describe('AppProject platform admits everything the releases and dist deploy', (
   const buildClusterApps = new Set(clusters.flatMap((c) => [...buildCluster(c).charts.keys()]));
   const crds = crdScopes([...all.values()].flat().map((d) => d.object));
 
-  test.each(clusters.map((c) => c.name))('fails when an object of cluster %s is outside the AppProject', (name) => {
-    const cluster = clusters.find((c) => c.name === name)!;
+  testEachExampleCluster('fails when an object of cluster %s is outside the AppProject', (cluster) => {
     const project = buildCluster(cluster).charts.get('apps')!.find((o) => o.kind === 'AppProject')!;
     const spec = project.spec as { clusterResourceWhitelist: { group: string; kind: string }[]; destinations: { namespace: string }[] };
     const kinds = new Set(spec.clusterResourceWhitelist.map((r) => `${r.group}/${r.kind}`));
     const namespaces = new Set(spec.destinations.map((d) => d.namespace));
     const refused: string[] = [];
     const used = new Set<string>();
-    for (const { application, object, defaultNamespace } of all.get(name)!) {
+    for (const { application, object, defaultNamespace } of all.get(cluster.name)!) {
       const kind = `${groupOf(object.apiVersion)}/${object.kind}`;
       const what = `${application}: ${kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
       if (isNamespaced(object, crds)) {
@@ -71,9 +70,9 @@ describe('AppProject platform admits everything the releases and dist deploy', (
   // Data outlives its Application: a PVC, a StorageClass bound volumes name, or a Namespace eksai creates
   // (teams: PVCs, Secrets) carries Delete=false (only that keeps an object when its Application is deleted)
   // and Prune=false.
-  test.each(clusters.map((c) => c.name))('fails when a data-holding object of cluster %s is deleted with its Application', (name) => {
+  testEachExampleCluster('fails when a data-holding object of cluster %s is deleted with its Application', (cluster) => {
     const unsafe: string[] = [];
-    for (const { application, object } of all.get(name)!) {
+    for (const { application, object } of all.get(cluster.name)!) {
       const fromDist = buildClusterApps.has(application);
       const holdsData = object.kind === 'PersistentVolumeClaim' || object.kind === 'StorageClass' || (object.kind === 'Namespace' && fromDist);
       if (!holdsData) continue;
@@ -96,11 +95,9 @@ function differingPointers(a: unknown, b: unknown, path = ''): string[] {
 const identity = (d: Deployed) => `${d.application} ${d.object.apiVersion}/${d.object.kind} ${d.object.metadata.namespace ?? d.defaultNamespace}/${d.object.metadata.name}`;
 
 describe('Helm releases render the same twice, outside their Applications\' ignoreDifferences', () => {
-  const clusters = exampleClusters();
   // Argo CD renders on every refresh: a field that changes between two renders is a permanent diff, and
   // self-heal re-applies it (rotating CAs and tokens) unless the Application ignores it.
-  test.each(clusters.map((c) => c.name))('fails when a release of cluster %s renders differently each time', (name) => {
-    const cluster = clusters.find((c) => c.name === name)!;
+  testEachExampleCluster('fails when a release of cluster %s renders differently each time', (cluster) => {
     const apps = buildCluster(cluster).charts.get('apps')!.filter((o) => o.kind === 'Application');
     const ignored = new Map(apps.map((a) => [a.metadata.name, (a.spec as { ignoreDifferences?: IgnoreEntry[] }).ignoreDifferences ?? []]));
     const problems: string[] = [];
@@ -153,11 +150,9 @@ function podSpecs(o: Manifest): { containers?: { image?: string }[]; initContain
 }
 
 describe('control-plane binaries a release runs match the cluster\'s Kubernetes minor', () => {
-  const clusters = exampleClusters();
   // A kube-scheduler may be at most its API server's minor and not older than allowed by the version skew
   // policy; eksai pins the API server minor (kubernetesVersion), so a scheduler binary must carry it.
-  test.each(clusters.map((c) => c.name))('fails when a release of cluster %s runs a kube-scheduler of another minor', (name) => {
-    const cluster = clusters.find((c) => c.name === name)!;
+  testEachExampleCluster('fails when a release of cluster %s runs a kube-scheduler of another minor', (cluster) => {
     const wrong: string[] = [];
     for (const app of helmApps(cluster)) {
       for (const o of renderApp(app, cluster.kubernetesVersion)) {

@@ -1,3 +1,4 @@
+import { test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,12 @@ export function cleanupHelm(): void {
   if (helmDir) rmSync(helmDir, { recursive: true, force: true });
   helmDir = undefined;
   helmPath = undefined;
+}
+
+/** One test per example cluster, `%s` in the title naming it. */
+export function testEachExampleCluster(title: string, fn: (cluster: ClusterConfig) => void): void {
+  const clusters = exampleClusters();
+  test.each(clusters.map((c) => c.name))(title, (name) => fn(clusters.find((c) => c.name === name)!));
 }
 
 /** The example clusters of the repo (clusters/index.ts), loaded as synth loads them. */

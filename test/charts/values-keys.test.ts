@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { parse } from 'yaml';
-import { exampleClusters, helmApps } from './render';
+import { helmApps, testEachExampleCluster } from './render';
 
 /**
  * Every value eksai sets must be one the chart reads: a key path that exists in the pinned chart's own
@@ -53,9 +53,7 @@ function chartDefaults(dir: string): Record<string, unknown> {
 }
 
 describe('values eksai sets exist in the pinned charts', () => {
-  const clusters = exampleClusters();
-  test.each(clusters.map((c) => c.name))('fails when a value of cluster %s is not in its chart\'s values.yaml', (name) => {
-    const cluster = clusters.find((c) => c.name === name)!;
+  testEachExampleCluster('fails when a value of cluster %s is not in its chart\'s values.yaml', (cluster) => {
     const unknown: string[] = [];
     for (const app of helmApps(cluster)) {
       unknown.push(...unknownKeys(app.values, chartDefaults(app.chartDir)).map((k) => `${app.application}: ${k}`));
