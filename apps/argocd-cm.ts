@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { KEEP_DATA } from '../charts/component';
 
 /**
  * Argo CD removed the health check of `argoproj.io/Application` in 1.8, so sync waves across child
@@ -37,7 +38,8 @@ export function argocdHealthConfig(scope: Construct): ApiObject {
       labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
       annotations: {
         'argocd.argoproj.io/sync-wave': '-100',
-        'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false',
+        // Argo CD's own config, only patched here: deleting the root Application must not delete it.
+        'argocd.argoproj.io/sync-options': `ServerSideApply=true,${KEEP_DATA}`,
         'eksai.io/purpose': 'restores the argoproj.io/Application health check so child-app sync waves order (argo-cd #16870)',
       },
     },

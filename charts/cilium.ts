@@ -18,6 +18,9 @@ export const CILIUM_OPERATOR_TOLERATIONS = [
   { key: 'node.cloudprovider.kubernetes.io/uninitialized', operator: 'Exists' },
 ] as const;
 
+/** Namespace the chart creates for TLS interception secrets (cilium 1.19.4 values.yaml `tls.secretsNamespace.name`). */
+export const CILIUM_SECRETS_NAMESPACE = 'cilium-secrets';
+
 /** Hubble metrics exported to Prometheus. */
 export const HUBBLE_METRICS = ['dns', 'drop', 'tcp', 'flow', 'port-distribution', 'icmp', 'httpV2'] as const;
 
@@ -48,8 +51,21 @@ export function ciliumValues(cluster: ClusterConfig): Record<string, unknown> {
     // The relay runs on the core nodes too: when Cilium first syncs they are the only nodes (Karpenter
     // comes in a later wave, and that wave waits for this Application to be healthy).
     hubble: cluster.cilium.hubble
-      ? { enabled: true, metrics: { enabled: [...HUBBLE_METRICS] }, relay: { enabled: true, nodeSelector: CORE_NODE_SELECTOR, tolerations: CORE_TOLERATIONS } }
+      ? {
+          enabled: true,
+          metrics: { enabled: [...HUBBLE_METRICS] },
+          relay: { enabled: true, nodeSelector: CORE_NODE_SELECTOR, tolerations: CORE_TOLERATIONS },
+          // mTLS certs from a certgen Job + CronJob in the cluster (values.yaml `hubble.tls.auto.method`:
+          // helm | cronJob | certmanager). The default `helm` generates a new CA on every render: Argo CD
+          // would see a permanent diff and self-heal would rotate the CA on every sync. cronJob renders the
+          // same manifests every time (the Job name is a checksum of its spec) and renews on its schedule.
+          tls: { auto: { enabled: true, method: 'cronJob' } },
+        }
       : { enabled: false },
+    // The certgen Job runs in the first wave too, when the (CriticalAddonsOnly-tainted) core nodes are the only
+    // nodes: without this placement it stays Pending and the cilium Application never turns Healthy
+    // (templates/hubble/tls-cronjob/_job-spec.tpl reads certgen.nodeSelector / certgen.tolerations).
+    ...(cluster.cilium.hubble ? { certgen: { nodeSelector: CORE_NODE_SELECTOR, tolerations: CORE_TOLERATIONS } } : {}),
   };
 }
 
@@ -62,8 +78,13 @@ export const cilium: Component = {
   enabled: (c) => c.cilium.enabled,
   helm: (cluster): HelmRelease => ({ ...CHARTS.cilium, releaseName: 'cilium', values: ciliumValues(cluster) }),
   syncOptions: ['ServerSideApply=true'],
+  // What the chart renders with these values (test/apps/project-render.test.ts renders it): RBAC, and the
+  // Namespace `cilium-secrets` with Roles in it (templates/cilium-secrets-namespace.yaml: values.yaml
+  // `tls.secretsNamespace` defaults to create: true, name: cilium-secrets).
   clusterResources: [
+    { group: '', kind: 'Namespace' },
     { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
     { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
   ],
+  namespaces: () => [CILIUM_SECRETS_NAMESPACE],
 };

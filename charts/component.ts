@@ -24,6 +24,13 @@ export const WEBHOOK_RESOURCES: readonly ClusterResource[] = [
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
 ];
 
+/**
+ * Sync options of objects that hold data (team namespaces with their PVCs and Secrets, StorageClasses that
+ * bound volumes name, PVCs): Prune=false keeps them when their file leaves Git, and only Delete=false keeps
+ * them when their Application is deleted (Argo CD user-guide/sync-options.md, "No Resource Deletion").
+ */
+export const KEEP_DATA = 'Prune=false,Delete=false';
+
 /** A field of one live object that Argo CD leaves alone (Application spec.ignoreDifferences). */
 export interface IgnoreDifference {
   readonly group: string;
@@ -80,6 +87,8 @@ export const SYNC_WAVES = {
   cni: -30,
   provisioner: -20,
   nodes: -10,
+  /** Volcano: its PodGroup CRD must exist before the KubeRay operator starts (KubeRay 1.7 batchscheduler/volcano ConfigureReconciler: `b.Owns(&PodGroup{})`, a watch that fails without the CRD). */
+  batchScheduler: -5,
   platform: 0,
   tenants: 10,
   workloads: 20,

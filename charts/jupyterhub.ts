@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { POOL_KINDS, RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
-import { PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
+import { KEEP_DATA, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
 import { GP3_STORAGE_CLASS } from './storage';
@@ -244,7 +244,8 @@ export function jupyterhubValues(cluster: ClusterConfig): Record<string, unknown
         KubeSpawner: { pod_security_context: NOTEBOOK_POD_SECURITY, container_security_context: NOTEBOOK_CONTAINER_SECURITY },
       },
       extraEnv: auth.extraEnv,
-      db: { type: 'sqlite-pvc', pvc: { storageClassName: GP3_STORAGE_CLASS } },
+      // The hub database (users, servers, auth state) lives on this PVC (templates/hub/pvc.yaml reads hub.db.pvc.annotations).
+      db: { type: 'sqlite-pvc', pvc: { storageClassName: GP3_STORAGE_CLASS, annotations: { 'argocd.argoproj.io/sync-options': KEEP_DATA } } },
       // Metrics for Prometheus without a token; only the monitoring namespace's Prometheus may reach port 8081.
       authenticatePrometheus: false,
       networkPolicy: {
@@ -278,8 +279,13 @@ export function jupyterhubValues(cluster: ClusterConfig): Record<string, unknown
       profileList: profileList(cluster),
     },
     scheduling: {
-      // Packs notebooks onto the busiest node (MostAllocated) so Karpenter can empty and remove the others.
-      userScheduler: { enabled: true, replicas: cluster.environment === 'dev' ? 1 : 2, ...core },
+      // Off: z2jh 4.4.0's user-scheduler is kube-scheduler v1.30 with RBAC forked from the v1.30
+      // system:kube-scheduler role (templates/scheduling/user-scheduler/rbac.yaml). Against a 1.35 API
+      // server v1.30 is outside the skew policy, and a 1.35 binary needs RBAC the chart does not grant
+      // (values.yaml: "Bumping the minor version of this binary should go hand in hand with an inspection of
+      // the user-scheduler's RBAC"; its informers then never sync and it schedules nothing). Notebooks use
+      // the default scheduler; Karpenter still sizes nodes for pending notebooks and removes emptied ones.
+      userScheduler: { enabled: false },
       userPlaceholder: { enabled: false },
       podPriority: { enabled: false },
       corePods: { nodeAffinity: { matchNodePurpose: 'ignore' } },
@@ -346,9 +352,4 @@ export const jupyterhub: Component = {
   // sync (they live in the Secret's values.yaml key); the hub picks them up on its next restart.
   syncOptions: ['RespectIgnoreDifferences=true'],
   ignoreDifferences: GENERATED_SECRET_FIELDS,
-  // The user-scheduler is a kube-scheduler with cluster-wide read RBAC.
-  clusterResources: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  ],
 };

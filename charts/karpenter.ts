@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../lib/config/types';
-import { WEBHOOK_RESOURCES, OPERATOR_RESOURCES, SYNC_WAVES, type Component, type HelmRelease } from './component';
+import { OPERATOR_RESOURCES, SYNC_WAVES, type Component, type HelmRelease } from './component';
 import { CHARTS } from './versions';
 
 /** Label and taint of the small managed node group system pods run on (terraform/bootstrap creates it). */
@@ -9,7 +9,10 @@ export const CORE_TOLERATIONS = [{ key: 'CriticalAddonsOnly', operator: 'Exists'
 /** Namespace of the Karpenter controller (kube-system: API priority and fairness treat it as system). */
 export const KARPENTER_NAMESPACE = 'kube-system';
 
-/** Values of the Karpenter chart (it ships no values schema, so these are typed here). */
+/**
+ * Values of the Karpenter chart (it ships no values schema, so these are typed here). Every key exists in the
+ * 1.14.1 chart's values.yaml; it has no `webhook` key and no webhook templates, so none is set.
+ */
 export interface KarpenterValues {
   readonly replicas: number;
   readonly settings: { readonly clusterName: string; readonly clusterEndpoint: string; readonly interruptionQueue: string };
@@ -18,7 +21,6 @@ export interface KarpenterValues {
   readonly tolerations: readonly { readonly key: string; readonly operator: string }[];
   readonly podDisruptionBudget: { readonly name: string; readonly maxUnavailable: number };
   readonly controller: { readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> } };
-  readonly webhook: { readonly enabled: boolean };
 }
 
 export function karpenterValues(cluster: ClusterConfig): KarpenterValues {
@@ -35,7 +37,6 @@ export function karpenterValues(cluster: ClusterConfig): KarpenterValues {
     tolerations: CORE_TOLERATIONS,
     podDisruptionBudget: { name: 'karpenter', maxUnavailable: 1 },
     controller: { resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } } },
-    webhook: { enabled: false },
   };
 }
 
@@ -48,8 +49,6 @@ export const karpenter: Component = {
   enabled: () => true,
   helm: (cluster): HelmRelease => ({ ...CHARTS.karpenter, releaseName: 'karpenter', values: { ...karpenterValues(cluster) } }),
   syncOptions: ['ServerSideApply=true'],
-  clusterResources: [
-    ...OPERATOR_RESOURCES,
-    ...WEBHOOK_RESOURCES,
-  ],
+  // The 1.14.1 chart renders no admission webhooks (test/apps/project-render.test.ts).
+  clusterResources: OPERATOR_RESOURCES,
 };

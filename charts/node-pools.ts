@@ -1,10 +1,24 @@
 import { Construct } from 'constructs';
 import * as aws from '../imports/karpenter.k8s.aws';
 import * as karpenter from '../imports/karpenter.sh';
-import type { ClusterConfig, NodeClass, NodePool } from '../lib/config/types';
+import type { AmiFamily, ClusterConfig, NodeClass, NodePool } from '../lib/config/types';
 import { SYNC_WAVES, type Component } from './component';
 
 type Requirement = karpenter.NodePoolSpecTemplateSpecRequirements;
+
+/**
+ * Node label with the AMI family of the pool's EC2NodeClass (`al2023` | `bottlerocket`): DaemonSets that only
+ * some OS images need select on it (the NVIDIA device plugin skips Bottlerocket, which ships its own).
+ */
+export const AMI_FAMILY_LABEL = 'eksai.io/ami-family';
+
+/** AMI family of the EC2NodeClass a pool launches from. */
+export function amiFamilyOf(cluster: ClusterConfig, pool: NodePool): AmiFamily {
+  const nodeClass = cluster.karpenter.nodeClasses.find((c) => c.name === pool.nodeClass);
+  // Config rules reject a pool whose nodeClass does not exist; this guards the invariant.
+  if (!nodeClass) throw new Error(`node pool ${pool.name} references unknown EC2NodeClass ${pool.nodeClass}`);
+  return nodeClass.amiFamily;
+}
 const Op = karpenter.NodePoolSpecTemplateSpecRequirementsOperator;
 
 function requirements(pool: NodePool): Requirement[] {
@@ -80,7 +94,7 @@ export class NodePoolsChart extends Construct {
         metadata: { name: pool.name },
         spec: {
           template: {
-            metadata: { labels: { ...pool.labels, 'eksai.io/pool': pool.name } },
+            metadata: { labels: { ...pool.labels, 'eksai.io/pool': pool.name, [AMI_FAMILY_LABEL]: amiFamilyOf(cluster, pool) } },
             spec: {
               nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.nodeClass },
               requirements: requirements(pool),

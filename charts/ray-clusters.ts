@@ -7,13 +7,14 @@ import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '
 import { SYNC_WAVES, type Component } from './component';
 import { TEAM_LABEL } from './teams';
 import { IMAGES, RAY_VERSION } from './versions';
-import { VOLCANO_SCHEDULER_NAME } from './volcano';
 
 /**
- * Labels that hand a RayCluster to Volcano (kuberay batchscheduler/volcano: `ray.io/scheduler-name`
- * picks the scheduler, `volcano.sh/queue-name` the Queue its PodGroup joins).
+ * Label that puts a RayCluster's (or RayJob's) PodGroup into a Volcano Queue: KubeRay 1.7.0
+ * batchscheduler/volcano/volcano_scheduler.go `QueueNameLabelKey`, read from the owner's labels in
+ * createPodGroup. No label picks the scheduler: with `batchScheduler.name: volcano` the operator hands
+ * every RayCluster and RayJob to Volcano (raycluster_controller.go / rayjob_controller.go call
+ * DoBatchSchedulingOnSubmission unconditionally); KubeRay 1.7 reads no `ray.io/scheduler-name` label.
  */
-export const RAY_SCHEDULER_LABEL = 'ray.io/scheduler-name';
 export const VOLCANO_QUEUE_LABEL = 'volcano.sh/queue-name';
 
 /**
@@ -78,12 +79,15 @@ function podSpec<C>(container: C, place: PodPlacement) {
 
 const imageFor = (gpus: number): string => (gpus > 0 ? IMAGES.rayGpu : IMAGES.ray);
 
-function headGroup(team: Team): ray.RayClusterSpecHeadGroupSpec {
-  const { head } = team.ray;
+/**
+ * The head group of a team's Ray cluster. `headService` names its Service (the team RayCluster's contract
+ * name); a RayJob's own cluster leaves it out and gets KubeRay's generated `<cluster>-head-svc`.
+ */
+export function headGroup(team: Team, head: { readonly cpu: string; readonly memory: string }, headService?: string): ray.RayClusterSpecHeadGroupSpec {
   const container = rayContainer(
     'ray-head',
     IMAGES.ray,
-    { ...head, gpus: 0 },
+    { cpu: head.cpu, memory: head.memory, gpus: 0 },
     [
       { name: RAY_PORT_NAMES.gcs, containerPort: RAY_PORTS.gcs },
       { name: RAY_PORT_NAMES.dashboard, containerPort: RAY_PORTS.dashboard },
@@ -95,7 +99,7 @@ function headGroup(team: Team): ray.RayClusterSpecHeadGroupSpec {
   return {
     // KubeRay uses this name instead of `<cluster>-head-svc` (kuberay common/service.go,
     // setNameforUserProvidedService): RAY_ADDRESS in notebooks relies on it.
-    headService: { metadata: { name: team.ray.headService } },
+    headService: headService === undefined ? undefined : { metadata: { name: headService } },
     serviceType: 'ClusterIP',
     // num-cpus 0: tasks and actors go to workers, the head only coordinates (and is never spot).
     rayStartParams: { 'num-cpus': '0', 'dashboard-host': '0.0.0.0' },
@@ -110,7 +114,8 @@ function headGroup(team: Team): ray.RayClusterSpecHeadGroupSpec {
   };
 }
 
-function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSpecWorkerGroupSpecs {
+/** A worker group of a team's Ray cluster (pods labelled with the team: its NetworkPolicies select them). */
+export function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSpecWorkerGroupSpecs {
   const container = rayContainer('ray-worker', imageFor(group.gpus), group, [{ name: RAY_PORT_NAMES.metrics, containerPort: RAY_PORTS.metrics }], {
     limit: ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesLimits.fromString,
     request: ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesRequests.fromString,
@@ -134,7 +139,7 @@ export function rayClusterProps(cluster: ClusterConfig, team: Team): ray.RayClus
       namespace: team.namespace,
       labels: {
         [TEAM_LABEL]: team.name,
-        ...(volcano ? { [RAY_SCHEDULER_LABEL]: VOLCANO_SCHEDULER_NAME, [VOLCANO_QUEUE_LABEL]: team.queue.name } : {}),
+        ...(volcano ? { [VOLCANO_QUEUE_LABEL]: team.queue.name } : {}),
       },
     },
     spec: {
@@ -155,7 +160,7 @@ export function rayClusterProps(cluster: ClusterConfig, team: Team): ray.RayClus
         },
         securityContext: { ...CONTAINER_SECURITY, seccompProfile: { type: 'RuntimeDefault' } },
       },
-      headGroupSpec: headGroup(team),
+      headGroupSpec: headGroup(team, team.ray.head, team.ray.headService),
       workerGroupSpecs: team.ray.workerGroups.map((g) => workerGroup(team, g)),
     },
   };

@@ -4,10 +4,13 @@ import * as ray from '../imports/ray.io';
 import type { Problem } from '../lib/errors';
 import { closest } from '../lib/config/paths';
 import type { ClusterConfig, NodePool, Team } from '../lib/config/types';
+import { quantityValue } from '../lib/config/quantity';
 import { explainNoFit, placement, podPlacement, poolShape } from '../lib/placement';
+import { RAY_AUTOSCALER_RESOURCES } from '../lib/ray';
 import { SYNC_WAVES, type Component } from './component';
 import { GPU_NODE_SELECTOR, gpuTolerations } from './nvidia';
-import { IMAGES, SMOKE_IMAGES, SMOKE_RAY_PIP } from './versions';
+import { headGroup, VOLCANO_QUEUE_LABEL, workerGroup } from './ray-clusters';
+import { IMAGES, RAY_VERSION, SMOKE_IMAGES, SMOKE_RAY_PIP } from './versions';
 
 /**
  * Smoke tests of a cluster: does Karpenter launch a spot CPU node, does a GPU node come up with a working
@@ -31,6 +34,19 @@ export const SMOKE_CPU_REQUEST = '3';
 const DEADLINES = { cpu: 900, gpu: 1800, rayJob: 1800 } as const;
 /** Finished Jobs (and their pods' logs) stay this long, then Kubernetes deletes them. */
 const TTL_SECONDS = 3600;
+/** The RayJob's own Ray cluster is deleted this long after the job ends (its nodes then go idle and Karpenter removes them). */
+const RAY_CLUSTER_TTL_SECONDS = 300;
+
+/**
+ * The smoke RayJob's own Ray cluster, fixed size (no autoscaler): a head that only coordinates (num-cpus 0,
+ * it runs the driver) and two workers with room for the two 1-CPU XGBoost training workers plus Ray Data
+ * tasks. Its own cluster because KubeRay 1.7 hands every RayJob to the batch scheduler, and Volcano refuses
+ * one that selects an existing RayCluster (batchscheduler/volcano handleRayJob: "gang scheduling does not
+ * support RayJob ... referencing an existing RayCluster"). Volcano gang-schedules head + workers as one
+ * PodGroup (minMember 3) in the team's Queue; smokeProblems checks that Queue and the team quota admit it.
+ */
+export const SMOKE_RAY_CLUSTER = { head: { cpu: '1', memory: '4Gi' }, workers: { name: 'smoke', replicas: 2, cpu: '2', memory: '4Gi' } } as const;
+const SUBMITTER = { cpu: '500m', memory: '512Mi' } as const;
 
 const LABELS = { 'app.kubernetes.io/name': 'eksai-smoke', 'app.kubernetes.io/part-of': 'eksai' } as const;
 
@@ -125,7 +141,7 @@ function submitterTemplate(nodeSelector: Readonly<Record<string, string>>): ray.
           // KubeRay fills in the `ray job submit` command when the first container has none.
           name: 'ray-job-submitter',
           image: IMAGES.ray,
-          resources: { requests: { cpu: q.fromString('500m'), memory: q.fromString('512Mi') }, limits: { cpu: l.fromString('1'), memory: l.fromString('1Gi') } },
+          resources: { requests: { cpu: q.fromString(SUBMITTER.cpu), memory: q.fromString(SUBMITTER.memory) }, limits: { cpu: l.fromString('1'), memory: l.fromString('1Gi') } },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
         },
       ],
@@ -179,11 +195,44 @@ export function smokePodSpecs(cluster: ClusterConfig): Map<string, Record<string
   const target = smokeCpuTarget(cluster);
   if (target) pods.set(SMOKE_NAMES.cpu, cpuPodSpec(target.nodeSelector));
   if (hasGpuPool(cluster)) pods.set(SMOKE_NAMES.gpu, gpuPodSpec(cluster));
-  if (target && smokeRayJobEnabled(cluster)) {
+  const team = smokeTeam(cluster);
+  if (target && team && smokeRayJobEnabled(cluster)) {
     const rendered = ray.RayJob.manifest({ spec: { submitterPodTemplate: submitterTemplate(target.nodeSelector) } }) as { spec: { submitterPodTemplate: { spec: Record<string, unknown> } } };
     pods.set(`${SMOKE_NAMES.rayJob} submitter`, rendered.spec.submitterPodTemplate.spec);
+    const spec = smokeRayClusterSpec(team, target.pool) as { headGroupSpec: { template: { spec: Record<string, unknown> } }; workerGroupSpecs: { template: { spec: Record<string, unknown> } }[] };
+    pods.set(`${SMOKE_NAMES.rayJob} head`, spec.headGroupSpec.template.spec);
+    pods.set(`${SMOKE_NAMES.rayJob} workers`, spec.workerGroupSpecs[0]!.template.spec);
   }
   return pods;
+}
+
+/**
+ * The RayJob's rayClusterSpec as plain JSON (imports/ray.io.ts trims RayJob's embedded RayClusterSpec, see
+ * IMPORT_TRIM in lib/schemas/pins.ts; the typed RayCluster construct builds it; validate checks it against the full CRD).
+ * Pods carry the team label like the team's RayCluster, so the team NetworkPolicies cover them.
+ */
+export function smokeRayClusterSpec(team: Team, workerPool: NodePool): Record<string, unknown> {
+  const { head, workers } = SMOKE_RAY_CLUSTER;
+  const group = { name: workers.name, cpu: workers.cpu, memory: workers.memory, gpus: 0, minReplicas: workers.replicas, maxReplicas: workers.replicas, pool: workerPool.name, capacityType: workerPool.capacityTypes.includes('spot') ? ('spot' as const) : undefined };
+  const manifest = ray.RayCluster.manifest({
+    metadata: { name: SMOKE_NAMES.rayJob },
+    spec: {
+      rayVersion: RAY_VERSION,
+      enableInTreeAutoscaling: false,
+      headGroupSpec: headGroup(team, head),
+      workerGroupSpecs: [{ ...workerGroup(team, group), replicas: workers.replicas }],
+    },
+  }) as { spec: Record<string, unknown> };
+  return manifest.spec;
+}
+
+/** What Volcano's PodGroup for the smoke RayJob asks for (head + workers + submitter, KubeRay handleRayJob), in cores and bytes. */
+export function smokeRayJobDemand(): { readonly cpu: number; readonly memory: number } {
+  const { head, workers } = SMOKE_RAY_CLUSTER;
+  return {
+    cpu: quantityValue(head.cpu) + workers.replicas * quantityValue(workers.cpu) + quantityValue(SUBMITTER.cpu),
+    memory: quantityValue(head.memory) + workers.replicas * quantityValue(workers.memory) + quantityValue(SUBMITTER.memory),
+  };
 }
 
 /**
@@ -210,6 +259,8 @@ export function smokeProblems(cluster: ClusterConfig): { readonly errors: Proble
     const why = explainNoFit(shapes, placement({ nodeSelector: {}, tolerations: [], gpus: 0 }, shapes).reasons);
     problems.push({ file, path: 'smoke.enabled', message: `is on but no cpu NodePool accepts the smoke CPU Job: ${why}`, value: true, fix: "add a kind: 'cpu' pool without taints, or set smoke: { enabled: false }" });
   }
+  const team = smokeTeam(cluster);
+  if (team && smokeRayJobEnabled(cluster)) problems.push(...smokeRayJobFits(cluster, team));
   const shapes = cluster.karpenter.nodePools.map(poolShape);
   for (const [name, spec] of smokePodSpecs(cluster)) {
     const fit = placement(podPlacement(spec), shapes);
@@ -218,6 +269,33 @@ export function smokeProblems(cluster: ClusterConfig): { readonly errors: Proble
     }
   }
   return { errors: problems, warnings };
+}
+
+/**
+ * The smoke RayJob's cluster must fit the team's Volcano Queue capability (else its PodGroup never gets
+ * resources) and, next to the team RayCluster's head and autoscaler (always running), its ResourceQuota
+ * (else the API server rejects pods). Ray pods set requests = limits, so requests and limits quotas count.
+ */
+function smokeRayJobFits(cluster: ClusterConfig, team: Team): Problem[] {
+  const need = smokeRayJobDemand();
+  const headCpu = quantityValue(team.ray.head.cpu) + quantityValue(RAY_AUTOSCALER_RESOURCES.cpu);
+  const headMemory = quantityValue(team.ray.head.memory) + quantityValue(RAY_AUTOSCALER_RESOURCES.memory);
+  const gi = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)}Gi`;
+  const limits: [string, string | undefined, number, (n: number) => string, number][] = [
+    [`teams[${team.name}].queue.capability.cpu`, team.queue.capability.cpu, need.cpu, String, 0],
+    [`teams[${team.name}].queue.capability.memory`, team.queue.capability.memory, need.memory, gi, 0],
+    [`teams[${team.name}].quota.requests.cpu`, team.quota.requests.cpu, need.cpu, String, headCpu],
+    [`teams[${team.name}].quota.limits.cpu`, team.quota.limits.cpu, need.cpu, String, headCpu],
+    [`teams[${team.name}].quota.requests.memory`, team.quota.requests.memory, need.memory, gi, headMemory],
+    [`teams[${team.name}].quota.limits.memory`, team.quota.limits.memory, need.memory, gi, headMemory],
+  ];
+  const problems: Problem[] = [];
+  for (const [path, hard, demand, text, inUse] of limits) {
+    if (hard === undefined || demand + inUse <= quantityValue(hard)) continue;
+    const besides = inUse > 0 ? ` besides the team RayCluster's head (${text(inUse)})` : '';
+    problems.push({ file: cluster.file, path, message: `is too small for the smoke RayJob's Ray cluster, which needs ${text(demand)}${besides} (SMOKE_RAY_CLUSTER in charts/smoke.ts)`, value: hard, fix: `raise it to at least ${text(demand + inUse)}, pick another smoke.team, or set smoke: { enabled: false }` });
+  }
+  return problems;
 }
 
 function job(scope: Construct, name: string, component: string, deadline: number, spec: Record<string, unknown>): void {
@@ -256,14 +334,20 @@ export class SmokeChart extends Construct {
     const target = smokeCpuTarget(cluster);
     const team = smokeTeam(cluster);
     if (target && team && smokeRayJobEnabled(cluster)) {
-      new ray.RayJob(this, SMOKE_NAMES.rayJob, {
-        metadata: { name: SMOKE_NAMES.rayJob, namespace: team.namespace, labels: { ...LABELS, 'app.kubernetes.io/component': 'xgboost' }, annotations: { ...SMOKE_HOOK } },
+      const volcano = cluster.kuberay.batchScheduler === 'volcano';
+      // Typed through RayJob.manifest, then a plain ApiObject: the imported RayJob class drops the trimmed rayClusterSpec field.
+      const manifest = ray.RayJob.manifest({
+        metadata: {
+          name: SMOKE_NAMES.rayJob,
+          namespace: team.namespace,
+          // KubeRay copies the queue label from the RayJob onto the PodGroup it creates (createPodGroup).
+          labels: { ...LABELS, 'app.kubernetes.io/component': 'xgboost', ...(volcano ? { [VOLCANO_QUEUE_LABEL]: team.queue.name } : {}) },
+          annotations: { ...SMOKE_HOOK },
+        },
         spec: {
-          // Submit to the team's RayCluster instead of creating one. KubeRay forbids deleting a selected
-          // cluster, so shutdownAfterJobFinishes stays false, and with it ttlSecondsAfterFinished must stay 0
-          // (ValidateRayJobSpec in ray-operator/controllers/ray/utils/validation.go).
-          clusterSelector: { 'ray.io/cluster': team.ray.clusterName },
-          shutdownAfterJobFinishes: false,
+          // Its own Ray cluster (SMOKE_RAY_CLUSTER), deleted after the job ends.
+          shutdownAfterJobFinishes: true,
+          ttlSecondsAfterFinished: RAY_CLUSTER_TTL_SECONDS,
           submissionMode: 'K8sJobMode',
           entrypoint: `python -c "${SMOKE_XGBOOST_SCRIPT}"`,
           runtimeEnvYaml: smokeRuntimeEnvYaml(),
@@ -271,7 +355,8 @@ export class SmokeChart extends Construct {
           backoffLimit: 0,
           submitterPodTemplate: submitterTemplate(target.nodeSelector),
         },
-      });
+      }) as { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> };
+      new ApiObject(this, SMOKE_NAMES.rayJob, { ...manifest, spec: { ...manifest.spec, rayClusterSpec: smokeRayClusterSpec(team, target.pool) } });
     }
   }
 }

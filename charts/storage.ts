@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../lib/config/types';
-import { SYNC_WAVES, type Component } from './component';
+import { KEEP_DATA, SYNC_WAVES, type Component } from './component';
 
 export const GP3_STORAGE_CLASS = 'gp3';
 export const EFS_STORAGE_CLASS = 'efs';
@@ -21,7 +21,8 @@ export class StorageChart extends Construct {
     new ApiObject(this, 'gp3', {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
-      metadata: { name: GP3_STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      // Bound volumes name their class (volume expansion reads it): deleting the storage app must not delete it.
+      metadata: { name: GP3_STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true', 'argocd.argoproj.io/sync-options': KEEP_DATA } },
       provisioner: 'ebs.csi.aws.com',
       parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
       reclaimPolicy: 'Delete',
@@ -36,7 +37,7 @@ export class StorageChart extends Construct {
         annotations: {
           'storageclass.kubernetes.io/is-default-class': 'false',
           // Only this annotation is ours: the class itself is EKS's; never prune or replace it.
-          'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false',
+          'argocd.argoproj.io/sync-options': `ServerSideApply=true,${KEEP_DATA}`,
         },
       },
       provisioner: 'kubernetes.io/aws-ebs',
@@ -46,7 +47,7 @@ export class StorageChart extends Construct {
       new ApiObject(this, 'efs', {
         apiVersion: 'storage.k8s.io/v1',
         kind: 'StorageClass',
-        metadata: { name: EFS_STORAGE_CLASS },
+        metadata: { name: EFS_STORAGE_CLASS, annotations: { 'argocd.argoproj.io/sync-options': KEEP_DATA } },
         provisioner: 'efs.csi.aws.com',
         parameters: { provisioningMode: 'efs-ap', fileSystemId: efs, directoryPerms: '700', basePath: '/dynamic' },
         reclaimPolicy: 'Retain',

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, Team } from '../lib/config/types';
-import { NOTEBOOK_POD_LABELS, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type PodSecurityLevel } from './component';
+import { KEEP_DATA, NOTEBOOK_POD_LABELS, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type PodSecurityLevel } from './component';
 import { KUBERAY_NAMESPACE } from './kuberay-operator';
 
 /**
@@ -14,9 +14,10 @@ import { KUBERAY_NAMESPACE } from './kuberay-operator';
  */
 export const TEAM_POD_SECURITY: PodSecurityLevel = 'restricted';
 
-/** Labels KubeRay puts on every pod of a RayCluster (kuberay utils/constant.go). */
+/** Labels KubeRay puts on every pod of a RayCluster (kuberay 1.7.0 utils/constant.go, common/pod.go labelPod). */
 export const RAY_CLUSTER_LABEL = 'ray.io/cluster';
 export const RAY_NODE_TYPE_LABEL = 'ray.io/node-type';
+export const RAY_NODE_LABEL = 'ray.io/is-ray-node';
 
 /** Label on every team namespace (and Ray pod template): which team it belongs to. */
 export const TEAM_LABEL = 'eksai.io/team';
@@ -49,7 +50,7 @@ export class TeamsChart extends Construct {
         name: namespace,
         // Removing a team from the config must not delete what lives in its namespace (PVCs, RayJobs,
         // results) through an automated prune: the namespace stays until an admin deletes it.
-        annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' },
+        annotations: { 'argocd.argoproj.io/sync-options': KEEP_DATA },
         labels: {
           [TEAM_LABEL]: team.name,
           'pod-security.kubernetes.io/enforce': TEAM_POD_SECURITY,
@@ -97,8 +98,10 @@ export function quotaHard(team: Team): Record<string, string> {
 /**
  * The team's NetworkPolicies (name → spec). Decisions:
  * - DNS: egress to kube-dns in kube-system on UDP and TCP 53 (TCP for truncated answers).
- * - Ray pods of the team's RayCluster talk to each other on any port (GCS, raylets, object manager
- *   and worker ports are many and partly random).
+ * - Ray pods of the team talk to each other on any port (GCS, raylets, object manager and worker ports
+ *   are many and partly random). "Ray pods of the team" = KubeRay's `ray.io/is-ray-node: yes` plus the
+ *   team label eksai puts on every pod template: the team's RayCluster and the clusters RayJobs create
+ *   (the smoke RayJob's; KubeRay names those clusters itself, so `ray.io/cluster` cannot select them).
  * - Ray head client (10001) and dashboard/job API (8265): from notebook pods in the JupyterHub
  *   namespace, from any pod of the team namespace (RayJob submitters, ad-hoc drivers), and the
  *   dashboard from the KubeRay operator (it polls job status of RayJobs that use this cluster).
@@ -112,8 +115,8 @@ export function quotaHard(team: Team): Record<string, string> {
  *   80 to the Pod Identity agent (169.254.170.23) for AWS credentials. Nothing else leaves.
  */
 export function networkPolicies(team: Team): [string, Record<string, unknown>][] {
-  const rayPods = { matchLabels: { [RAY_CLUSTER_LABEL]: team.ray.clusterName } };
-  const rayHead = { matchLabels: { [RAY_CLUSTER_LABEL]: team.ray.clusterName, [RAY_NODE_TYPE_LABEL]: 'head' } };
+  const rayPods = { matchLabels: { [RAY_NODE_LABEL]: 'yes', [TEAM_LABEL]: team.name } };
+  const rayHead = { matchLabels: { [RAY_NODE_LABEL]: 'yes', [TEAM_LABEL]: team.name, [RAY_NODE_TYPE_LABEL]: 'head' } };
   const policies: [string, Record<string, unknown>][] = [
     ['default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }],
     [

@@ -81,7 +81,7 @@ export const volcano: Component = {
   namespace: VOLCANO_NAMESPACE,
   // The chart's containers add DAC_OVERRIDE, which `restricted` forbids.
   podSecurity: 'baseline',
-  wave: SYNC_WAVES.platform,
+  wave: SYNC_WAVES.batchScheduler,
   enabled: (c) => c.volcano.enabled,
   helm: (cluster): HelmRelease => ({ ...CHARTS.volcano, releaseName: 'volcano', values: volcanoValues(cluster) }),
   build: (chart, cluster) => new VolcanoQueues(chart, 'Resource', { cluster }),
@@ -89,7 +89,6 @@ export const volcano: Component = {
   clusterResources: [
     ...OPERATOR_RESOURCES,
     ...WEBHOOK_RESOURCES,
-    { group: 'scheduling.k8s.io', kind: 'PriorityClass' },
     { group: 'scheduling.volcano.sh', kind: 'Queue' },
   ],
 };

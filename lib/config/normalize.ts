@@ -4,7 +4,7 @@ import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_DEFAULTS, RAY_PORTS, ENVI
 import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
-import { NOTEBOOK_IMAGES } from '../../charts/versions';
+import { defaultNotebookImages } from '../../charts/versions';
 
 /** Deep merge of plain objects; arrays and scalars of later layers replace earlier ones. */
 export function mergeLayers<T>(...layers: (T | undefined)[]): T {
@@ -201,7 +201,8 @@ function normalizeJupyterHub(input: ClusterConfigInput, ciliumEnabled: boolean):
     auth: hub.auth ? normalizeJupyterHubAuth(hub.auth) : { kind: 'dummy', adminUsers: [] },
     idleTimeoutSeconds: durationSeconds(hub.idleTimeout ?? env.idleTimeout),
     storage: hub.storage ?? env.storage,
-    images: { cpu: hub.image ?? NOTEBOOK_IMAGES.cpu, gpu: hub.gpuImage ?? NOTEBOOK_IMAGES.gpu },
+    // rules.ts (jupyterhubImages) requires both images when the repo is not on GitHub, so the fallback is never rendered.
+    images: { cpu: hub.image ?? defaultNotebookImages(input.gitops.repoURL)?.cpu ?? '', gpu: hub.gpuImage ?? defaultNotebookImages(input.gitops.repoURL)?.gpu ?? '' },
     ingress: hub.ingress ? { host: hub.ingress.host, certificateArn: hub.ingress.certificateArn, scheme: hub.ingress.scheme ?? 'internal' } : undefined,
   };
 }

@@ -9,6 +9,7 @@ import { quantityValue } from './quantity';
 import type { ClusterFacts } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
 import { normalize } from './normalize';
+import { defaultNotebookImages, NOTEBOOK_IMAGE_NAME } from '../../charts/versions';
 import { notebookProfiles } from '../../charts/jupyterhub';
 
 /**
@@ -223,9 +224,18 @@ export const jupyterhubPrerequisites: Rule = (ctx) => {
   }
 };
 
-/** Notebook images are pinned like AMIs: `latest` warns in dev and fails elsewhere. */
+/**
+ * Notebook images are pinned like AMIs: `latest` warns in dev and fails elsewhere. Without an explicit
+ * image the default is the eksai notebook image in the GitOps repo's GHCR, which only a github.com repo has.
+ */
 export const jupyterhubImages: Rule = (ctx) => {
   const allowLatest = layerDefaults(ctx.input.environment).allowLatestAmi ?? false;
+  if (ctx.input.jupyterhub?.enabled !== false && (ctx.input.teams ?? []).length > 0 && !defaultNotebookImages(ctx.input.gitops.repoURL)) {
+    for (const key of ['image', 'gpuImage'] as const) {
+      if (ctx.input.jupyterhub?.[key] !== undefined) continue;
+      ctx.errors.push({ file: ctx.file, path: `jupyterhub.${key}`, message: `is required: gitops.repoURL is not on github.com, so there is no default ghcr.io/<owner>/${NOTEBOOK_IMAGE_NAME} image`, value: ctx.input.gitops.repoURL, fix: `build images/notebook (README "Notebook image") into your registry and set jupyterhub.${key}` });
+    }
+  }
   for (const key of ['image', 'gpuImage'] as const) {
     const image = ctx.input.jupyterhub?.[key];
     if (image?.endsWith(':latest')) {

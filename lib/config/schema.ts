@@ -223,9 +223,9 @@ export const jupyterhubSchema = z.strictObject({
   idleTimeout: z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30m, 1h or 4h').optional(),
   /** Home volume per user (gp3). @default dev 10Gi, staging 20Gi, prod 50Gi */
   storage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'must be a size such as 10Gi').optional(),
-  /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default NOTEBOOK_IMAGES.cpu (charts/versions.ts) */
+  /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default the eksai notebook image in the GitOps repo's GHCR, `ghcr.io/<owner>/eksai-notebook:<ray>-py311` (defaultNotebookImages in charts/versions.ts) */
   image: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31').optional(),
-  /** Notebook image of the GPU profile. @default NOTEBOOK_IMAGES.gpu (charts/versions.ts) */
+  /** Notebook image of the GPU profile. @default its GPU variant, `ghcr.io/<owner>/eksai-notebook:<ray>-py311-gpu` */
   gpuImage: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31').optional(),
   /** An ALB in front of the hub (AWS Load Balancer Controller; needs loadBalancer.enabled). Without it the hub is ClusterIP only. */
   ingress: z

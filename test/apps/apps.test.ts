@@ -49,7 +49,7 @@ describe('argo cd app-of-apps', () => {
 
   test('argocd-cm restores the Application health check, applied server-side and never pruned', () => {
     const cm = find(apps, 'ConfigMap', 'argocd-cm');
-    expect(cm.metadata).toMatchObject({ namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false' } });
+    expect(cm.metadata).toMatchObject({ namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' } });
     expect((cm as any).data['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
     expect(APPLICATION_HEALTH_LUA).toContain('obj.status.health.status');
   });

@@ -85,7 +85,7 @@ describe('jupyterhub component', () => {
     expect(list[0]).toMatchObject({
       slug: 'cpu-small',
       default: true,
-      kubespawner_override: { node_selector: { 'eksai.io/pool-kind': 'cpu', 'karpenter.sh/capacity-type': 'on-demand' }, cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '4G', mem_limit: '8G', image: 'quay.io/jupyter/scipy-notebook:2025-12-31' },
+      kubespawner_override: { node_selector: { 'eksai.io/pool-kind': 'cpu', 'karpenter.sh/capacity-type': 'on-demand' }, cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '4G', mem_limit: '8G', image: 'ghcr.io/acme/eksai-notebook:2.56.0-py311' },
     });
   });
 
@@ -96,7 +96,7 @@ describe('jupyterhub component', () => {
       node_selector: { 'eksai.io/pool-kind': 'gpu' },
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
       extra_resource_limits: { 'nvidia.com/gpu': '1' },
-      image: 'quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31',
+      image: 'ghcr.io/acme/eksai-notebook:2.56.0-py311-gpu',
     });
     // The placement the rule checks is the one the chart renders.
     expect(gpu.placement).toEqual({ nodeSelector: gpu.override.node_selector, tolerations: gpu.override.tolerations, gpus: 1 });
@@ -140,7 +140,7 @@ describe('jupyterhub component', () => {
     const core = { nodeSelector: { 'eksai.io/node-group': 'core' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] };
     expect(values.hub).toMatchObject(core);
     expect(values.proxy).toMatchObject({ chp: core, service: { type: 'ClusterIP' } });
-    expect(values.scheduling).toMatchObject({ userScheduler: { enabled: true, ...core }, userPlaceholder: { enabled: false } });
+    expect(values.scheduling).toMatchObject({ userScheduler: { enabled: false }, userPlaceholder: { enabled: false } });
     expect(values.singleuser).toMatchObject({
       uid: 1000,
       fsGid: 100,

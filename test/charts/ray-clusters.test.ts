@@ -32,7 +32,7 @@ describe('ray-clusters component', () => {
   test('one RayCluster per team, named by the team contract, in the team namespace, with the Volcano scheduler and queue labels', () => {
     expect(objects.map((o) => `${o.metadata.namespace}/${o.kind}/${o.metadata.name}`)).toEqual(['research/RayCluster/ray', 'ml-eng/RayCluster/ray']);
     expect(research.apiVersion).toBe('ray.io/v1');
-    expect(research.metadata.labels).toEqual({ 'eksai.io/team': 'research', 'ray.io/scheduler-name': 'volcano', 'volcano.sh/queue-name': 'research' });
+    expect(research.metadata.labels).toEqual({ 'eksai.io/team': 'research', 'volcano.sh/queue-name': 'research' });
     const noVolcano = chartObjects(loadOk(minimalInput({ kuberay: { batchScheduler: 'none' }, teams: [{ name: 'a' }] })), 'ray-clusters');
     expect(noVolcano[0]!.metadata.labels).toEqual({ 'eksai.io/team': 'a' });
   });

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SMOKE_HOOK, SMOKE_XGBOOST_SCRIPT } from '../../charts/smoke';
+import { RAY_VERSION } from '../../charts/versions';
 import { loadCluster } from '../../lib/config/load';
 import type { Manifest } from '../../lib/synth/build';
 import { placement, podPlacement, poolShape, type PoolShape } from '../../lib/placement';
@@ -40,14 +41,27 @@ describe('smoke tests', () => {
     expect(chartObjects(cpuOnly, 'smoke').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Job/smoke-cpu']);
   });
 
-  test('the RayJob submits to the first team\'s existing RayCluster, or to smoke.team\'s', () => {
+  test('fails when the RayJob selects an existing RayCluster: Volcano refuses it (KubeRay 1.7 handleRayJob); it brings its own, deleted after the job', () => {
     const rayJob = find(objects, 'RayJob', 'smoke-xgboost');
+    const spec = rayJob.spec as Record<string, any>;
+    expect(spec.clusterSelector).toBeUndefined();
     expect(rayJob).toMatchObject({
       apiVersion: 'ray.io/v1',
-      metadata: { namespace: 'ml-eng', annotations: SMOKE_HOOK },
-      spec: { clusterSelector: { 'ray.io/cluster': dev.teams[0]!.ray.clusterName }, shutdownAfterJobFinishes: false, submissionMode: 'K8sJobMode', entrypoint: expect.stringMatching(/^python -c "/) },
+      metadata: { namespace: 'ml-eng', annotations: SMOKE_HOOK, labels: { 'volcano.sh/queue-name': 'ml-eng' } },
+      spec: { shutdownAfterJobFinishes: true, ttlSecondsAfterFinished: 300, submissionMode: 'K8sJobMode', entrypoint: expect.stringMatching(/^python -c "/) },
     });
-    expect((rayJob.spec as Record<string, unknown>).ttlSecondsAfterFinished).toBeUndefined();
+    // Fixed size (the PodGroup's minMember is replicas + 1 without the autoscaler), head on on-demand, workers on the spot cpu pool.
+    expect(spec.rayClusterSpec).toMatchObject({ rayVersion: RAY_VERSION, enableInTreeAutoscaling: false, workerGroupSpecs: [{ groupName: 'smoke', replicas: 2, minReplicas: 2, maxReplicas: 2 }] });
+    expect(spec.rayClusterSpec.headGroupSpec.headService).toBeUndefined();
+    expect(placement(podPlacement(spec.rayClusterSpec.headGroupSpec.template.spec), [...shapes, CORE]).fits).toEqual(['general']);
+    expect(placement(podPlacement(spec.rayClusterSpec.workerGroupSpecs[0].template.spec), [...shapes, CORE]).fits).toEqual(['general']);
+    // The team's NetworkPolicies select its pods (KubeRay adds ray.io/is-ray-node and ray.io/node-type, keeps template labels).
+    const netpol = chartObjects(dev, 'teams').find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'ml-eng' && o.metadata.name === 'ray-internal')!;
+    const selector = (netpol.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels;
+    for (const [type, tpl] of [['head', spec.rayClusterSpec.headGroupSpec.template], ['worker', spec.rayClusterSpec.workerGroupSpecs[0].template]] as const) {
+      const podLabels = { ...tpl.metadata.labels, 'ray.io/is-ray-node': 'yes', 'ray.io/node-type': type, 'ray.io/cluster': 'smoke-xgboost-abcde' };
+      expect(Object.entries(selector).every(([k, v]) => podLabels[k] === v)).toBe(true);
+    }
     const submitter = (rayJob.spec as { submitterPodTemplate: { spec: unknown } }).submitterPodTemplate.spec;
     expect(placement(podPlacement(submitter), [...shapes, CORE]).fits).toEqual(['general']);
     const research = loadOk(minimalInput({ teams: TEAMS, smoke: { team: 'research' } }));
@@ -93,6 +107,18 @@ describe('smoke tests', () => {
     const result = loadCluster(source(input), REPO);
     expect(result.warnings.map((w) => `${w.path} ${w.message}`)).toContain('smoke.enabled is on but the cluster has no cpu pool: the smoke CPU Job and RayJob are left out');
     expect(chartObjects(loadOk(input), 'smoke').map((o) => o.metadata.name)).toEqual(['smoke-gpu']);
+  });
+
+  test('fails when the team\'s Queue capability or quota cannot hold the smoke RayJob\'s Ray cluster', () => {
+    const team = (queue: unknown, quota?: unknown) => minimalInput({ teams: [{ name: 'ml-eng', queue, ...(quota ? { quota } : {}) }] });
+    expect(loadErrors(team({ capability: { cpu: '5' } }, { requests: { cpu: '20' }, limits: { cpu: '20' } }))).toEqual([
+      "clusters/minimal.ts: teams[ml-eng].queue.capability.cpu is too small for the smoke RayJob's Ray cluster, which needs 5.5 (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got \"5\"): raise it to at least 5.5, pick another smoke.team, or set smoke: { enabled: false }",
+    ]);
+    // The quota defaults to the capability and must also hold the team RayCluster's head and autoscaler.
+    expect(loadErrors(team({ capability: { cpu: '7' } }))).toEqual([
+      "clusters/minimal.ts: teams[ml-eng].quota.requests.cpu is too small for the smoke RayJob's Ray cluster, which needs 5.5 besides the team RayCluster's head (2.5) (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got \"7\"): raise it to at least 8, pick another smoke.team, or set smoke: { enabled: false }",
+      "clusters/minimal.ts: teams[ml-eng].quota.limits.cpu is too small for the smoke RayJob's Ray cluster, which needs 5.5 besides the team RayCluster's head (2.5) (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got \"7\"): raise it to at least 8, pick another smoke.team, or set smoke: { enabled: false }",
+    ]);
   });
 
   test('fails when smoke.team is not a team', () => {

@@ -29,7 +29,7 @@ describe('teams component', () => {
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/warn': 'restricted',
     });
-    expect(find(objects, 'Namespace', 'research').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false' });
+    expect(find(objects, 'Namespace', 'research').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
   });
 
   test('ResourceQuota uses the Kubernetes quota names, GPU by request; LimitRange gives container defaults', () => {
@@ -70,7 +70,7 @@ describe('teams component', () => {
 
   test('Ray head client 10001 and dashboard 8265 from notebook pods and the namespace; dashboard from the KubeRay operator; metrics 8080 from Prometheus', () => {
     expect(policy('ray-head-clients')).toEqual({
-      podSelector: { matchLabels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'head' } },
+      podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research', 'ray.io/node-type': 'head' } },
       policyTypes: ['Ingress'],
       ingress: [
         {
@@ -87,7 +87,7 @@ describe('teams component', () => {
       ],
     });
     expect(policy('ray-metrics')).toMatchObject({
-      podSelector: { matchLabels: { 'ray.io/cluster': 'ray' } },
+      podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } },
       ingress: [
         {
           from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
@@ -95,12 +95,12 @@ describe('teams component', () => {
         },
       ],
     });
-    expect(policy('ray-internal')).toMatchObject({ ingress: [{ from: [{ podSelector: { matchLabels: { 'ray.io/cluster': 'ray' } } }] }], egress: [{ to: [{ podSelector: { matchLabels: { 'ray.io/cluster': 'ray' } } }] }] });
+    expect(policy('ray-internal')).toMatchObject({ ingress: [{ from: [{ podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } } }] }], egress: [{ to: [{ podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } } }] }] });
   });
 
   test('Ray pods may leave only on HTTPS (pip, S3, the API server for the autoscaler) and to the Pod Identity agent', () => {
     expect(policy('ray-egress-https')).toEqual({
-      podSelector: { matchLabels: { 'ray.io/cluster': 'ray' } },
+      podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } },
       policyTypes: ['Egress'],
       egress: [
         { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] },

@@ -42,3 +42,11 @@ describe('volcano component', () => {
     expect(() => loadOk(minimalInput({ volcano: { enabled: false }, kuberay: { enabled: false } }))).not.toThrow();
   });
 });
+
+describe('volcano sync order', () => {
+  test('fails when the KubeRay operator syncs in the same wave as Volcano or before it (it watches PodGroups)', () => {
+    const apps = chartObjects(loadOk(minimalInput({ teams: [{ name: 'research', queue: { weight: 1 } }] })), 'apps');
+    const wave = (n: string) => Number((find(apps, 'Application', n).metadata.annotations as Record<string, string>)['argocd.argoproj.io/sync-wave']);
+    expect(wave('volcano')).toBeLessThan(wave('kuberay-operator'));
+  });
+});

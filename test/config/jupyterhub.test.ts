@@ -17,7 +17,7 @@ describe('jupyterhub config', () => {
       auth: { kind: 'dummy', adminUsers: [] },
       idleTimeoutSeconds: 3600,
       storage: '10Gi',
-      images: { cpu: 'quay.io/jupyter/scipy-notebook:2025-12-31', gpu: 'quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31' },
+      images: { cpu: 'ghcr.io/acme/eksai-notebook:2.56.0-py311', gpu: 'ghcr.io/acme/eksai-notebook:2.56.0-py311-gpu' },
     });
     expect(dev.jupyterhub.ingress).toBeUndefined();
     const prod = loadOk(minimalInput({ environment: 'prod', teams: TEAMS, jupyterhub: { auth: GITHUB, ingress: { host: 'nb.acme.com', certificateArn: CERT } } }));
