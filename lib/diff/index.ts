@@ -2,11 +2,12 @@ import type { SchemaSourceOptions } from '../schemas/resolve';
 import { compareParsed, updatedResources, type DiffResult } from './compare';
 import { readDistAtRef, readDistInWorkingTree, resolveRef } from './git';
 import { parseRevisions } from './identity';
+import { loadKindSchemas } from './listkeys';
 import { transitionRisks } from './transitions';
 
 export { compareDist, diffValues, hasChanges, type DiffResult, type FieldChange, type ResourceChange } from './compare';
 export { renderDiff, renderMarkdown, renderText, renderJson, MARKDOWN_LIMIT, type DiffFormat } from './render';
-export type { Risk, RiskLevel } from './risks';
+export type { Risk, RiskLevel } from './types';
 
 export interface DiffOptions {
   /** Repository root. */
@@ -31,9 +32,11 @@ export async function diffRevisions(options: DiffOptions): Promise<DiffResult & 
   const t1 = performance.now();
   const { base, head } = parseRevisions(baseFiles, headFiles);
   const t2 = performance.now();
-  const transitions = await transitionRisks(updatedResources(base, head), options.schemas);
+  const updates = updatedResources(base, head);
+  const transitions = await transitionRisks(updates, options.schemas);
+  const kinds = await loadKindSchemas(updates.map((u) => u.after), options.schemas);
   const t3 = performance.now();
-  const result = compareParsed(base, head, { base: options.base, head: options.head ?? 'working tree' }, transitions);
+  const result = compareParsed(base, head, { base: options.base, head: options.head ?? 'working tree' }, { risks: transitions.risks, problems: [...transitions.problems, ...kinds.problems], schemas: kinds.schemas });
   const t4 = performance.now();
   const ms = (a: number, b: number) => Math.round(b - a);
   return { ...result, timingsMs: { read: ms(t0, t1), parse: ms(t1, t2), transitions: ms(t2, t3), compare: ms(t3, t4) } };

@@ -1,16 +1,7 @@
-import type { ResourceChange } from './compare';
 import { isRecord, resourceKey, type Resource } from './identity';
+import type { ResourceChange, Risk, RiskLevel } from './types';
 
-export type RiskLevel = 'high' | 'medium' | 'low';
-
-export interface Risk {
-  readonly level: RiskLevel;
-  readonly cluster: string;
-  readonly component: string;
-  /** `Kind/name` the risk is about. */
-  readonly resource: string;
-  readonly message: string;
-}
+export type { Risk, RiskLevel } from './types';
 
 type Resources = ReadonlyMap<string, Resource>;
 

@@ -196,7 +196,10 @@ describe('eksai diff: CRD transition rules (oldSelf)', () => {
     const result = await diffRevisions({ cwd: repo.dir, base: a, head: b, schemas: { mirror: empty } });
     rmSync(empty, { recursive: true, force: true });
     expect(rejections(result.risks)).toEqual([]);
-    expect(result.problems).toEqual([{ file: '(schemas)', message: expect.stringMatching(/^CRD transition rules \(oldSelf\) not checked: schema https:\/\/raw\.githubusercontent\.com\/aws\/karpenter-provider-aws\/.* is not in the mirror/) }]);
+    expect(result.problems).toEqual([
+      { file: '(schemas)', message: expect.stringMatching(/^CRD transition rules \(oldSelf\) not checked: schema https:\/\/raw\.githubusercontent\.com\/aws\/karpenter-provider-aws\/.* is not in the mirror/) },
+      { file: '(schemas)', message: expect.stringMatching(/^lists of \d+ schema files? aligned by name-like keys only \(no Kubernetes list keys\): schema https:.* is not in the mirror/) },
+    ]);
   });
 });
 

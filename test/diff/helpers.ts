@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 
+/** Like the other test folders: the pinned schemas from ../shared unless the caller chose a mirror. */
+process.env.EKSAI_SCHEMA_MIRROR ??= '../shared/schemas';
+
 export type Tree = Record<string, unknown>;
 
 /** A throwaway git repo holding only dist/ files; each commit replaces dist/ with the given tree. */
