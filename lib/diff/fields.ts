@@ -69,6 +69,11 @@ function helmValues(v: unknown): { value: unknown } | undefined {
  */
 export function diffValues(a: unknown, b: unknown, path = '', ctx: FieldContext = ROOT, out: FieldChange[] = []): FieldChange[] {
   if (sameJson(a, b)) return out;
+  // A subtree only one side has (a removed team's entry, a new block) is one change, shown whole and redacted.
+  if (path !== '' && ((a === undefined && (isRecord(b) || Array.isArray(b))) || (b === undefined && (isRecord(a) || Array.isArray(a))))) {
+    whole(path, a, b, ctx, out);
+    return out;
+  }
   if ((isRecord(a) || a === undefined) && (isRecord(b) || b === undefined) && (a !== undefined || b !== undefined)) {
     const ra = a ?? {};
     const rb = b ?? {};
