@@ -2,9 +2,10 @@ import { diffValues } from './fields';
 import { isRecord, parseRevisions, type ParsedDist, type ParseProblem, type Resource } from './identity';
 import type { KindSchemas } from './listkeys';
 import { findRisks, type Risk } from './risks';
-import type { ChangeKind, DiffResult, FieldChange, ResourceChange } from './types';
+import { removalFate } from './fates';
+import type { ChangeKind, DiffResult, Fate, FieldChange, ResourceChange } from './types';
 
-export type { ChangeKind, DiffCounts, DiffResult, FieldChange, ResourceChange } from './types';
+export type { ChangeKind, DiffCounts, DiffResult, Fate, FieldChange, ResourceChange } from './types';
 export { diffValues } from './fields';
 export { isSecretKey } from './secrets';
 
@@ -31,9 +32,9 @@ function renameFingerprint(r: Resource): string {
   return `${r.cluster}\u0000${r.apiVersion}\u0000${r.kind}\u0000${r.namespace}\u0000${JSON.stringify(rest)}`;
 }
 
-function toChange(kind: ChangeKind, r: Resource, fields: FieldChange[], from?: string): ResourceChange {
+function toChange(kind: ChangeKind, r: Resource, fields: FieldChange[], from?: string, fate?: Fate): ResourceChange {
   const c: ResourceChange = { kind, cluster: r.cluster, component: r.component, apiVersion: r.apiVersion, resourceKind: r.kind, namespace: r.namespace, name: r.name, file: r.file, fields };
-  return from === undefined ? c : { ...c, from };
+  return { ...c, ...(from === undefined ? {} : { from }), ...(fate === undefined ? {} : { fate }) };
 }
 
 function clustersOf(resources: ReadonlyMap<string, Resource>): Set<string> {
@@ -76,19 +77,21 @@ export function compareParsed(base: ParsedDist, head: ParsedDist, labels: { base
   const byPrint = new Map<string, Resource[]>();
   for (const r of removed) byPrint.set(renameFingerprint(r), [...(byPrint.get(renameFingerprint(r)) ?? []), r]);
   const renamedFrom = new Set<string>();
+  const headClusters = clustersOf(head.resources);
+  // A removed cluster is one risk of its own (risks.ts); the objects of a remaining cluster get their Argo CD fate.
+  const fate = (r: Resource) => (headClusters.has(r.cluster) ? removalFate(r, base.resources, head.resources) : undefined);
   for (const b of added) {
     const candidates = byPrint.get(renameFingerprint(b));
     const a = candidates?.shift();
     if (a) {
       renamedFrom.add(a.key);
-      changes.push(toChange('renamed', b, diffResource(a, b, extra.schemas), a.name));
+      changes.push(toChange('renamed', b, diffResource(a, b, extra.schemas), a.name, fate(a)));
     } else changes.push(toChange('added', b, []));
   }
-  for (const a of removed) if (!renamedFrom.has(a.key)) changes.push(toChange('removed', a, []));
+  for (const a of removed) if (!renamedFrom.has(a.key)) changes.push(toChange('removed', a, [], undefined, fate(a)));
   changes.sort(compareChanges);
   const count = (k: ChangeKind) => changes.filter((c) => c.kind === k).length;
   const baseClusters = clustersOf(base.resources);
-  const headClusters = clustersOf(head.resources);
   return {
     base: labels.base,
     head: labels.head,

@@ -28,6 +28,19 @@ export interface FieldChange {
   readonly hidden?: true;
 }
 
+/**
+ * What Argo CD does to a removed object (fates.ts): `deleted` on the next sync, deleted once someone
+ * `confirm`s, or `orphaned`: left running, with what to do about it.
+ */
+export interface Fate {
+  readonly action: 'deleted' | 'confirm' | 'orphaned';
+  readonly reason: string;
+  /** For orphaned objects: how to delete it, or that keeping it is a choice. */
+  readonly fix?: string;
+  /** Orphaned by the object's own choice (its Prune=false / Delete=false annotation, helm.sh/resource-policy: keep, a CRD). */
+  readonly intended?: true;
+}
+
 export type ChangeKind = 'added' | 'removed' | 'changed' | 'renamed';
 
 export interface ResourceChange {
@@ -42,6 +55,8 @@ export interface ResourceChange {
   readonly from?: string;
   readonly file: string;
   readonly fields: readonly FieldChange[];
+  /** Removed objects, and the old name of renamed ones: what Argo CD does to the object that leaves dist. */
+  readonly fate?: Fate;
 }
 
 export interface DiffCounts {

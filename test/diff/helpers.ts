@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { clusters } from '../../clusters';
 import { loadCluster } from '../../lib/config/load';
+import { diffRevisions } from '../../lib/diff';
 import { buildCluster } from '../../lib/synth/build';
 import { renderCluster } from '../../lib/synth/render';
 
@@ -114,4 +115,24 @@ export function withoutTeam(team: string): (input: Record<string, unknown>) => R
     if (hub?.auth?.allowedGroups) out.jupyterhub = { ...hub, auth: { ...hub.auth, allowedGroups: hub.auth.allowedGroups.filter((g) => g !== team) } };
     return out;
   };
+}
+
+/** The root app of a cluster: syncs dist/<cluster>/apps (the child Applications and the AppProject). */
+export function rootApp(cluster: string, prune: boolean) {
+  return { ...childApp(cluster, 'apps', prune), metadata: { name: 'root', namespace: 'argocd' } };
+}
+
+const diffRepos: { cleanup: () => void }[] = [];
+
+/** Commits base, then head, in a throwaway repo and diffs the two commits (call cleanupDiffRepos in afterAll). */
+export async function diffTrees(base: Tree, head: Tree) {
+  const repo = tempRepo();
+  diffRepos.push(repo);
+  const a = repo.commit(base, 'base');
+  const b = repo.commit(head, 'head');
+  return diffRevisions({ cwd: repo.dir, base: a, head: b });
+}
+
+export function cleanupDiffRepos(): void {
+  for (const r of diffRepos.splice(0)) r.cleanup();
 }

@@ -1,19 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareDist, diffRevisions, renderText } from '../../lib/diff';
+import { compareDist, renderText } from '../../lib/diff';
 import { diffValues } from '../../lib/diff/fields';
 import { loadKindSchemas } from '../../lib/diff/listkeys';
-import { exampleDist, tempRepo, withoutTeam, type Tree } from './helpers';
+import { cleanupDiffRepos, diffTrees, exampleDist, withoutTeam } from './helpers';
 
-const repos: { cleanup: () => void }[] = [];
-afterAll(() => repos.forEach((r) => r.cleanup()));
-
-async function diffOf(base: Tree, head: Tree) {
-  const repo = tempRepo();
-  repos.push(repo);
-  const a = repo.commit(base);
-  const b = repo.commit(head);
-  return diffRevisions({ cwd: repo.dir, base: a, head: b });
-}
+afterAll(cleanupDiffRepos);
+const diffOf = diffTrees;
 
 describe('diff aligns list items by identity (issue 15 item 6)', () => {
   it('fails when removing team ml-eng from prod reads as shifted index changes instead of one removal per list', async () => {
