@@ -52,7 +52,13 @@ export function sources(app: Resource | undefined): Record<string, unknown>[] {
 
 /** The Application in dist/<cluster>/ whose source path is dist/<cluster>/<component>. */
 export function owningApp(resources: Resources, cluster: string, component: string): Resource | undefined {
+  // Objects a Helm release renders (rendered.ts) belong to that release's Application.
+  const release = / \(rendered\)$/.exec(component) ? component.slice(0, -' (rendered)'.length) : undefined;
   for (const r of resources.values()) {
+    if (release !== undefined) {
+      if (r.cluster === cluster && r.kind === 'Application' && r.name === release && r.component === 'apps') return r;
+      continue;
+    }
     if (r.cluster !== cluster || r.kind !== 'Application') continue;
     if (sources(r).some((s) => typeof s.path === 'string' && (s.path.replace(/\/$/, '') === `dist/${cluster}/${component}` || s.path.replace(/\/$/, '').endsWith(`/${cluster}/${component}`)))) return r;
   }

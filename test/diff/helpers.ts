@@ -136,3 +136,9 @@ export async function diffTrees(base: Tree, head: Tree) {
 export function cleanupDiffRepos(): void {
   for (const r of diffRepos.splice(0)) r.cleanup();
 }
+
+/** Puts the repository's chart lock into a throwaway repo's working tree (what render checks chart digests against). */
+export function withChartLock(dir: string): void {
+  mkdirSync(join(dir, 'charts'), { recursive: true });
+  writeFileSync(join(dir, 'charts', 'charts.lock.json'), readFileSync(join(REPO_ROOT, 'charts', 'charts.lock.json')));
+}
