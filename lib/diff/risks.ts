@@ -13,7 +13,16 @@ function get(obj: unknown, path: readonly string[]): unknown {
 }
 
 function lookup(resources: Resources, c: ResourceChange, name = c.name): Resource | undefined {
-  return resources.get(`${c.cluster}:${resourceKey(c.apiVersion, c.resourceKind, c.namespace, name)}`);
+  const key = resourceKey(c.apiVersion, c.resourceKind, c.namespace, name);
+  // Rendered objects are keyed under their release (rendered.ts).
+  return resources.get(`${c.cluster}:${c.component}:${key}`) ?? resources.get(`${c.cluster}:${key}`);
+}
+
+function crdVersions(r: Resource | undefined): { served: Set<string>; storage?: string } {
+  const versions = get(r?.body, ['spec', 'versions']);
+  const list = Array.isArray(versions) ? versions.filter(isRecord) : [];
+  const storage = list.find((v) => v.storage === true)?.name;
+  return { served: new Set(list.filter((v) => v.served !== false).map((v) => String(v.name))), ...(typeof storage === 'string' ? { storage } : {}) };
 }
 
 function poolsUsingClass(resources: Resources, cluster: string, className: string): string[] {
@@ -69,6 +78,18 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
       continue;
     }
     if (c.kind !== 'changed') continue;
+    if (c.resourceKind === 'CustomResourceDefinition') {
+      // A chart bump (rendered) or a dist change that drops a version breaks every client and manifest using it.
+      const before = crdVersions(lookup(base, c));
+      const after = crdVersions(lookup(head, c));
+      const group = String(get(lookup(head, c)?.body, ['spec', 'group']) ?? '');
+      for (const v of [...before.served].filter((x) => !after.served.has(x)).sort()) {
+        add(c, 'high', `CRD ${c.name} stops serving ${group}/${v}: manifests and clients using it fail${before.storage === v ? `, and objects stored at ${v} must be migrated first` : ''}`);
+      }
+      if (before.storage !== undefined && after.storage !== undefined && before.storage !== after.storage) {
+        add(c, 'medium', `CRD ${c.name} storage version ${before.storage} → ${after.storage}: existing objects stay stored at ${before.storage} until rewritten; migrate them before ${before.storage} is dropped`);
+      }
+    }
     if (c.resourceKind === 'EC2NodeClass') {
       const specFields = c.fields.filter((f) => f.path.startsWith('spec.'));
       if (specFields.length === 0) continue;

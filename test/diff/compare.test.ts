@@ -58,3 +58,15 @@ describe('text output', () => {
     expect(renderText(d, { color: true })).toContain('\u001b[32m+ NodePool/gpu');
   });
 });
+
+describe('CRD version risks', () => {
+  it('fails when a CRD that stops serving a version or moves its storage version is not a risk', () => {
+    const crd = (versions: { name: string; served: boolean; storage: boolean }[]) =>
+      new Map([['dist/dev/crds/CustomResourceDefinition.widgets.example.com.yaml', JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', versions } })]]);
+    const d = compareDist(crd([{ name: 'v1beta1', served: true, storage: true }, { name: 'v1', served: true, storage: false }]), crd([{ name: 'v1beta1', served: false, storage: false }, { name: 'v1', served: true, storage: true }]));
+    expect(d.risks.map((r) => `${r.level} ${r.message}`)).toEqual([
+      'high CRD widgets.example.com stops serving example.com/v1beta1: manifests and clients using it fail, and objects stored at v1beta1 must be migrated first',
+      'medium CRD widgets.example.com storage version v1beta1 → v1: existing objects stay stored at v1beta1 until rewritten; migrate them before v1beta1 is dropped',
+    ]);
+  });
+});
