@@ -8,6 +8,7 @@ import { PLATFORM_DEFAULTS } from '../config/defaults';
 import { renderReleases, type RenderedRelease } from '../render';
 import { isRecord, resourceKey, type ParsedDist, type Resource } from './identity';
 import { sources } from './fates';
+import { scrubMessage } from './secrets';
 import type { ParseProblem } from './types';
 
 /**
@@ -189,7 +190,9 @@ export async function renderedDiff(input: RenderedDiffInput): Promise<RenderedDi
     const problems: ParseProblem[] = [...unsupported].map((jq) => ({ file: '(render)', message: `ignoreDifferences jqPathExpression ${jq} is not applied to rendered changes (only plain .a.b paths are)` }));
     return { base: baseSide, head: headSide, problems, releases: [...wanted.keys()].sort() };
   } catch (err) {
-    return { ...empty, problems: [{ file: '(render)', message: `rendered changes of ${releases.map((r) => `${r.after.cluster}/${r.after.name}`).sort().join(', ')} not shown: ${(err as Error).message.split('\n')[0]}` }] };
+    // helm's errors can quote values (a chart's `fail`): never echo one diff would hide.
+    const message = scrubMessage((err as Error).message.split('\n')[0] ?? '', releases.flatMap((r) => [r.before.body, r.after.body]));
+    return { ...empty, problems: [{ file: '(render)', message: `rendered changes of ${releases.map((r) => `${r.after.cluster}/${r.after.name}`).sort().join(', ')} not shown: ${message}` }] };
   } finally {
     if (schemaMirror !== undefined) process.env.EKSAI_SCHEMA_MIRROR = schemaMirror;
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

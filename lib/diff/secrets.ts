@@ -115,8 +115,8 @@ const SECRET_TEXT: readonly RegExp[] = [
   /"kind"\s*:\s*"Secret"|^\s*kind:\s*["']?Secret["']?\s*$/m,
 ];
 
-/** `password: x`, `"apiToken": "x"`, `--client-secret=x`, `?token=x` inside a string (rule 4). */
-const ASSIGNMENT = /(?:^|[\s,{;&?(])-*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*["']?([^\s"',;&}]+)/g;
+/** `password: x`, `"apiToken": "x"`, `--client-secret=x`, `?token=x` inside a string (rule 4); the value is a lookahead so `a: password=x` finds both. */
+const ASSIGNMENT = /(?:^|[\s,{;&?(])-*["']?([A-Za-z0-9_.-]+)["']?\s*[:=](?=\s*["']?([^\s"',;&}]+))/g;
 
 /** Whether a string holds a secret whatever key it is under (rule 4). */
 export function isSecretText(value: unknown): boolean {
@@ -138,4 +138,19 @@ export function redact(value: unknown, hidden: Hidden = false): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, hidden));
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, childHidden([value], k, hidden))]));
   return value !== undefined && leafHidden(hidden, value) ? HIDDEN_VALUE : value;
+}
+
+/** Every string a value holds that diff would hide (to scrub them from messages of tools that saw the value). */
+export function hiddenLiterals(value: unknown, hidden: Hidden = false, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) hiddenLiterals(v, hidden, out);
+  else if (isObject(value)) for (const [k, v] of Object.entries(value)) hiddenLiterals(v, childHidden([value], k, hidden), out);
+  else if (typeof value === 'string' && value.length >= 4 && leafHidden(hidden, value)) out.add(value);
+  return out;
+}
+
+/** A message with every hidden literal of `values` replaced, and withheld whole when it still looks secret. */
+export function scrubMessage(message: string, values: readonly unknown[]): string {
+  let out = message;
+  for (const v of values) for (const lit of [...hiddenLiterals(v)].sort((a, b) => b.length - a.length)) out = out.split(lit).join(HIDDEN_VALUE);
+  return isSecretText(out) ? `${out.split(':')[0]}: (message withheld: it may hold a secret value)` : out;
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffRevisions, renderDiff, type DiffFormat } from '../../lib/diff';
-import { isSecretKey } from '../../lib/diff/secrets';
+import { isSecretKey, scrubMessage } from '../../lib/diff/secrets';
 import { tempRepo, type Tree } from './helpers';
 
 const repos: { cleanup: () => void }[] = [];
@@ -156,5 +156,13 @@ describe('diff masks secrets (issue 12 item 5)', () => {
   it('fails when a key that names a secret is not masked, or a reference or selector is', () => {
     for (const k of ['password', 'clientSecret', 'client_secret', 'apiToken', 'AWS_SECRET_ACCESS_KEY', 'tls.key', 'privateKey', 'apiKey', '.dockerconfigjson', 'cookieSecret', 'auth_token']) expect(isSecretKey(k), k).toBe(true);
     for (const k of ['key', 'topologyKey', 'secretName', 'secretKeyRef', 'existingSecret', 'passwordFile', 'tokenPath', 'token_url', 'auth_state_groups_key', 'name', 'bypass']) expect(isSecretKey(k), k).toBe(false);
+  });
+
+  it('fails when a tool message (helm failing on a value) echoes a secret from the values it was given', () => {
+    const app = { spec: { source: { helm: { valuesObject: { hub: { db: { password: 'hunter2-db' } }, proxy: { secretToken: 'tok-9f8e7d' }, replicas: 2 } } } } };
+    expect(scrubMessage('helm template failed: execution error at (jupyterhub/templates/hub.yaml:3:4): bad password hunter2-db for token tok-9f8e7d, replicas 2', [app])).toBe(
+      'helm template failed: execution error at (jupyterhub/templates/hub.yaml:3:4): bad password (hidden) for token (hidden), replicas 2',
+    );
+    expect(scrubMessage('chart failed: password=s3cr3t-unknown rejected', [app])).toBe('chart failed: (message withheld: it may hold a secret value)');
   });
 });
