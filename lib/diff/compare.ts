@@ -1,8 +1,9 @@
 import { diffValues } from './fields';
-import { isRecord, parseRevisions, type ParsedDist, type ParseProblem, type Resource } from './identity';
+import { changedCrdKinds, isRecord, parseRevisions, type ParsedDist, type ParseProblem, type Resource } from './identity';
 import type { KindSchemas } from './listkeys';
 import { findRisks, type Risk } from './risks';
 import { removalFate } from './fates';
+import { crdUpgradeRisks } from './upgrade';
 import type { ChangeKind, DiffResult, Fate, FieldChange, ResourceChange } from './types';
 
 export type { ChangeKind, DiffCounts, DiffResult, Fate, FieldChange, ResourceChange } from './types';
@@ -43,7 +44,9 @@ function clustersOf(resources: ReadonlyMap<string, Resource>): Set<string> {
 
 /** Compares two dist trees (repo-relative path → file text). Pure: no git, no files. */
 export function compareDist(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, labels: { base: string; head: string } = { base: 'base', head: 'head' }): DiffResult {
-  const { base, head } = parseRevisions(baseFiles, headFiles);
+  let { base, head } = parseRevisions(baseFiles, headFiles);
+  const kinds = changedCrdKinds(base.resources, head.resources);
+  if (kinds.length > 0) ({ base, head } = parseRevisions(baseFiles, headFiles, 'dist', kinds));
   return compareParsed(base, head, labels);
 }
 
@@ -96,7 +99,7 @@ export function compareParsed(base: ParsedDist, head: ParsedDist, labels: { base
     base: labels.base,
     head: labels.head,
     counts: { added: count('added'), removed: count('removed'), changed: count('changed'), renamed: count('renamed') },
-    risks: findRisks(changes, base.resources, head.resources, extra.risks),
+    risks: findRisks(changes, base.resources, head.resources, [...(extra.risks ?? []), ...crdUpgradeRisks(changes, head.resources)]),
     changes,
     clusters: { added: [...headClusters].filter((c) => !baseClusters.has(c)).sort(), removed: [...baseClusters].filter((c) => !headClusters.has(c)).sort() },
     problems: [...base.problems.map((p) => ({ ...p, file: `${labels.base}:${p.file}` })), ...head.problems, ...(extra.problems ?? [])],

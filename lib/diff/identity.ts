@@ -111,10 +111,24 @@ const CONTEXT_KINDS = /^[ \t-]*kind:[ \t]*["']?(?:Application|NodePool)["']?[ \t
  * both, so it can add, remove, change or rename nothing: it is not parsed at all, unless it holds kinds the
  * risk rules need as context (then it is parsed once and shared). A fleet diff parses what changed.
  */
-export function parseRevisions(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, distDir = 'dist'): { base: ParsedDist; head: ParsedDist } {
+export function parseRevisions(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, distDir = 'dist', alsoKinds: readonly string[] = []): { base: ParsedDist; head: ParsedDist } {
   const unchanged = (file: string, text: string): boolean => baseFiles.get(file) === text && headFiles.get(file) === text;
-  const skip = (file: string, text: string): boolean => unchanged(file, text) && !CONTEXT_KINDS.test(text);
+  // Objects of kinds whose CRD changed are read too: upgrade.ts checks them against the new CRD.
+  const also = alsoKinds.length === 0 ? undefined : new RegExp(`^[ \\t-]*kind:[ \\t]*["']?(?:${alsoKinds.map((k) => k.replace(/[^\w]/g, '')).join('|')})["']?[ \\t]*$`, 'm');
+  const skip = (file: string, text: string): boolean => unchanged(file, text) && !CONTEXT_KINDS.test(text) && !(also?.test(text) ?? false);
   const base = parseResources(baseFiles, distDir, undefined, skip);
   const head = parseResources(headFiles, distDir, (file, text) => (unchanged(file, text) ? base.parsed.get(file) : undefined), skip);
   return { base, head };
+}
+
+/** `spec.names.kind` of every CRD whose body differs between the revisions (their objects need the new CRD's check). */
+export function changedCrdKinds(base: ReadonlyMap<string, Resource>, head: ReadonlyMap<string, Resource>): string[] {
+  const kinds = new Set<string>();
+  for (const [key, r] of head) {
+    const before = base.get(key);
+    if (r.kind !== 'CustomResourceDefinition' || !before || before === r || JSON.stringify(before.body.spec) === JSON.stringify(r.body.spec)) continue;
+    const kind = isRecord(r.body.spec) && isRecord(r.body.spec.names) ? r.body.spec.names.kind : undefined;
+    if (typeof kind === 'string') kinds.add(kind);
+  }
+  return [...kinds].sort();
 }

@@ -1,7 +1,7 @@
 import type { SchemaSourceOptions } from '../schemas/resolve';
 import { compareParsed, updatedResources, type DiffResult } from './compare';
 import { readDistAtRef, readDistInWorkingTree, resolveRef } from './git';
-import { parseRevisions } from './identity';
+import { changedCrdKinds, parseRevisions } from './identity';
 import { loadKindSchemas } from './listkeys';
 import { renderedDiff } from './rendered';
 import { transitionRisks } from './transitions';
@@ -35,9 +35,11 @@ export async function diffRevisions(options: DiffOptions): Promise<DiffResult & 
   const baseFiles = readDistAtRef(options.cwd, baseCommit, 'dist', blobs);
   const headFiles = headCommit === undefined ? readDistInWorkingTree(options.cwd) : readDistAtRef(options.cwd, headCommit, 'dist', blobs);
   const t1 = performance.now();
-  const parsed = parseRevisions(baseFiles, headFiles);
+  let parsed = parseRevisions(baseFiles, headFiles);
   const tr = performance.now();
   const rendered = options.render ? await renderedDiff({ cwd: options.cwd, base: parsed.base, head: parsed.head, baseCommit, headCommit }) : undefined;
+  const crdKinds = [...new Set([...changedCrdKinds(parsed.base.resources, parsed.head.resources), ...(rendered ? changedCrdKinds(rendered.base, rendered.head) : [])])];
+  if (crdKinds.length > 0) parsed = parseRevisions(baseFiles, headFiles, 'dist', crdKinds);
   // Rendered objects join the comparison as objects of their release (component `<app> (rendered)`).
   const base = rendered ? { resources: new Map([...parsed.base.resources, ...rendered.base]), problems: parsed.base.problems } : parsed.base;
   const head = rendered ? { resources: new Map([...parsed.head.resources, ...rendered.head]), problems: parsed.head.problems } : parsed.head;
