@@ -16,7 +16,7 @@
  * ConfigError (dist missing, unsupported Application source) → exit 1.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadClusters, readRegistry } from '../config/load';
@@ -26,6 +26,7 @@ import { addClusterScopedCrd, builtinApis, crdApiVersions, distClusterScopedCrds
 import { ChartSource, defaultChartCache, helmEnv, readLock, refOf, type LockEntry, type ResolvedChart } from './charts';
 import { resolveHelm, type Helm } from './helm';
 import { RenderCache, type CachedRender } from './cache';
+import { queriedApiVersions, staticCrdApiVersions } from './chart-scan';
 import { runTemplate, splitManifests } from './template';
 
 export type { Helm, HelmSource } from './helm';
@@ -53,7 +54,11 @@ export interface RenderedRelease {
   readonly kubeVersion: string;
   /** --api-versions passed to helm (shared by the cluster's releases; do not mutate). */
   readonly apiVersions: readonly string[];
-  /** Rendered objects: `kind: List` flattened, Helm hooks kept with their annotations, test hooks dropped. Do not mutate. */
+  /**
+   * Rendered objects: `kind: List` flattened, Helm hooks kept with their annotations, test hooks dropped.
+   * Do not mutate: identical objects (across releases, clusters and `second`) are the same JS object, so `===`
+   * is a fast first equality check.
+   */
   readonly objects: readonly Record<string, unknown>[];
   /** A second, independent helm run of the same inputs (only with `determinism: true`), for determinism checks. */
   readonly second?: readonly Record<string, unknown>[];
@@ -116,38 +121,6 @@ function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
       if (active < limit) run();
       else queue.push(run);
     });
-}
-
-/**
- * Which --api-versions a chart's output can depend on: the literals of its `.Capabilities.APIVersions.Has "<v>"`
- * calls, or 'all' when some template reads .Capabilities.APIVersions otherwise. The render cache keys on just
- * these, so a CRD appearing elsewhere in the cluster re-renders only the charts that ask for it.
- */
-const queriedMemo = new Map<string, ReadonlySet<string> | 'all'>();
-function queriedApiVersions(chart: ResolvedChart): ReadonlySet<string> | 'all' {
-  let q = queriedMemo.get(chart.digest);
-  if (q === undefined) {
-    const literals = new Set<string>();
-    let other = false;
-    const walk = (d: string, inTemplates: boolean) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p, inTemplates || e.name === 'templates');
-        else if (inTemplates || e.name.endsWith('.tpl')) {
-          const text = readFileSync(p, 'utf8');
-          if (!text.includes('Capabilities.APIVersions')) continue;
-          const all = text.match(/Capabilities\.APIVersions/g)!.length;
-          const has = [...text.matchAll(/Capabilities\.APIVersions\.Has\s+"([^"]+)"/g)];
-          for (const m of has) literals.add(m[1]!);
-          if (has.length !== all) other = true;
-        }
-      }
-    };
-    walk(chart.dir, false);
-    q = other ? 'all' : literals;
-    queriedMemo.set(chart.digest, q);
-  }
-  return q;
 }
 
 /**
@@ -259,16 +232,28 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
       // Fixpoint: the API versions the cluster serves include the CRDs its releases render, and a chart that
       // reads .Capabilities.APIVersions may render differently once they are served (Argo CD's steady state).
       const seed = [...new Set([...builtins, ...distCrdApiVersions(join(cwd, distDir, cluster))])].sort();
+      const settle = async (start: readonly string[]) => {
+        let apiVersions = start;
+        let rendered: CachedRender[] = [];
+        for (let round = 0; round < 5; round++) {
+          rendered = await Promise.all(own.map((a) => render(a, apiVersions)));
+          const next = [...new Set([...apiVersions, ...rendered.flatMap((r) => r.objects.flatMap(crdApiVersions))])].sort();
+          if (next.length === apiVersions.length) break;
+          apiVersions = next;
+        }
+        return { apiVersions, rendered };
+      };
+      // Start from the settled set of an earlier run, else guess it with the charts' static crds/ folders
+      // (saves a round for charts that ask for their own CRDs, like kube-prometheus-stack). The result must
+      // be exactly the seed plus the CRDs rendered; a guess from a disabled subchart's crds/ adds more, so then
+      // settle again from what was rendered, and as a last resort from the seed alone.
       const fixKey = sha(JSON.stringify([seed, own.map(releaseInputs)]));
       const settled = cache.getFixpoint(fixKey);
-      let apiVersions = settled ?? seed;
-      let rendered: CachedRender[] = [];
-      for (let round = 0; round < 5; round++) {
-        rendered = await Promise.all(own.map((a) => render(a, apiVersions)));
-        const next = [...new Set([...apiVersions, ...rendered.flatMap((r) => r.objects.flatMap(crdApiVersions))])].sort();
-        if (next.length === apiVersions.length) break;
-        apiVersions = next;
-      }
+      const guess = settled ?? [...new Set([...seed, ...own.flatMap((a) => staticCrdApiVersions(charts.get(a)!))])].sort();
+      const served = (r: CachedRender[]) => [...new Set([...seed, ...r.flatMap((x) => x.objects.flatMap(crdApiVersions))])].sort();
+      let { apiVersions, rendered } = await settle(guess);
+      if (served(rendered).length !== apiVersions.length) ({ apiVersions, rendered } = await settle(served(rendered)));
+      if (served(rendered).length !== apiVersions.length) ({ apiVersions, rendered } = await settle(seed));
       if (settled?.length !== apiVersions.length) cache.putFixpoint(fixKey, apiVersions);
       own.forEach((app, i) => {
         const chart = charts.get(app)!;
@@ -301,5 +286,5 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
   for (const r of releases) for (const o of r.objects) addClusterScopedCrd(clusterScoped, o);
   for (const c of clusterNames) for (const k of distClusterScopedCrds(join(cwd, distDir, c))) clusterScoped.add(k);
   timingsMs.total = Math.round(performance.now() - t0);
-  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries() } : {}) };
+  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries(options.clusters !== undefined) } : {}) };
 }
