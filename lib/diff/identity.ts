@@ -1,4 +1,5 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import type { ParseProblem } from './types';
+import { parseYamlBounded } from './yaml';
 
 /** One Kubernetes object found in dist/<cluster>/<component>/<file>.yaml. */
 export interface Resource {
@@ -15,10 +16,7 @@ export interface Resource {
   readonly body: Record<string, unknown>;
 }
 
-export interface ParseProblem {
-  readonly file: string;
-  readonly message: string;
-}
+export type { ParseProblem } from './types';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,28 +42,33 @@ interface ParsedFile {
 }
 
 /**
- * One dist file's objects. js-yaml (YAML 1.2 core schema, like `yaml`'s default: no timestamps, no merge
- * keys) is ~5x faster than `yaml` here; a file that fails to parse is one problem.
+ * One dist file's objects, read with diff's bounded YAML reader (yaml.ts: an alias bomb or an oversized
+ * file is one problem, not a hang). A `List` (any object whose `items` is a list) stands for its items, as
+ * Argo CD's repo-server flattens it (argo-cd v3.5.1 reposerver/repository/repository.go, `obj.IsList()` →
+ * `EachListItem`): each item is compared, masked and risk-checked as the object it is.
  */
 function parseFile(file: string, text: string, where: { cluster: string; component: string }): ParsedFile {
   const resources: Resource[] = [];
   const problems: ParseProblem[] = [];
-  let docs: unknown[];
-  try {
-    docs = loadAll(text, null, { schema: CORE_SCHEMA, filename: file }) as unknown[];
-  } catch (err) {
-    return { resources, problems: [{ file, message: `invalid yaml: ${(err as Error).message.split('\n')[0]}` }] };
-  }
-  for (const body of docs) {
-    if (body === null || body === undefined) continue;
+  const add = (body: unknown, where_: string) => {
     const meta = isRecord(body) && isRecord(body.metadata) ? body.metadata : undefined;
     if (!isRecord(body) || typeof body.apiVersion !== 'string' || typeof body.kind !== 'string' || !meta || typeof meta.name !== 'string') {
-      problems.push({ file, message: 'not a kubernetes object: apiVersion, kind and metadata.name are required' });
-      continue;
+      problems.push({ file, message: `${where_}not a kubernetes object: apiVersion, kind and metadata.name are required` });
+      return;
     }
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
     const key = `${where.cluster}:${resourceKey(body.apiVersion, body.kind, namespace, meta.name)}`;
     resources.push({ key, ...where, file, apiVersion: body.apiVersion, kind: body.kind, namespace, name: meta.name, body });
+  };
+  for (const doc of parseYamlBounded(text)) {
+    if (doc.error !== undefined) {
+      problems.push({ file, message: `document at line ${doc.line}: ${doc.error}` });
+      continue;
+    }
+    const body = doc.value;
+    if (body === null || body === undefined) continue;
+    if (isRecord(body) && Array.isArray(body.items)) body.items.forEach((item, i) => add(item, `items[${i}] of ${String(body.kind)}: `));
+    else if (!(isRecord(body) && 'items' in body && body.items === null && !('spec' in body))) add(body, '');
   }
   return { resources, problems };
 }
@@ -101,17 +104,31 @@ export function parseResources(
  * Files whose objects the risk rules read even when unchanged: the Application that owns a changed
  * resource (prune on?) and the NodePools that use a changed EC2NodeClass (which pools drain?).
  */
-const CONTEXT_KINDS = /^kind:[ \t]*["']?(?:Application|NodePool)["']?[ \t]*$/m;
+const CONTEXT_KINDS = /^[ \t-]*kind:[ \t]*["']?(?:Application|NodePool)["']?[ \t]*$/m;
 
 /**
  * Both revisions of dist. A file with the same bytes at the same path in both holds the same objects in
  * both, so it can add, remove, change or rename nothing: it is not parsed at all, unless it holds kinds the
  * risk rules need as context (then it is parsed once and shared). A fleet diff parses what changed.
  */
-export function parseRevisions(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, distDir = 'dist'): { base: ParsedDist; head: ParsedDist } {
+export function parseRevisions(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, distDir = 'dist', alsoKinds: readonly string[] = []): { base: ParsedDist; head: ParsedDist } {
   const unchanged = (file: string, text: string): boolean => baseFiles.get(file) === text && headFiles.get(file) === text;
-  const skip = (file: string, text: string): boolean => unchanged(file, text) && !CONTEXT_KINDS.test(text);
+  // Objects of kinds whose CRD changed are read too: upgrade.ts checks them against the new CRD.
+  const also = alsoKinds.length === 0 ? undefined : new RegExp(`^[ \\t-]*kind:[ \\t]*["']?(?:${alsoKinds.map((k) => k.replace(/[^\w]/g, '')).join('|')})["']?[ \\t]*$`, 'm');
+  const skip = (file: string, text: string): boolean => unchanged(file, text) && !CONTEXT_KINDS.test(text) && !(also?.test(text) ?? false);
   const base = parseResources(baseFiles, distDir, undefined, skip);
   const head = parseResources(headFiles, distDir, (file, text) => (unchanged(file, text) ? base.parsed.get(file) : undefined), skip);
   return { base, head };
+}
+
+/** `spec.names.kind` of every CRD whose body differs between the revisions (their objects need the new CRD's check). */
+export function changedCrdKinds(base: ReadonlyMap<string, Resource>, head: ReadonlyMap<string, Resource>): string[] {
+  const kinds = new Set<string>();
+  for (const [key, r] of head) {
+    const before = base.get(key);
+    if (r.kind !== 'CustomResourceDefinition' || !before || before === r || JSON.stringify(before.body.spec) === JSON.stringify(r.body.spec)) continue;
+    const kind = isRecord(r.body.spec) && isRecord(r.body.spec.names) ? r.body.spec.names.kind : undefined;
+    if (typeof kind === 'string') kinds.add(kind);
+  }
+  return [...kinds].sort();
 }

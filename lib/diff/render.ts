@@ -31,9 +31,13 @@ export function planLine(d: DiffResult): string {
   return `Plan: ${added} to add, ${changed} to change, ${renamed} to rename, ${removed} to destroy.`;
 }
 
+/** What Argo CD does to a removed object (the risks say why and what to do). */
+const FATE: Record<NonNullable<ResourceChange['fate']>['action'], string> = { deleted: 'deleted on sync', confirm: 'deleted after confirmation', orphaned: 'left running (orphaned)' };
+
 function resourceTitle(c: ResourceChange): string {
   const ns = c.namespace ? `${c.namespace}/` : '';
-  return `${c.resourceKind}/${ns}${c.name}${c.kind === 'renamed' ? ` (renamed from ${c.from})` : ''}`;
+  const fate = c.kind === 'removed' && c.fate ? ` (${FATE[c.fate.action]})` : '';
+  return `${c.resourceKind}/${ns}${c.name}${c.kind === 'renamed' ? ` (renamed from ${c.from})` : ''}${fate}`;
 }
 
 /** cluster → component → changes, in sorted order. */

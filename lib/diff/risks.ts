@@ -1,16 +1,8 @@
-import type { ResourceChange } from './compare';
+import { sources } from './fates';
 import { isRecord, resourceKey, type Resource } from './identity';
+import type { ResourceChange, Risk, RiskLevel } from './types';
 
-export type RiskLevel = 'high' | 'medium' | 'low';
-
-export interface Risk {
-  readonly level: RiskLevel;
-  readonly cluster: string;
-  readonly component: string;
-  /** `Kind/name` the risk is about. */
-  readonly resource: string;
-  readonly message: string;
-}
+export type { Risk, RiskLevel } from './types';
 
 type Resources = ReadonlyMap<string, Resource>;
 
@@ -21,23 +13,16 @@ function get(obj: unknown, path: readonly string[]): unknown {
 }
 
 function lookup(resources: Resources, c: ResourceChange, name = c.name): Resource | undefined {
-  return resources.get(`${c.cluster}:${resourceKey(c.apiVersion, c.resourceKind, c.namespace, name)}`);
+  const key = resourceKey(c.apiVersion, c.resourceKind, c.namespace, name);
+  // Rendered objects are keyed under their release (rendered.ts).
+  return resources.get(`${c.cluster}:${c.component}:${key}`) ?? resources.get(`${c.cluster}:${key}`);
 }
 
-function sources(app: Resource | undefined): Record<string, unknown>[] {
-  const spec = app?.body.spec;
-  if (!isRecord(spec)) return [];
-  if (Array.isArray(spec.sources)) return spec.sources.filter(isRecord);
-  return isRecord(spec.source) ? [spec.source] : [];
-}
-
-/** The child Application in dist/<cluster>/apps/ whose source path is dist/<cluster>/<component>. */
-function owningApp(resources: Resources, cluster: string, component: string): Resource | undefined {
-  for (const r of resources.values()) {
-    if (r.cluster !== cluster || r.kind !== 'Application') continue;
-    if (sources(r).some((s) => typeof s.path === 'string' && (s.path.replace(/\/$/, '') === `dist/${cluster}/${component}` || s.path.replace(/\/$/, '').endsWith(`/${cluster}/${component}`)))) return r;
-  }
-  return undefined;
+function crdVersions(r: Resource | undefined): { served: Set<string>; storage?: string } {
+  const versions = get(r?.body, ['spec', 'versions']);
+  const list = Array.isArray(versions) ? versions.filter(isRecord) : [];
+  const storage = list.find((v) => v.storage === true)?.name;
+  return { served: new Set(list.filter((v) => v.served !== false).map((v) => String(v.name))), ...(typeof storage === 'string' ? { storage } : {}) };
 }
 
 function poolsUsingClass(resources: Resources, cluster: string, className: string): string[] {
@@ -45,6 +30,11 @@ function poolsUsingClass(resources: Resources, cluster: string, className: strin
     .filter((r) => r.cluster === cluster && r.kind === 'NodePool' && get(r.body, ['spec', 'template', 'spec', 'nodeClassRef', 'name']) === className)
     .map((r) => r.name)
     .sort();
+}
+
+function hasFinalizer(app: Resource | undefined): boolean {
+  const f = get(app?.body, ['metadata', 'finalizers']);
+  return Array.isArray(f) && f.some((x) => typeof x === 'string' && x.startsWith('resources-finalizer.argocd.argoproj.io'));
 }
 
 function show(v: unknown): string {
@@ -71,22 +61,35 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
       removedClusters.add(c.cluster);
       continue;
     }
-    if (c.kind === 'removed') {
-      if (c.resourceKind === 'Application' && Array.isArray(get(lookup(base, c)?.body, ['metadata', 'finalizers'])) && (get(lookup(base, c)?.body, ['metadata', 'finalizers']) as unknown[]).includes('resources-finalizer.argocd.argoproj.io')) {
-        add(c, 'high', `Application ${c.name} removed with resources-finalizer: Argo CD deletes every resource it manages`);
-      }
-      if (c.resourceKind === 'NodePool') add(c, 'high', `NodePool ${c.name} removed: its nodes are drained and terminated`);
-      const app = owningApp(head, c.cluster, c.component) ?? owningApp(base, c.cluster, c.component);
-      if (app && get(app.body, ['spec', 'syncPolicy', 'automated', 'prune']) === true) add(c, 'high', `deleted from the cluster on sync: Application ${app.name} has automated prune on`);
+    if (c.kind === 'removed' && c.fate) {
+      const { action, reason, fix } = c.fate;
+      if (action === 'orphaned') {
+        // Kept on purpose by the object itself (team Namespaces are Prune=false) is a note; kept because its app does not prune is a to-do.
+        add(c, c.fate.intended ? 'low' : 'medium', `left running (orphaned): ${reason}; ${fix}`);
+      } else if (action === 'confirm') add(c, 'medium', `deleted after confirmation: ${reason}`);
+      else if (c.resourceKind === 'NodePool') add(c, 'high', `NodePool ${c.name} deleted on sync (${reason}): its nodes are drained and terminated`);
+      else if (c.resourceKind === 'Application' && hasFinalizer(lookup(base, c))) add(c, 'high', `Application ${c.name} deleted on sync (${reason}) with resources-finalizer: Argo CD deletes every resource it manages`);
+      else add(c, 'high', `deleted from the cluster on sync: ${reason}`);
       continue;
     }
     if (c.kind === 'renamed') {
-      const app = owningApp(head, c.cluster, c.component);
-      const prune = app && get(app.body, ['spec', 'syncPolicy', 'automated', 'prune']) === true;
-      add(c, prune || c.resourceKind === 'NodePool' ? 'high' : 'medium', `renamed ${c.from} → ${c.name}: the old object is ${prune ? 'deleted (prune on)' : 'left orphaned (prune off)'} and a new one created${c.resourceKind === 'NodePool' ? '; nodes of the old pool are replaced' : ''}`);
+      const gone = c.fate?.action === 'deleted';
+      add(c, gone || c.resourceKind === 'NodePool' ? 'high' : 'medium', `renamed ${c.from} → ${c.name}: the old object is ${gone ? 'deleted' : c.fate?.action === 'confirm' ? 'deleted after confirmation' : 'left orphaned'} (${c.fate?.reason ?? 'no Application syncs it'}) and a new one created${c.resourceKind === 'NodePool' ? '; nodes of the old pool are replaced' : ''}`);
       continue;
     }
     if (c.kind !== 'changed') continue;
+    if (c.resourceKind === 'CustomResourceDefinition') {
+      // A chart bump (rendered) or a dist change that drops a version breaks every client and manifest using it.
+      const before = crdVersions(lookup(base, c));
+      const after = crdVersions(lookup(head, c));
+      const group = String(get(lookup(head, c)?.body, ['spec', 'group']) ?? '');
+      for (const v of [...before.served].filter((x) => !after.served.has(x)).sort()) {
+        add(c, 'high', `CRD ${c.name} stops serving ${group}/${v}: manifests and clients using it fail${before.storage === v ? `, and objects stored at ${v} must be migrated first` : ''}`);
+      }
+      if (before.storage !== undefined && after.storage !== undefined && before.storage !== after.storage) {
+        add(c, 'medium', `CRD ${c.name} storage version ${before.storage} → ${after.storage}: existing objects stay stored at ${before.storage} until rewritten; migrate them before ${before.storage} is dropped`);
+      }
+    }
     if (c.resourceKind === 'EC2NodeClass') {
       const specFields = c.fields.filter((f) => f.path.startsWith('spec.'));
       if (specFields.length === 0) continue;

@@ -58,3 +58,59 @@ describe('text output', () => {
     expect(renderText(d, { color: true })).toContain('\u001b[32m+ NodePool/gpu');
   });
 });
+
+describe('CRD version risks', () => {
+  it('fails when a CRD that stops serving a version or moves its storage version is not a risk', () => {
+    const crd = (versions: { name: string; served: boolean; storage: boolean }[]) =>
+      new Map([['dist/dev/crds/CustomResourceDefinition.widgets.example.com.yaml', JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', versions } })]]);
+    const d = compareDist(crd([{ name: 'v1beta1', served: true, storage: true }, { name: 'v1', served: true, storage: false }]), crd([{ name: 'v1beta1', served: false, storage: false }, { name: 'v1', served: true, storage: true }]));
+    expect(d.risks.map((r) => `${r.level} ${r.message}`)).toEqual([
+      'high CRD widgets.example.com stops serving example.com/v1beta1: manifests and clients using it fail, and objects stored at v1beta1 must be migrated first',
+      'medium CRD widgets.example.com storage version v1beta1 → v1: existing objects stay stored at v1beta1 until rewritten; migrate them before v1beta1 is dropped',
+    ]);
+  });
+});
+
+describe('CRD upgrade safety', () => {
+  const crd = (required: string[], rule?: string) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      names: { kind: 'Widget', plural: 'widgets' },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: { type: 'object', required, properties: { size: { type: 'integer' }, color: { type: 'string' } }, ...(rule ? { 'x-kubernetes-validations': [{ rule, message: 'size must be at most 10' }] } : {}) },
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
+  const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ml' }, spec: { size: 12, shape: 'round' } };
+  const tree = (c: unknown) => files({ 'dist/dev/crds/CustomResourceDefinition.widgets.yaml': c, 'dist/dev/widgets/Widget.w.yaml': widget });
+
+  it('fails when a custom resource the new CRD rejects (schema, required field, CEL rule) is not a high risk', () => {
+    const d = compareDist(tree({ ...crd([]), spec: { ...crd([]).spec, versions: [{ ...crd([]).spec.versions[0]!, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } }), tree(crd(['color'], 'self.size <= 10')));
+    expect(d.risks.filter((r) => r.resource === 'Widget/w').map((r) => `${r.level} ${r.message}`)).toEqual([
+      "high the new CRD widgets.example.com (example.com/v1) rejects this object: must have required property 'color' at spec",
+      'high the new CRD widgets.example.com (example.com/v1) rejects this object: size must be at most 10 at spec',
+      'medium the new CRD widgets.example.com (example.com/v1) has no field spec.shape: the API server prunes it (strict field validation rejects it)',
+    ]);
+    // The same objects under an unchanged CRD are not re-checked (and not even parsed).
+    expect(compareDist(tree(crd(['color'])), tree(crd(['color']))).risks).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { diffCommand } from '../../lib/cli/commands/diff';
 import { UsageError } from '../../lib/errors';
 import { diffRevisions, MARKDOWN_LIMIT, renderMarkdown, renderText } from '../../lib/diff';
 import { eksai, minimalInput, tempRepo as registryRepo } from '../helpers';
-import { childApp, cluster, nodePool, tempRepo, type Tree } from './helpers';
+import { childApp, cluster, nodePool, rootApp, tempRepo, type Tree } from './helpers';
 
 const repos: { cleanup: () => void }[] = [];
 afterAll(() => repos.forEach((r) => r.cleanup()));
@@ -82,10 +82,14 @@ describe('eksai diff', () => {
   });
 
   it('reports a removed child Application whose finalizer deletes its resources', async () => {
-    const base = { ...cluster('dev'), 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', false), 'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard };
-    const result = await diffOf(base, cluster('dev'));
+    const root = { 'dist/dev/root/Application.root.yaml': rootApp('dev', true) };
+    const base = { ...cluster('dev'), ...root, 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', false), 'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard };
+    const result = await diffOf(base, { ...cluster('dev'), ...root });
     expect(result.counts.removed).toBe(2);
-    expect(result.risks.map((r) => r.message)).toContainEqual(expect.stringContaining('resources-finalizer: Argo CD deletes every resource it manages'));
+    expect(result.risks.map((r) => r.message)).toEqual([
+      'Application monitoring deleted on sync (Application root has automated prune on) with resources-finalizer: Argo CD deletes every resource it manages',
+      'deleted from the cluster on sync: deleted with its Application monitoring (resources finalizer; Application root has automated prune on)',
+    ]);
   });
 
   it('reports a changed GPU limit as a risk with its direction', async () => {
@@ -196,7 +200,10 @@ describe('eksai diff: CRD transition rules (oldSelf)', () => {
     const result = await diffRevisions({ cwd: repo.dir, base: a, head: b, schemas: { mirror: empty } });
     rmSync(empty, { recursive: true, force: true });
     expect(rejections(result.risks)).toEqual([]);
-    expect(result.problems).toEqual([{ file: '(schemas)', message: expect.stringMatching(/^CRD transition rules \(oldSelf\) not checked: schema https:\/\/raw\.githubusercontent\.com\/aws\/karpenter-provider-aws\/.* is not in the mirror/) }]);
+    expect(result.problems).toEqual([
+      { file: '(schemas)', message: expect.stringMatching(/^CRD transition rules \(oldSelf\) not checked: schema https:\/\/raw\.githubusercontent\.com\/aws\/karpenter-provider-aws\/.* is not in the mirror/) },
+      { file: '(schemas)', message: expect.stringMatching(/^lists of \d+ schema files? aligned by name-like keys only \(no Kubernetes list keys\): schema https:.* is not in the mirror/) },
+    ]);
   });
 });
 

@@ -1,8 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { clusters } from '../../clusters';
+import { loadCluster } from '../../lib/config/load';
+import { diffRevisions } from '../../lib/diff';
+import { buildCluster } from '../../lib/synth/build';
+import { renderCluster } from '../../lib/synth/render';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+/** Like the other test folders: the pinned schemas from ../shared unless the caller chose a mirror. */
+process.env.EKSAI_SCHEMA_MIRROR ??= '../shared/schemas';
 
 export type Tree = Record<string, unknown>;
 
@@ -83,4 +93,52 @@ export function cluster(name: string, opts: { gpu?: string; alias?: string; prun
     [`dist/${name}/node-pools/NodePool.gpu.yaml`]: nodePool('gpu', { gpu: opts.gpu ?? '8', nodeClass: 'gpu' }),
     [`dist/${name}/node-pools/EC2NodeClass.gpu.yaml`]: nodeClass('gpu', opts.alias ?? 'al2023@v20251117'),
   };
+}
+
+/**
+ * The dist files (`dist/<name>/...` → text) of a real example cluster (clusters/<name>.ts with its committed
+ * lookups), after `edit` changes its config: what synth writes, for diff tests on real changes.
+ */
+export function exampleDist(name: 'dev' | 'staging' | 'prod', edit: (input: Record<string, unknown>) => Record<string, unknown> = (i) => i): Tree {
+  const input = structuredClone(clusters[name]) as unknown as Record<string, unknown>;
+  const lookups: unknown = JSON.parse(readFileSync(join(REPO_ROOT, 'clusters', `${name}.lookups.json`), 'utf8'));
+  const loaded = loadCluster({ name, file: `clusters/${name}.ts`, input: edit(input), lookups }, REPO_ROOT);
+  if (!('config' in loaded)) throw new Error(loaded.errors.map((e) => `${e.path} ${e.message}`).join('\n'));
+  return Object.fromEntries([...renderCluster(buildCluster(loaded.config))].map(([p, text]) => [`dist/${name}/${p}`, text]));
+}
+
+/** The example cluster's config without team `team` (its queue, namespace, Ray cluster and JupyterHub group). */
+export function withoutTeam(team: string): (input: Record<string, unknown>) => Record<string, unknown> {
+  return (input) => {
+    const out: Record<string, unknown> = { ...input, teams: (input.teams as { name: string }[]).filter((t) => t.name !== team) };
+    const hub = input.jupyterhub as { auth?: { allowedGroups?: string[] } } | undefined;
+    if (hub?.auth?.allowedGroups) out.jupyterhub = { ...hub, auth: { ...hub.auth, allowedGroups: hub.auth.allowedGroups.filter((g) => g !== team) } };
+    return out;
+  };
+}
+
+/** The root app of a cluster: syncs dist/<cluster>/apps (the child Applications and the AppProject). */
+export function rootApp(cluster: string, prune: boolean) {
+  return { ...childApp(cluster, 'apps', prune), metadata: { name: 'root', namespace: 'argocd' } };
+}
+
+const diffRepos: { cleanup: () => void }[] = [];
+
+/** Commits base, then head, in a throwaway repo and diffs the two commits (call cleanupDiffRepos in afterAll). */
+export async function diffTrees(base: Tree, head: Tree) {
+  const repo = tempRepo();
+  diffRepos.push(repo);
+  const a = repo.commit(base, 'base');
+  const b = repo.commit(head, 'head');
+  return diffRevisions({ cwd: repo.dir, base: a, head: b });
+}
+
+export function cleanupDiffRepos(): void {
+  for (const r of diffRepos.splice(0)) r.cleanup();
+}
+
+/** Puts the repository's chart lock into a throwaway repo's working tree (what render checks chart digests against). */
+export function withChartLock(dir: string): void {
+  mkdirSync(join(dir, 'charts'), { recursive: true });
+  writeFileSync(join(dir, 'charts', 'charts.lock.json'), readFileSync(join(REPO_ROOT, 'charts', 'charts.lock.json')));
 }
