@@ -1,19 +1,19 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
-import { REPO } from '../helpers';
+import { lookupsFor, minimalInput, REPO } from '../helpers';
 
 /** The offline chart mirror: EKSAI_CHART_MIRROR, else ../shared/charts beside the repo (as .ci/run sets it). */
 export function chartMirror(): string {
-  const mirror = process.env.EKSAI_CHART_MIRROR ?? join(REPO, '..', 'shared', 'charts');
+  const mirror = resolve(REPO, process.env.EKSAI_CHART_MIRROR || join('..', 'shared', 'charts'));
   if (!existsSync(mirror)) throw new Error(`no chart mirror at ${mirror}: set EKSAI_CHART_MIRROR`);
   return mirror;
 }
 
-/** Schemas for the built-in API versions: EKSAI_SCHEMA_MIRROR, else ../shared/schemas. */
+/** Schemas for the built-in API versions: EKSAI_SCHEMA_MIRROR, else ../shared/schemas; made absolute (tests run eksai in temp repos). */
 export function useSchemaMirror(): void {
-  process.env.EKSAI_SCHEMA_MIRROR ??= join(REPO, '..', 'shared', 'schemas');
+  process.env.EKSAI_SCHEMA_MIRROR = resolve(REPO, process.env.EKSAI_SCHEMA_MIRROR || join('..', 'shared', 'schemas'));
 }
 
 const temps: string[] = [];
@@ -35,9 +35,16 @@ export interface AppSpec {
   readonly values?: Record<string, unknown>;
 }
 
-/** A throwaway repo: dist/<cluster>/apps/Application.<name>.yaml per app, plus an optional lock. */
+/**
+ * A throwaway repo: dist/<cluster>/apps/Application.<name>.yaml per app, an optional lock, and a plain-data
+ * clusters/index.ts (minimal clusters, Kubernetes version by default) so the real CLI runs in it.
+ */
 export function tempRepo(apps: Readonly<Record<string, readonly AppSpec[]>>, lock?: unknown): string {
   const cwd = tempDir('render-repo');
+  mkdirSync(join(cwd, 'clusters'));
+  const inputs = Object.keys(apps).map((name) => minimalInput({ name }));
+  writeFileSync(join(cwd, 'clusters', 'index.ts'), `export const clusters = {\n${inputs.map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(i)},`).join('\n')}\n};\n`);
+  for (const i of inputs) writeFileSync(join(cwd, 'clusters', `${i.name}.lookups.json`), JSON.stringify(lookupsFor(i.name)));
   for (const [cluster, list] of Object.entries(apps)) {
     const dir = join(cwd, 'dist', cluster, 'apps');
     mkdirSync(dir, { recursive: true });
