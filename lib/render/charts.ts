@@ -237,12 +237,16 @@ export class ChartSource {
     return p;
   }
 
-  /** Lock entries for every chart resolved so far, merged over the existing lock (for --update-lock). */
-  async lockEntries(): Promise<LockEntry[]> {
-    const merged = new Map(Object.values(this.options.lock.charts).map((e) => [lockKey(e), e]));
+  /**
+   * Lock entries for every chart resolved so far (for --update-lock). With `keepOthers` (only some clusters
+   * rendered) the other entries of the existing lock stay; else the lock holds exactly the charts rendered.
+   */
+  async lockEntries(keepOthers: boolean): Promise<LockEntry[]> {
+    const existing = new Map(Object.values(this.options.lock.charts).map((e) => [lockKey(e), e]));
+    const merged = new Map(keepOthers ? existing : []);
     for (const p of this.pending.values()) {
       const r = await p;
-      const old = merged.get(lockKey(r.ref));
+      const old = existing.get(lockKey(r.ref));
       const same = old && old.repoURL === r.ref.repoURL ? old : undefined;
       const entry: LockEntry = {
         repoURL: r.ref.repoURL,

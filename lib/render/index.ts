@@ -301,5 +301,5 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
   for (const r of releases) for (const o of r.objects) addClusterScopedCrd(clusterScoped, o);
   for (const c of clusterNames) for (const k of distClusterScopedCrds(join(cwd, distDir, c))) clusterScoped.add(k);
   timingsMs.total = Math.round(performance.now() - t0);
-  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries() } : {}) };
+  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries(options.clusters !== undefined) } : {}) };
 }

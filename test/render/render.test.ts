@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderReleases, type RenderResult, type RenderedRelease } from '../../lib/render';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { releaseScopes, SCOPE_FILE } from '../../lib/render/scope';
+import { LOCK_FILE } from '../../lib/render/charts';
 import { templateArgs } from '../../lib/render/template';
 import { clusters } from '../../clusters';
 import { loadClusters } from '../../lib/config/load';
@@ -88,6 +92,20 @@ describe('renderReleases over the example clusters (chart mirror)', () => {
     expect(pairs.length).toBeGreaterThan(0);
     for (const [a, b] of pairs) expect(a.objects).toBe(b.objects);
     expect(cold.helmRuns).toBeLessThan(cold.releases.length + 9);
+  });
+});
+
+describe('committed generated files', () => {
+  test(`${LOCK_FILE} locks exactly the charts the example clusters render (eksai render --update-lock is a no-op)`, async () => {
+    const r = await renderReleases({ cwd: REPO, chartMirror: chartMirror(), cacheDir, kubeVersions, updateLock: true });
+    expect(Object.values(JSON.parse(readFileSync(join(REPO, LOCK_FILE), 'utf8')).charts)).toEqual(r.lock);
+  });
+
+  test(`${SCOPE_FILE} is what the releases render: cilium creates into cilium-secrets, the ALB controller a cluster-scoped IngressClassParams`, () => {
+    const committed = JSON.parse(readFileSync(join(REPO, SCOPE_FILE), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(releaseScopes(cold.releases, cold.clusterScoped))));
+    expect(committed.cilium.namespaces).toEqual(['cilium-secrets', 'kube-system']);
+    expect(committed['aws-load-balancer-controller'].clusterResources).toContainEqual({ group: 'elbv2.k8s.aws', kind: 'IngressClassParams' });
   });
 });
 

