@@ -53,7 +53,11 @@ export interface RenderedRelease {
   readonly kubeVersion: string;
   /** --api-versions passed to helm (shared by the cluster's releases; do not mutate). */
   readonly apiVersions: readonly string[];
-  /** Rendered objects: `kind: List` flattened, Helm hooks kept with their annotations, test hooks dropped. Do not mutate. */
+  /**
+   * Rendered objects: `kind: List` flattened, Helm hooks kept with their annotations, test hooks dropped.
+   * Do not mutate: identical objects (across releases, clusters and `second`) are the same JS object, so `===`
+   * is a fast first equality check.
+   */
   readonly objects: readonly Record<string, unknown>[];
   /** A second, independent helm run of the same inputs (only with `determinism: true`), for determinism checks. */
   readonly second?: readonly Record<string, unknown>[];

@@ -9,7 +9,7 @@ import type { CommandSpec } from '../types';
 export const renderCommand: CommandSpec = {
   name: 'render',
   summary: 'helm template every Helm release as Argo CD renders it, into .eksai/rendered/ (digest-locked charts)',
-  usage: 'render [--cluster <name>...] [--out <dir>] [--update-lock] [--format text|json]',
+  usage: 'render [--cluster <name>...] [--out <dir> | --no-write] [--update-lock] [--format text|json]',
   details: `Reads the Helm-source Applications of dist/<cluster>/apps/ and renders each with the real helm, with
 Argo CD 3.5's repo-server flags: helm template <chart> --name-template <release> --namespace <destination>
 --kube-version <cluster kubernetesVersion> --values <the Application's values> --api-versions <built-ins of
@@ -34,6 +34,7 @@ Examples:
   options: {
     cluster: { type: 'string', multiple: true, arg: '<name>', description: 'only this cluster (repeatable)' },
     out: { type: 'string', arg: '<dir>', default: '.eksai/rendered', description: 'output directory' },
+    'no-write': { type: 'boolean', description: 'render (pull, lock check, helm template) but write no files' },
     'update-lock': { type: 'boolean', description: `record the charts' digests in ${LOCK_FILE}` },
     format: { type: 'string', arg: 'text|json', default: 'text', description: 'summary format' },
   },
@@ -44,7 +45,7 @@ Examples:
     const result = await renderReleases({ cwd: ctx.cwd, clusters: ctx.values.cluster as string[] | undefined, updateLock, log: ctx.log });
     ctx.log(`helm: ${result.helm.path} (${result.helm.version}, from ${result.helm.source})`);
     const out = resolve(ctx.cwd, (ctx.values.out as string | undefined) ?? '.eksai/rendered');
-    const files = writeRendered(out, result.releases, result.clusterScoped);
+    const files = ctx.values['no-write'] ? 0 : writeRendered(out, result.releases, result.clusterScoped);
     const lock = updateLock && result.lock ? writeLock(ctx.cwd, result.lock) : undefined;
     // The scope file describes the whole fleet: only rewritten when every cluster was rendered.
     const scope = updateLock && !ctx.values.cluster ? writeScopes(ctx.cwd, releaseScopes(result.releases, result.clusterScoped)) : undefined;
@@ -66,7 +67,7 @@ Examples:
     return {
       exitCode: 0,
       stdout:
-        `rendered ${result.releases.length} releases of ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} (${clusters.join(', ')}): ${objects} objects in ${files} files → ${out} ` +
+        `rendered ${result.releases.length} releases of ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} (${clusters.join(', ')}): ${objects} objects${ctx.values['no-write'] ? '' : ` in ${files} files → ${out}`} ` +
         `(${result.helmRuns} helm runs, ${(result.timingsMs.total! / 1000).toFixed(2)}s)${lock ? `; wrote ${[lock, scope].filter(Boolean).join(', ')}` : ''}\n`,
     };
   },
