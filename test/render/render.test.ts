@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { releaseScopes, SCOPE_FILE } from '../../lib/render/scope';
 import { LOCK_FILE } from '../../lib/render/charts';
 import { templateArgs } from '../../lib/render/template';
+import { effectiveNamespace, groupKind } from '../../lib/render/write';
 import { clusters } from '../../clusters';
 import { loadClusters } from '../../lib/config/load';
 import { REPO } from '../helpers';
@@ -106,6 +107,27 @@ describe('committed generated files', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(releaseScopes(cold.releases, cold.clusterScoped))));
     expect(committed.cilium.namespaces).toEqual(['cilium-secrets', 'kube-system']);
     expect(committed['aws-load-balancer-controller'].clusterResources).toContainEqual({ group: 'elbv2.k8s.aws', kind: 'IngressClassParams' });
+  });
+});
+
+describe('AppProject platform from charts/release-scope.json (apps/index.ts)', () => {
+  test('admits every namespace and cluster-scoped kind the releases render, cilium-secrets and IngressClassParams included', () => {
+    const { load } = require('js-yaml') as typeof import('js-yaml');
+    for (const cluster of ['dev', 'prod', 'staging']) {
+      const project = load(readFileSync(join(REPO, 'dist', cluster, 'apps', 'AppProject.platform.yaml'), 'utf8')) as { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { group: string; kind: string }[] } };
+      const namespaces = new Set(project.spec.destinations.map((d) => d.namespace));
+      const kinds = new Set(project.spec.clusterResourceWhitelist.map((k) => `${k.group}/${k.kind}`));
+      for (const r of cold.releases.filter((x) => x.cluster === cluster)) {
+        for (const o of r.objects) {
+          const gk = groupKind(o);
+          const ns = effectiveNamespace(o, r, cold.clusterScoped);
+          if (ns === undefined) expect(kinds, `${cluster}/${r.application}: ${gk}`).toContain(gk);
+          else expect(namespaces, `${cluster}/${r.application}: namespace ${ns}`).toContain(ns);
+        }
+      }
+      expect(namespaces).toContain('cilium-secrets');
+      expect(kinds).toContain('elbv2.k8s.aws/IngressClassParams');
+    }
   });
 });
 
