@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadAll } from 'js-yaml';
 import { loadClusters, readRegistry } from '../config/load';
 import { ConfigError } from '../errors';
 import { readHelmApplications, type HelmApplication } from './apps';
@@ -154,6 +155,32 @@ function queriedApiVersions(chart: ResolvedChart): ReadonlySet<string> | 'all' {
   return q;
 }
 
+/** API versions of the CRDs in the chart's (and its subcharts') crds/ folders, which helm installs verbatim. */
+const staticCrdMemo = new Map<string, string[]>();
+function staticCrdApiVersions(chart: ResolvedChart): string[] {
+  let v = staticCrdMemo.get(chart.digest);
+  if (!v) {
+    const out: string[] = [];
+    const walk = (d: string, inCrds: boolean) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p, e.name === 'crds' || (inCrds && e.name !== 'templates'));
+        else if (inCrds && /\.(ya?ml|json)$/.test(e.name)) {
+          try {
+            for (const doc of loadAll(readFileSync(p, 'utf8'))) out.push(...crdApiVersions(doc));
+          } catch {
+            // not plain YAML: helm would fail on it too; the render reports that
+          }
+        }
+      }
+    };
+    walk(chart.dir, false);
+    v = [...new Set(out)];
+    staticCrdMemo.set(chart.digest, v);
+  }
+  return v;
+}
+
 /**
  * The --kube-version Argo CD passes: k8s ParseGeneric(<server GitVersion>).String(), i.e. MAJOR.MINOR.PATCH
  * without `v` or build suffix (argo-cd reposerver parseKubeVersion). Config holds MAJOR.MINOR; the patch of a
@@ -263,16 +290,28 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
       // Fixpoint: the API versions the cluster serves include the CRDs its releases render, and a chart that
       // reads .Capabilities.APIVersions may render differently once they are served (Argo CD's steady state).
       const seed = [...new Set([...builtins, ...distCrdApiVersions(join(cwd, distDir, cluster))])].sort();
+      const settle = async (start: readonly string[]) => {
+        let apiVersions = start;
+        let rendered: CachedRender[] = [];
+        for (let round = 0; round < 5; round++) {
+          rendered = await Promise.all(own.map((a) => render(a, apiVersions)));
+          const next = [...new Set([...apiVersions, ...rendered.flatMap((r) => r.objects.flatMap(crdApiVersions))])].sort();
+          if (next.length === apiVersions.length) break;
+          apiVersions = next;
+        }
+        return { apiVersions, rendered };
+      };
+      // Start from the settled set of an earlier run, else guess it with the charts' static crds/ folders
+      // (saves a round for charts that ask for their own CRDs, like kube-prometheus-stack). The result must
+      // be exactly the seed plus the CRDs rendered; a guess from a disabled subchart's crds/ adds more, so then
+      // settle again from what was rendered, and as a last resort from the seed alone.
       const fixKey = sha(JSON.stringify([seed, own.map(releaseInputs)]));
       const settled = cache.getFixpoint(fixKey);
-      let apiVersions = settled ?? seed;
-      let rendered: CachedRender[] = [];
-      for (let round = 0; round < 5; round++) {
-        rendered = await Promise.all(own.map((a) => render(a, apiVersions)));
-        const next = [...new Set([...apiVersions, ...rendered.flatMap((r) => r.objects.flatMap(crdApiVersions))])].sort();
-        if (next.length === apiVersions.length) break;
-        apiVersions = next;
-      }
+      const guess = settled ?? [...new Set([...seed, ...own.flatMap((a) => staticCrdApiVersions(charts.get(a)!))])].sort();
+      const served = (r: CachedRender[]) => [...new Set([...seed, ...r.flatMap((x) => x.objects.flatMap(crdApiVersions))])].sort();
+      let { apiVersions, rendered } = await settle(guess);
+      if (served(rendered).length !== apiVersions.length) ({ apiVersions, rendered } = await settle(served(rendered)));
+      if (served(rendered).length !== apiVersions.length) ({ apiVersions, rendered } = await settle(seed));
       if (settled?.length !== apiVersions.length) cache.putFixpoint(fixKey, apiVersions);
       own.forEach((app, i) => {
         const chart = charts.get(app)!;

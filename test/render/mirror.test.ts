@@ -48,6 +48,24 @@ describe('renderReleases on a fixture chart (offline mirror)', () => {
     expect(r.helmRuns).toBeGreaterThanOrEqual(2);
   });
 
+  test('a disabled subchart\'s crds/ are not served: --api-versions holds only the CRDs really rendered', async () => {
+    const mirror = tempDir('render-mirror');
+    const dir = writeChart(mirror, 'parent', '1.0.0', {
+      'Chart.yaml': 'apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n    condition: sub.enabled\n',
+      'values.yaml': 'sub:\n  enabled: false\n',
+      'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  sub: {{ .Capabilities.APIVersions.Has "sub.example.com/v1" | quote }}\n  widget: {{ .Capabilities.APIVersions.Has "example.com/v1/Widget" | quote }}\n',
+      'crds/widget.yaml': TEMPLATES['crds/widget.yaml'],
+      'charts/sub/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
+      'charts/sub/crds/gadget.yaml': TEMPLATES['crds/widget.yaml'].replace(/widget/g, 'gadget').replace(/Widget/g, 'Gadget').replace('example.com', 'sub.example.com').replace('group: example.com', 'group: sub.example.com'),
+    });
+    const lock = { lockfileVersion: 1, charts: { 'parent@1.0.0': { repoURL: 'https://x', chart: 'parent', version: '1.0.0', treeDigest: treeDigest(dir) } } };
+    const cwd = tempRepo({ c1: [{ name: 'parent', repoURL: 'https://x', chart: 'parent', version: '1.0.0' }] }, lock);
+    const r = await renderReleases({ cwd, chartMirror: mirror, cacheDir: tempDir('render-cache'), kubeVersions: { c1: '1.35' } });
+    expect(r.releases[0]!.objects.find((o) => o.kind === 'ConfigMap')).toMatchObject({ data: { sub: 'false', widget: 'true' } });
+    expect(r.releases[0]!.apiVersions).toContain('example.com/v1/Widget');
+    expect(r.releases[0]!.apiVersions.some((v) => v.startsWith('sub.example.com'))).toBe(false);
+  });
+
   test('fails when the mirror tree differs from the locked treeDigest, naming both digests', async () => {
     const f = fixture();
     const locked = treeDigest(f.dir);
