@@ -177,8 +177,14 @@ function unpacked(cacheDir: string, hex: string, ref: ChartRef): string {
     rmSync(tmp, { recursive: true, force: true });
     throw new EnvironmentError(`${where(ref)}: the pulled archive has no ${ref.chart}/Chart.yaml: check the chart name in charts/versions.ts`);
   }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (err) {
+    // Another eksai unpacked the same archive at the same moment: keep theirs.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(chartDir, 'Chart.yaml'))) throw err;
+  }
   return chartDir;
 }
 

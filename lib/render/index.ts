@@ -16,10 +16,9 @@
  * ConfigError (dist missing, unsupported Application source) → exit 1.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadAll } from 'js-yaml';
 import { loadClusters, readRegistry } from '../config/load';
 import { ConfigError } from '../errors';
 import { readHelmApplications, type HelmApplication } from './apps';
@@ -27,6 +26,7 @@ import { addClusterScopedCrd, builtinApis, crdApiVersions, distClusterScopedCrds
 import { ChartSource, defaultChartCache, helmEnv, readLock, refOf, type LockEntry, type ResolvedChart } from './charts';
 import { resolveHelm, type Helm } from './helm';
 import { RenderCache, type CachedRender } from './cache';
+import { queriedApiVersions, staticCrdApiVersions } from './chart-scan';
 import { runTemplate, splitManifests } from './template';
 
 export type { Helm, HelmSource } from './helm';
@@ -121,64 +121,6 @@ function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
       if (active < limit) run();
       else queue.push(run);
     });
-}
-
-/**
- * Which --api-versions a chart's output can depend on: the literals of its `.Capabilities.APIVersions.Has "<v>"`
- * calls, or 'all' when some template reads .Capabilities.APIVersions otherwise. The render cache keys on just
- * these, so a CRD appearing elsewhere in the cluster re-renders only the charts that ask for it.
- */
-const queriedMemo = new Map<string, ReadonlySet<string> | 'all'>();
-function queriedApiVersions(chart: ResolvedChart): ReadonlySet<string> | 'all' {
-  let q = queriedMemo.get(chart.digest);
-  if (q === undefined) {
-    const literals = new Set<string>();
-    let other = false;
-    const walk = (d: string, inTemplates: boolean) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p, inTemplates || e.name === 'templates');
-        else if (inTemplates || e.name.endsWith('.tpl')) {
-          const text = readFileSync(p, 'utf8');
-          if (!text.includes('Capabilities.APIVersions')) continue;
-          const all = text.match(/Capabilities\.APIVersions/g)!.length;
-          const has = [...text.matchAll(/Capabilities\.APIVersions\.Has\s+"([^"]+)"/g)];
-          for (const m of has) literals.add(m[1]!);
-          if (has.length !== all) other = true;
-        }
-      }
-    };
-    walk(chart.dir, false);
-    q = other ? 'all' : literals;
-    queriedMemo.set(chart.digest, q);
-  }
-  return q;
-}
-
-/** API versions of the CRDs in the chart's (and its subcharts') crds/ folders, which helm installs verbatim. */
-const staticCrdMemo = new Map<string, string[]>();
-function staticCrdApiVersions(chart: ResolvedChart): string[] {
-  let v = staticCrdMemo.get(chart.digest);
-  if (!v) {
-    const out: string[] = [];
-    const walk = (d: string, inCrds: boolean) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p, e.name === 'crds' || (inCrds && e.name !== 'templates'));
-        else if (inCrds && /\.(ya?ml|json)$/.test(e.name)) {
-          try {
-            for (const doc of loadAll(readFileSync(p, 'utf8'))) out.push(...crdApiVersions(doc));
-          } catch {
-            // not plain YAML: helm would fail on it too; the render reports that
-          }
-        }
-      }
-    };
-    walk(chart.dir, false);
-    v = [...new Set(out)];
-    staticCrdMemo.set(chart.digest, v);
-  }
-  return v;
 }
 
 /**

@@ -41,6 +41,8 @@ describe('renderReleases over the example clusters (chart mirror)', () => {
       'aws-load-balancer-controller', 'cilium', 'dcgm-exporter', 'jupyterhub', 'karpenter', 'kube-prometheus-stack', 'kuberay-operator', 'nvidia-device-plugin', 'volcano',
     ]);
     expect(cold.helm.version).toMatch(/^v[34]\./);
+    // OCI: the chart name is the last segment of the oci:// URL (the mirror folder is karpenter-1.14.1).
+    expect(release('dev', 'karpenter')).toMatchObject({ chart: 'karpenter', repoURL: 'oci://public.ecr.aws/karpenter/karpenter', version: '1.14.1' });
   });
 
   test('cilium renders the cilium-secrets Namespace with its Roles (what AppProject platform must admit)', () => {

@@ -6,6 +6,8 @@ import { writeRendered } from '../../render/write';
 import { UsageError } from '../../errors';
 import type { CommandSpec } from '../types';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export const renderCommand: CommandSpec = {
   name: 'render',
   summary: 'helm template every Helm release as Argo CD renders it, into .eksai/rendered/ (digest-locked charts)',
@@ -67,8 +69,8 @@ Examples:
     return {
       exitCode: 0,
       stdout:
-        `rendered ${result.releases.length} releases of ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} (${clusters.join(', ')}): ${objects} objects${ctx.values['no-write'] ? '' : ` in ${files} files → ${out}`} ` +
-        `(${result.helmRuns} helm runs, ${(result.timingsMs.total! / 1000).toFixed(2)}s)${lock ? `; wrote ${[lock, scope].filter(Boolean).join(', ')}` : ''}\n`,
+        `rendered ${plural(result.releases.length, 'release')} of ${plural(clusters.length, 'cluster')} (${clusters.join(', ')}): ${objects} objects${ctx.values['no-write'] ? '' : ` in ${files} files → ${out}`} ` +
+        `(${plural(result.helmRuns, 'helm run')}, ${(result.timingsMs.total! / 1000).toFixed(2)}s)${lock ? `; wrote ${[lock, scope].filter(Boolean).join(', ')}` : ''}\n`,
     };
   },
 };
