@@ -7,6 +7,8 @@
  *  - whole process, median wall and CPU (user+sys): `eksai synth` into an empty dist (fresh) and again
  *    over an unchanged dist (rerun), `npx cdk8s synth` (cdk8s's default route: ts-node type-checking
  *    app command, app.synth()), the floor (same objects, js-yaml + write), `eksai validate`, `eksai diff`
+ *  - `eksai render --no-write` of the fleet's Helm releases from the chart mirror: cold (empty chart and
+ *    render cache; helm already extracted) and warm (every render cached)
  *  - peak RSS of each process (/usr/bin/time when present)
  * Prints a table, or JSON with --json. Not part of `npm test`. On a shared machine trust CPU and ratios
  * within one run more than wall times: writing ~2,000 small files is disk-bound and swings by seconds.
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { synthesize } from '../lib/synth';
 import { readRegistry } from '../lib/config/load';
 import { writeFleetRepo } from './fleet';
+import { resolveHelm } from '../lib/render/helm';
 
 const ROOT = join(__dirname, '..');
 // Schemas for validate: the mirror (absolute, because the fleet runs in another directory).
@@ -48,6 +51,9 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
+// Charts for render: the mirror; the bundled (or the user's) helm resolved once, outside the timings.
+process.env.EKSAI_CHART_MIRROR = resolve(ROOT, process.env.EKSAI_CHART_MIRROR ?? '../shared/charts');
+process.env.EKSAI_HELM = resolveHelm({ cacheDir: join(ROOT, '.bench', 'helm') }).path;
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
@@ -123,6 +129,8 @@ interface SizeResult {
   readonly floor: ProcessStat;
   readonly validate: ProcessStat;
   readonly diff: ProcessStat;
+  readonly renderCold: ProcessStat;
+  readonly renderWarm: ProcessStat;
   readonly ratios: { readonly cdk8sOverEksai?: number; readonly eksaiOverFloor: number };
 }
 
@@ -180,6 +188,17 @@ function benchSize(n: number): SizeResult {
   git('commit', '-qam', 'head');
   const diff = timeProcess(process.execPath, [join(ROOT, 'bin', 'eksai.js'), 'diff', '--cwd', repo, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], runs, repo);
 
+  // render the fleet's Helm releases: cold (empty chart and render cache), then warm. Cold at N = 100 is
+  // ~900 helm runs, so it runs once there.
+  process.stderr.write(`fleet of ${n}: eksai render (cold, warm)...\n`);
+  mkdirSync(join(repo, 'charts'), { recursive: true });
+  copyFileSync(join(ROOT, 'charts', 'charts.lock.json'), join(repo, 'charts', 'charts.lock.json'));
+  const chartCache = join(repo, '.chart-cache');
+  process.env.EKSAI_CHART_CACHE = chartCache;
+  const renderArgs = [join(ROOT, 'bin', 'eksai.js'), 'render', '--cwd', repo, '--no-write'];
+  const renderCold = timeProcess(process.execPath, renderArgs, n >= 100 ? 1 : runs, repo, () => rmSync(chartCache, { recursive: true, force: true }));
+  const renderWarm = timeProcess(process.execPath, renderArgs, runs, repo);
+
   let cdk8sSynth: ProcessStat | undefined;
   if (!values['skip-cdk8s']) {
     process.stderr.write(`fleet of ${n}: npx cdk8s synth (ts-node)...\n`);
@@ -201,6 +220,8 @@ function benchSize(n: number): SizeResult {
     floor,
     validate,
     diff,
+    renderCold,
+    renderWarm,
     ratios: { cdk8sOverEksai: cdk8sSynth ? cdk8sSynth.wallMs / eksaiSynth.wallMs : undefined, eksaiOverFloor: eksaiSynth.wallMs / floor.wallMs },
   };
 }
@@ -217,11 +238,11 @@ if (values.json) {
   const lines = [
     `eksai benchmark (median of ${runs} runs; whole-process cells are wall / CPU (peak RSS), node start-up included)`,
     '',
-    '| N | objects | load | build | serialize | write | stages peak | eksai synth, empty dist | eksai synth, unchanged dist | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai wall (CPU) | eksai ÷ floor wall (CPU) | validate | validate CPU/object, warm (of it: read + parse YAML) | diff (2 fleets) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | objects | load | build | serialize | write | stages peak | eksai synth, empty dist | eksai synth, unchanged dist | cdk8s synth (ts-node) | floor (js-yaml+write) | cdk8s ÷ eksai wall (CPU) | eksai ÷ floor wall (CPU) | validate | validate CPU/object, warm (of it: read + parse YAML) | diff (2 fleets) | render, cold | render, warm |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${m(r.stagesPeakMiB)} | ${p(r.eksaiSynth)} | ${p(r.eksaiRerun)} | ${p(r.cdk8sSynth)} | ${p(r.floor)} | ${x(r.cdk8sSynth?.wallMs, r.eksaiSynth.wallMs)} (${x(r.cdk8sSynth?.cpuMs, r.eksaiSynth.cpuMs)}) | ${x(r.eksaiSynth.wallMs, r.floor.wallMs)} (${x(r.eksaiSynth.cpuMs, r.floor.cpuMs)}) | ${p(r.validate)} | ${r.validateWarmCpuMsPerObject.toFixed(3)} ms (${r.validateWarmParseMsPerObject.toFixed(3)} ms) | ${p(r.diff)} |`,
+        `| ${r.clusters} | ${r.objects} | ${f(r.stagesMs.load)} | ${f(r.stagesMs.build)} | ${f(r.stagesMs.serialize)} | ${f(r.stagesMs.write)} | ${m(r.stagesPeakMiB)} | ${p(r.eksaiSynth)} | ${p(r.eksaiRerun)} | ${p(r.cdk8sSynth)} | ${p(r.floor)} | ${x(r.cdk8sSynth?.wallMs, r.eksaiSynth.wallMs)} (${x(r.cdk8sSynth?.cpuMs, r.eksaiSynth.cpuMs)}) | ${x(r.eksaiSynth.wallMs, r.floor.wallMs)} (${x(r.eksaiSynth.cpuMs, r.floor.cpuMs)}) | ${p(r.validate)} | ${r.validateWarmCpuMsPerObject.toFixed(3)} ms (${r.validateWarmParseMsPerObject.toFixed(3)} ms) | ${p(r.diff)} | ${p(r.renderCold)} | ${p(r.renderWarm)} |`,
     ),
     '',
   ];

@@ -10,6 +10,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'synth', load: () => (require('./synth') as typeof import('./synth')).synthCommand },
   { name: 'validate', load: () => (require('./validate') as typeof import('./validate')).validateCommand },
+  { name: 'render', load: () => (require('./render') as typeof import('./render')).renderCommand },
   { name: 'check', load: () => (require('./check') as typeof import('./check')).checkCommand },
   { name: 'diff', load: () => (require('./diff') as typeof import('./diff')).diffCommand },
   { name: 'new-cluster', load: () => (require('./new-cluster') as typeof import('./new-cluster')).newClusterCommand },
