@@ -1,7 +1,9 @@
 /**
  * The error types of eksai. Only lib/cli/index.ts catches them and maps them to exit codes:
- * ConfigError / FindingsError → 1, UsageError / EnvironmentError → 2, anything else → 2 with a stack.
+ * ConfigError / FindingsError → 1, UsageError / EnvironmentError / an error of a system call → 2 with one line,
+ * anything else → 2 as an internal error with its stack.
  */
+import { isSecretKey, isSecretText } from './secrets';
 
 /** One problem in user input: where, what, the value and the fix. */
 export interface Problem {
@@ -23,10 +25,24 @@ export function formatValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** The keys of a problem path: `jupyterhub.auth.clientSecret` → jupyterhub, auth, clientSecret (list items by name too). */
+const pathKeys = (path: string): string[] => path.split(/[.[\]]+/).filter(Boolean);
+
+/**
+ * The value part of a message. A value under a secret-bearing key (`clientSecret`, `password`, `apiToken`...) or one
+ * that looks like a secret (lib/secrets.ts) is described, never echoed: error messages end up in CI logs.
+ */
+function shownValue(p: Problem): string {
+  if (!('value' in p)) return '';
+  const secret = pathKeys(p.path).some(isSecretKey) || isSecretText(typeof p.value === 'string' ? p.value : JSON.stringify(p.value ?? null));
+  if (secret) return ` (got a ${Array.isArray(p.value) ? 'list' : p.value === null ? 'null' : typeof p.value}, not shown: it may be a secret)`;
+  return ` (got ${formatValue(p.value)})`;
+}
+
 /** `clusters/prod.ts: nodePools[gpu].limits.gpu must be >= 1 (got 0): raise it or remove the pool` */
 export function formatProblem(p: Problem): string {
   const where = p.path ? `${p.file}: ${p.path}` : p.file;
-  const got = 'value' in p ? ` (got ${formatValue(p.value)})` : '';
+  const got = shownValue(p);
   const fix = p.fix ? `: ${p.fix}` : '';
   return `${where} ${p.message}${got}${fix}`;
 }
