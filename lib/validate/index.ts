@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { constructFromEvents, EVENT_ID, parseEvents, type Event } from 'js-yaml';
 import { UsageError } from '../errors';
+import { parseYamlDocuments, readTextFile } from '../yaml/safe';
 import type { SchemaSourceOptions } from '../schemas/resolve';
 import { CelValidator, childPath } from './cel';
 import { SchemaSet } from './schemas';
@@ -68,90 +68,57 @@ interface Doc {
   readonly yamlErrors?: readonly ValidationProblem[];
 }
 
-/** Every YAML file under the given paths, sorted, relative to cwd. */
+/**
+ * Every YAML file under the given paths, sorted, relative to cwd. Symbolic links are followed into
+ * directories once (a link back to an ancestor is not walked again); a link that cannot be resolved (loop,
+ * dangling) is listed as a file, and reading it reports why (readTextFile).
+ */
 export function listFiles(paths: readonly string[], cwd: string): string[] {
   const out: string[] = [];
+  const walked = new Set<string>();
   const visit = (dir: string): void => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const abs = join(dir, entry.name);
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(abs).isDirectory());
+      const target = entry.isSymbolicLink() ? statOrError(abs) : undefined;
+      const isDir = entry.isDirectory() || (typeof target === 'object' && target.isDirectory());
       if (isDir) visit(abs);
       else if (/\.ya?ml$/.test(entry.name)) out.push(abs);
     }
   };
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    const st = statSync(abs, { throwIfNoEntry: false });
-    if (!st) throw new UsageError(`${p}: no such file or directory (paths are files or directories of YAML manifests)`);
-    if (st.isDirectory()) visit(abs);
+    const st = statOrError(abs);
+    if (st === 'ENOENT' && lstatSync(abs, { throwIfNoEntry: false }) === undefined) {
+      throw new UsageError(`${p}: no such file or directory (paths are files or directories of YAML manifests)`);
+    }
+    if (typeof st !== 'string' && st.isDirectory()) visit(abs);
     else out.push(abs);
   }
   return [...new Set(out)].map((f) => relative(cwd, f) || f);
 }
 
-function readDocs(file: string, cwd: string): Doc[] {
-  const text = readFileSync(resolve(cwd, file), 'utf8');
-  return fastDocs(file, text) ?? recoveringDocs(file, text);
-}
-
-/**
- * js-yaml (~4x faster than `yaml` here): documents and their start lines from one event stream. Returns
- * undefined when the file is malformed or uses aliases (→ recoveringDocs, which reports errors per document
- * and limits alias expansion).
- */
-function fastDocs(file: string, text: string): Doc[] | undefined {
-  let events: Event[];
-  let values: unknown[];
+/** stat, or the errno code (ELOOP for a symlink loop, ENOENT for a dangling link). */
+function statOrError(path: string): Stats | string {
   try {
-    events = parseEvents(text, {});
-    if (events.some((e) => e.type === EVENT_ID.ALIAS)) return undefined;
-    values = constructFromEvents(events, { source: text });
-  } catch {
-    return undefined;
+    return statSync(path);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
   }
-  const starts: number[] = [];
-  events.forEach((e, i) => {
-    if (e.type !== EVENT_ID.DOCUMENT) return;
-    const node = events[i + 1] as { start?: number; valueStart?: number } | undefined;
-    starts.push(node?.start ?? node?.valueStart ?? -1);
-  });
-  const docs: Doc[] = [];
-  let line = 1;
-  let at = 0;
-  values.forEach((value, i) => {
-    if (value === null || value === undefined) return; // empty document
-    const start = starts[i] ?? -1;
-    for (; at < start; at++) if (text.charCodeAt(at) === 10) line += 1;
-    docs.push(docOf(file, line, value));
-  });
-  return docs;
 }
 
-/** The `yaml` parser: keeps going after an error, so one broken document does not hide the others. */
-function recoveringDocs(file: string, text: string): Doc[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LineCounter, parseAllDocuments } = require('yaml') as typeof import('yaml');
-  const lineCounter = new LineCounter();
-  const docs: Doc[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter })) {
-    if (doc.errors.length > 0) {
-      const first = doc.errors[0]!;
-      const line = lineCounter.linePos(first.pos[0]).line;
-      docs.push({ file, line, yamlErrors: doc.errors.map((e) => ({ path: '', message: `malformed YAML at line ${lineCounter.linePos(e.pos[0]).line}: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` })) });
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-    } catch (err) {
-      docs.push({ file, line: lineCounter.linePos(doc.range[0]).line, yamlErrors: [{ path: '', message: `malformed YAML: ${(err as Error).message}` }] });
-      continue;
-    }
-    if (value === null || value === undefined) continue; // empty document
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    docs.push(docOf(file, lineCounter.linePos(start).line, value));
-  }
-  return docs;
+/** The documents of one file, read and parsed with the bounds of lib/yaml/safe.ts (a file that cannot be read is one error). */
+function readDocs(file: string, cwd: string): Doc[] {
+  const read = readTextFile(resolve(cwd, file));
+  if (!read.ok) return [{ file, line: 1, yamlErrors: [{ path: '', message: `file ${read.message}` }] }];
+  return parseYamlDocuments(read.text).map((d) => (d.error !== undefined ? { file, line: d.line, yamlErrors: [{ path: '', message: d.error }] } : docOf(file, d.line, d.value)));
 }
 
 function docOf(file: string, line: number, value: unknown): Doc {
