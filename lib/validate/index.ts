@@ -66,6 +66,28 @@ interface Doc {
   readonly line: number;
   readonly value?: Record<string, unknown>;
   readonly yamlErrors?: readonly ValidationProblem[];
+  /** Where the object sits in its document when it is an item of a `kind: List` (`items[2]`); problem paths are prefixed with it. */
+  readonly at?: string;
+}
+
+/**
+ * `kind: List` and typed lists (`SecretList`, `ConfigMapList`…) → their items, each validated as the object it
+ * is: kubectl and Argo CD apply the items, never the list (Argo CD flattens lists when it reads manifests).
+ * An item of a typed list that omits apiVersion/kind takes them from the list (`v1 SecretList` → `v1 Secret`).
+ */
+export function flattenLists(doc: Doc): Doc[] {
+  const v = doc.value;
+  if (!v || typeof v.kind !== 'string' || !v.kind.endsWith('List') || !Array.isArray(v.items)) return [doc];
+  const itemKind = v.kind === 'List' ? undefined : v.kind.slice(0, -'List'.length);
+  return v.items.flatMap((item, i) => {
+    const at = `${doc.at ?? ''}items[${i}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      return [{ file: doc.file, line: doc.line, at, yamlErrors: [{ path: at, message: 'list item is not a mapping (a Kubernetes object needs apiVersion and kind)' }] }];
+    }
+    const o = item as Record<string, unknown>;
+    const typed = itemKind !== undefined && o.kind === undefined ? { apiVersion: o.apiVersion ?? v.apiVersion, kind: itemKind, ...o } : o;
+    return flattenLists({ file: doc.file, line: doc.line, at, value: typed });
+  });
 }
 
 /**
@@ -187,6 +209,12 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
   return out;
 }
 
+/** Problems of a list item, their paths prefixed with the item's place in the list (`items[2].data`). */
+function within(doc: Doc, problems: readonly ValidationProblem[]): readonly ValidationProblem[] {
+  if (!doc.at) return problems;
+  return problems.map((p) => ({ ...p, path: p.path ? join2(doc.at!, p.path) : doc.at! }));
+}
+
 function statusOf(problems: readonly ValidationProblem[]): ResultStatus {
   if (problems.some((p) => p.severity === undefined || p.severity === 'error')) return 'invalid';
   return problems.some((p) => p.severity === 'unevaluated') ? 'error' : 'valid';
@@ -201,7 +229,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const start = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
-  const docs = files.flatMap((f) => readDocs(f, cwd));
+  const docs = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
   const parsed = performance.now();
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
@@ -219,7 +247,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {
-      results.push({ file: doc.file, line: doc.line, status: 'error', problems: doc.yamlErrors ?? [] });
+      results.push({ file: doc.file, line: doc.line, status: 'error', problems: doc.yamlErrors ?? [] }); // paths already name the item
       continue;
     }
     const obj = doc.value;
@@ -229,12 +257,12 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     const name = typeof meta?.name === 'string' ? meta.name : undefined;
     const base = { file: doc.file, line: doc.line, apiVersion, kind, name };
     if (!apiVersion || !kind) {
-      results.push({ ...base, status: 'invalid', problems: [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }] });
+      results.push({ ...base, status: 'invalid', problems: within(doc, [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }]) });
       continue;
     }
     const schema = schemas.get(apiVersion, kind, obj.status !== undefined);
     if (!schema) {
-      results.push({ ...base, status: 'skipped', problems: [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }] });
+      results.push({ ...base, status: 'skipped', problems: within(doc, [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }]) });
       continue;
     }
     const problems: ValidationProblem[] = [];
@@ -249,7 +277,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     if (options.policies !== false) problems.push(...policyProblems(apiVersion, kind, obj));
     problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
     const kept = options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
-    results.push({ ...base, status: statusOf(kept), problems: kept });
+    results.push({ ...base, status: statusOf(kept), problems: within(doc, kept) });
   }
   return {
     results,
