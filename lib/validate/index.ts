@@ -10,6 +10,7 @@ import { helmValuesProblems } from './helm';
 import { applySeverities, policyProblems, type PolicySeverity } from './policy';
 import { crossProblems, type CrossDoc } from './cross';
 import { listTypeFindings } from './lists';
+import { decodeBuiltinNulls, pruneCustomResourceNulls } from './nulls';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -209,6 +210,18 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
   return out;
 }
 
+const hasStatus = (obj: Record<string, unknown>): boolean => obj.status !== undefined && obj.status !== null;
+
+/** The object as the API server decodes it (nulls.ts): CRs by their structural schema, built-in kinds as Go does. */
+function decodeNulls(doc: Doc, schemas: SchemaSet): Doc {
+  const v = doc.value;
+  if (!v || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return doc;
+  const schema = schemas.get(v.apiVersion, v.kind, hasStatus(v));
+  if (!schema) return doc;
+  const value = schema.structural ? pruneCustomResourceNulls(v, schema.structural) : decodeBuiltinNulls(v);
+  return value === v ? doc : { ...doc, value };
+}
+
 /** Problems of a list item, their paths prefixed with the item's place in the list (`items[2].data`). */
 function within(doc: Doc, problems: readonly ValidationProblem[]): readonly ValidationProblem[] {
   if (!doc.at) return problems;
@@ -229,12 +242,13 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const start = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
-  const docs = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
+  const read = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
   const parsed = performance.now();
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
-    docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
+    read.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
   );
+  const docs = read.map((d) => decodeNulls(d, schemas));
   const cel = new CelValidator();
   const crossDocs: CrossDoc[] = [];
   const crossIndex = new Map<Doc, number>();
@@ -260,7 +274,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       results.push({ ...base, status: 'invalid', problems: within(doc, [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }]) });
       continue;
     }
-    const schema = schemas.get(apiVersion, kind, obj.status !== undefined);
+    const schema = schemas.get(apiVersion, kind, hasStatus(obj));
     if (!schema) {
       results.push({ ...base, status: 'skipped', problems: within(doc, [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }]) });
       continue;
