@@ -1,7 +1,9 @@
-import { dirname } from 'node:path';
 import { explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
 import { argoProblems } from './argo';
 import type { ValidationProblem } from './index';
+import { clusterOf } from './owners';
+import { projectProblems, type ScopeOf } from './project';
+import type { RenderedRelease } from '../render';
 import { notebookPods, podTemplates } from './pods';
 
 type Obj = Record<string, unknown>;
@@ -12,6 +14,10 @@ export interface CrossDoc {
   readonly apiVersion: string;
   readonly kind: string;
   readonly obj: Obj;
+  /** Rendered objects: the dist cluster folder they belong to (`dist/dev`); dist files derive it from their path. */
+  readonly cluster?: string;
+  /** Rendered objects: the Application whose Helm release rendered them. */
+  readonly application?: string;
 }
 
 /** One reference a document makes: the field, the target's name and (for namespaced targets) namespace. */
@@ -113,8 +119,6 @@ const REFERENCES: readonly Reference[] = [
   },
 ];
 
-/** The cluster a dist file belongs to: dist/<cluster>/<component>/<file> → dist/<cluster>. */
-const clusterOf = (file: string): string => dirname(dirname(file));
 
 type Findings = Map<number, ValidationProblem[]>;
 
@@ -130,19 +134,19 @@ function referenceProblems(docs: readonly CrossDoc[], out: Findings): void {
       if (!ref.to(d)) continue;
       const name = str(get(d.obj, ['metadata', 'name']));
       if (!name) continue;
-      const byNs = targets.get(clusterOf(d.file)) ?? new Map<string, Set<string>>();
+      const byNs = targets.get(clusterOf(d)) ?? new Map<string, Set<string>>();
       const ns = ref.namespaced ? (namespaceOf(d) ?? '') : '';
       byNs.set(ns, (byNs.get(ns) ?? new Set()).add(name));
-      targets.set(clusterOf(d.file), byNs);
+      targets.set(clusterOf(d), byNs);
     }
     docs.forEach((d, i) => {
-      const byNs = targets.get(clusterOf(d.file));
+      const byNs = targets.get(clusterOf(d));
       if (!byNs) return;
       for (const r of ref.refs(d)) {
         if (ref.namespaced && r.namespace === undefined) continue; // namespace set at sync time: cannot judge
         const names = byNs.get(ref.namespaced ? r.namespace! : '');
         if (!names || names.has(r.name)) continue;
-        const where = ref.namespaced ? `namespace ${r.namespace} of ${clusterOf(d.file)}` : clusterOf(d.file);
+        const where = ref.namespaced ? `namespace ${r.namespace} of ${clusterOf(d)}` : clusterOf(d);
         add(out, i, { path: r.path, message: `${ref.noun} ${JSON.stringify(r.name)} does not exist in ${where} (have: ${[...names].sort().join(', ')}): fix the name or add the ${ref.noun}`, rule: `cross/${ref.id}` });
       }
     });
@@ -188,16 +192,16 @@ function poolCapacityTypes(pool: PoolShape): readonly string[] {
 function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   const pools = new Map<string, PoolShape[]>();
   for (const d of docs) {
-    if (is('karpenter.sh/', 'NodePool')(d)) pools.set(clusterOf(d.file), [...(pools.get(clusterOf(d.file)) ?? []), poolShapeFromManifest(d.obj)]);
+    if (is('karpenter.sh/', 'NodePool')(d)) pools.set(clusterOf(d), [...(pools.get(clusterOf(d)) ?? []), poolShapeFromManifest(d.obj)]);
   }
   const check = (i: number, d: CrossDoc, path: string, role: string, pod: PodPlacement): void => {
-    const shapes = pools.get(clusterOf(d.file));
+    const shapes = pools.get(clusterOf(d));
     if (!shapes || CORE_NODE_GROUP_LABEL in pod.nodeSelector) return;
     const { fits, reasons } = placement(pod, shapes);
     if (fits.length > 0) return;
     add(out, i, {
       path,
-      message: `${role} fits no NodePool of ${clusterOf(d.file)}: ${explainNoFit(shapes, reasons)}: add the missing toleration or node selector, or a NodePool that offers it`,
+      message: `${role} fits no NodePool of ${clusterOf(d)}: ${explainNoFit(shapes, reasons)}: add the missing toleration or node selector, or a NodePool that offers it`,
       rule: 'cross/pod-fits-a-nodepool',
     });
   };
@@ -206,7 +210,7 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   const headOnSpot = (i: number, d: CrossDoc, path: string, spec: Obj): void => {
     const accepts = podCapacityTypes(spec);
     if (!accepts.includes('spot')) return;
-    const shapes = pools.get(clusterOf(d.file));
+    const shapes = pools.get(clusterOf(d));
     let spotPools: string[] = [];
     if (shapes) {
       spotPools = placement(podPlacement(spec), shapes).fits.filter((name) => poolCapacityTypes(shapes.find((p) => p.name === name)!).includes('spot'));
@@ -235,10 +239,19 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
  * (argo.ts). A check only runs when its targets are among the validated files, so validating a single file
  * never reports a false "missing".
  */
-export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd()): Map<number, ValidationProblem[]> {
+export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd(), context: CrossContext = {}): Map<number, ValidationProblem[]> {
   const out: Findings = new Map();
   referenceProblems(docs, out);
   placementProblems(docs, out);
   argoProblems(docs, out, cwd);
+  if (context.scopeOf) projectProblems(docs, context.scopeOf, out);
   return out;
+}
+
+/** What the checks over dist ∪ rendered need beyond the documents. */
+export interface CrossContext {
+  /** Scope of each kind (scopes.ts); without it AppProject admission is not checked. */
+  readonly scopeOf?: ScopeOf;
+  /** The rendered releases (determinism, chart CRDs vs pins). */
+  readonly releases?: readonly RenderedRelease[];
 }

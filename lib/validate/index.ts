@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { UsageError } from '../errors';
@@ -11,6 +11,9 @@ import { applySeverities, policyProblems, type PolicySeverity } from './policy';
 import { crossProblems, type CrossDoc } from './cross';
 import { listTypeFindings } from './lists';
 import { decodeBuiltinNulls, pruneCustomResourceNulls } from './nulls';
+import type { RenderedRelease, RenderOptions } from '../render';
+import { distClusters, renderedDocs } from './rendered';
+import { kindScopes } from './scopes';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -38,6 +41,8 @@ export interface ValidationResult {
   readonly name?: string;
   readonly status: ResultStatus;
   readonly problems: readonly ValidationProblem[];
+  /** Rendered objects: the Argo CD Application whose Helm release renders them (file is then a virtual `rendered/…` path). */
+  readonly application?: string;
 }
 
 export interface ValidateOptions {
@@ -51,6 +56,15 @@ export interface ValidateOptions {
   readonly policySeverities?: Readonly<Record<string, PolicySeverity>>;
   /** Where schemas come from (mirror / cache); relative mirror paths resolve against cwd. */
   readonly schemas?: SchemaSourceOptions;
+  /**
+   * Render the Helm releases of the dist clusters among the validated files (lib/render, each twice for the
+   * determinism check) and validate what they render together with dist. @default false (the CLI turns it on)
+   */
+  readonly render?: boolean;
+  /** Already rendered releases to validate with dist (instead of rendering). */
+  readonly releases?: readonly RenderedRelease[];
+  /** Options passed to renderReleases (chart mirror, cache, helm). */
+  readonly renderOptions?: Omit<RenderOptions, 'cwd' | 'clusters' | 'determinism'>;
 }
 
 export interface ValidationReport {
@@ -60,6 +74,8 @@ export interface ValidationReport {
   readonly timingsMs: { readonly parse?: number; readonly schemas: number; readonly total: number };
   /** Validators compiled in this run vs loaded from the compiled cache (lib/validate/compiled.ts). */
   readonly validators?: { readonly compiled: number; readonly cached: number };
+  /** What was rendered: releases, objects, the helm used (when validate rendered them itself). */
+  readonly rendered?: { readonly releases: number; readonly objects: number; readonly helm?: string; readonly ms: number };
 }
 
 interface Doc {
@@ -69,6 +85,9 @@ interface Doc {
   readonly yamlErrors?: readonly ValidationProblem[];
   /** Where the object sits in its document when it is an item of a `kind: List` (`items[2]`); problem paths are prefixed with it. */
   readonly at?: string;
+  /** Rendered objects: dist cluster folder and Application (rendered.ts). */
+  readonly cluster?: string;
+  readonly application?: string;
 }
 
 /**
@@ -242,12 +261,17 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const start = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
-  const read = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
+  const fromFiles = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
   const parsed = performance.now();
+  const render = await renderedInput(options, files, cwd);
+  const scopes = await kindScopes(cwd, [...fromFiles, ...(render?.releases ?? []).flatMap((r) => r.objects.map((value) => ({ value })))]);
+  const read: Doc[] = [...fromFiles, ...(render ? renderedDocs(render.releases, scopes.clusterScoped) : [])];
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
     read.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
   );
+  // CRDs the charts ship are what the cluster serves: their schemas replace the pins (crds.ts reports pins that differ).
+  for (const r of render?.releases ?? []) for (const o of r.objects) if (o.kind === 'CustomResourceDefinition') schemas.addCrd(o, `chart ${r.chart} ${r.version}`);
   const docs = read.map((d) => decodeNulls(d, schemas));
   const cel = new CelValidator();
   const crossDocs: CrossDoc[] = [];
@@ -255,9 +279,9 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   for (const d of docs) {
     if (typeof d.value?.apiVersion !== 'string' || typeof d.value.kind !== 'string') continue;
     crossIndex.set(d, crossDocs.length);
-    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value });
+    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value, cluster: d.cluster, application: d.application });
   }
-  const cross = crossProblems(crossDocs, cwd);
+  const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, releases: render?.releases ?? [] });
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {
@@ -269,7 +293,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     const kind = typeof obj.kind === 'string' ? obj.kind : undefined;
     const meta = obj.metadata as { name?: unknown } | undefined;
     const name = typeof meta?.name === 'string' ? meta.name : undefined;
-    const base = { file: doc.file, line: doc.line, apiVersion, kind, name };
+    const base = { file: doc.file, line: doc.line, apiVersion, kind, name, ...(doc.application ? { application: doc.application } : {}) };
     if (!apiVersion || !kind) {
       results.push({ ...base, status: 'invalid', problems: within(doc, [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }]) });
       continue;
@@ -288,7 +312,8 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       }
     }
     if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
-    if (options.policies !== false) problems.push(...policyProblems(apiVersion, kind, obj));
+    // Platform policies judge what eksai commits; a chart's rendered objects are not in git (their checks are the cross ones).
+    if (options.policies !== false && !doc.application) problems.push(...policyProblems(apiVersion, kind, obj));
     problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
     const kept = options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
     results.push({ ...base, status: statusOf(kept), problems: within(doc, kept) });
@@ -298,5 +323,19 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     files: files.length,
     timingsMs: { parse: Math.round(parsed - start), schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) },
     validators: schemas.compiledStats,
+    ...(render ? { rendered: { releases: render.releases.length, objects: render.releases.reduce((n, r) => n + r.objects.length, 0), ...(render.helm ? { helm: render.helm } : {}), ms: render.ms } } : {}),
   };
+}
+
+/** The releases to validate with dist: given, rendered for the dist clusters among the files, or none. */
+async function renderedInput(options: ValidateOptions, files: readonly string[], cwd: string): Promise<{ releases: readonly RenderedRelease[]; helm?: string; ms: number } | undefined> {
+  if (options.releases) return { releases: options.releases, ms: 0 };
+  if (!options.render) return undefined;
+  const clusters = distClusters(files).filter((c) => existsSync(join(cwd, 'dist', c, 'apps')));
+  if (clusters.length === 0) return undefined;
+  const start = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderReleases } = require('../render') as typeof import('../render');
+  const result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });
+  return { releases: result.releases, helm: `${result.helm.version} (${result.helm.source}: ${result.helm.path})`, ms: Math.round(performance.now() - start) };
 }

@@ -320,6 +320,34 @@ export class SchemaSet {
     return name ? { $ref: `${url}#/definitions/${name}` } : undefined;
   }
 
+  /**
+   * The schemas of a CustomResourceDefinition object among the validated objects (a rendered chart ships its
+   * CRDs): they replace the pinned schemas of its kinds, since they are what the cluster will serve. Call after load().
+   */
+  addCrd(crd: unknown, source: string): void {
+    const spec = (crd as { spec?: Partial<ParsedCrd> } | null)?.spec;
+    if (!spec || typeof spec.group !== 'string' || typeof spec.names?.kind !== 'string' || !Array.isArray(spec.versions)) return;
+    for (const version of spec.versions) {
+      if (version?.served === false || !version?.schema?.openAPIV3Schema) continue;
+      const schema = version.schema.openAPIV3Schema;
+      this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), { source, textHash: CompiledCache.textHash(JSON.stringify(schema)), crd: schema });
+    }
+  }
+
+  /** The pinned CRD schema of a kind (openAPIV3Schema per served version) and its URL, when a pinned file defines it. */
+  async pinnedCrd(group: string, kind: string): Promise<{ readonly url: string; readonly versions: Readonly<Record<string, SchemaNode>> } | undefined> {
+    for (const url of (CRD_URLS as Readonly<Record<string, readonly string[]>>)[group] ?? []) {
+      const file = await this.file(url);
+      if (file.kind !== undefined && file.kind !== kind) continue;
+      const full = loadYaml(file.text) as { spec: ParsedCrd };
+      if (full.spec.names.kind !== kind) continue;
+      const versions: Record<string, SchemaNode> = {};
+      for (const v of full.spec.versions) if (v.served !== false && v.schema?.openAPIV3Schema) versions[v.name] = v.schema.openAPIV3Schema;
+      return { url, versions };
+    }
+    return undefined;
+  }
+
   private async loadCrd(url: string, kind: string): Promise<void> {
     if (this.loadedUrls.has(url)) return;
     const file = await this.file(url);

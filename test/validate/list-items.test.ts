@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../lib/validate';
 import { FORMATTERS } from '../../lib/validate/format';
 
-process.env.EKSAI_SCHEMA_MIRROR ??= resolve(__dirname, '../../../shared/schemas');
+process.env.EKSAI_SCHEMA_MIRROR = resolve(__dirname, '../../../shared/schemas'); // tests run in temp folders
 
 const SECRET = 'hunter2-do-not-print';
 const b64 = Buffer.from(SECRET).toString('base64');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../lib/validate';
 import { decodeBuiltinNulls, pruneCustomResourceNulls } from '../../lib/validate/nulls';
 
-process.env.EKSAI_SCHEMA_MIRROR ??= resolve(__dirname, '../../../shared/schemas');
+process.env.EKSAI_SCHEMA_MIRROR = resolve(__dirname, '../../../shared/schemas'); // tests run in temp folders
 
 const NODEPOOL = (spec: string, meta = 'name: gpu'): string => `apiVersion: karpenter.sh/v1
 kind: NodePool

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../lib/validate';
 import { MAX_DOCUMENT_NODES, MAX_FILE_BYTES, parseYaml, parseYamlDocuments, readTextFile } from '../../lib/yaml/safe';
 
-process.env.EKSAI_SCHEMA_MIRROR ??= resolve(__dirname, '../../../shared/schemas');
+process.env.EKSAI_SCHEMA_MIRROR = resolve(__dirname, '../../../shared/schemas'); // tests run in temp folders
 
 /** Billion laughs: `levels` anchors, each a sequence of `width` aliases of the previous one. */
 function laughs(levels: number, width: number, flow = true): string {

@@ -266,7 +266,7 @@ describe('validate: cross-resource references', () => {
     );
   });
 
-  it('fails when an Application path has no manifests, its project disallows the source or destination, or it syncs CRs before their CRDs', async () => {
+  it('fails when an Application path has no manifests, its project disallows the source, destination or objects, or it syncs CRs before their CRDs', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-argo-applications'] });
     expect(crossOf(results)).toEqual([
       'Application node-pools cross/crds-before-crs metadata.annotations["argocd.argoproj.io/sync-wave"]',
@@ -274,6 +274,8 @@ describe('validate: cross-resource references', () => {
       'Application storage cross/project-allows-source spec.source.repoURL',
       'Application storage cross/app-path-exists spec.source.path',
       'Application volcano cross/crds-before-crs spec.syncPolicy.syncOptions',
+      'NodePool general cross/project-admits-object kind',
+      'Queue research cross/project-admits-object kind',
     ]);
     expect(results.find((r) => r.name === 'node-pools')!.problems[0]!.message).toBe(
       'NodePool general needs the karpenter.sh CRDs that Application karpenter installs at sync wave -20, but this Application syncs at wave -20: give it a later wave than -20',

@@ -8,7 +8,7 @@ import type { CommandSpec } from '../types';
 export const validateCommand: CommandSpec = {
   name: 'validate',
   summary: 'check manifests against pinned Kubernetes/CRD schemas, CEL rules and Helm values schemas (offline)',
-  usage: 'validate [paths...] [--format text|json|github] [--policy <id>=error|warning|off ...]',
+  usage: 'validate [paths...] [--no-render] [--format text|json|github] [--policy <id>=error|warning|off ...]',
   details: `Validates every document of every YAML file under the given paths (default: dist/), not only eksai's:
 Kubernetes 1.35 OpenAPI v3 for core kinds, the pinned CRDs' openAPIV3Schema (every served version; unknown
 fields rejected), every x-kubernetes-validations CEL rule (transition rules with oldSelf are skipped), and the
@@ -36,6 +36,7 @@ Examples:
   options: {
     format: { type: 'string', arg: 'text|json|github', default: 'text', description: 'output format' },
     policy: { type: 'string', multiple: true, arg: '<id>=error|warning|off', description: 'severity of one policy (repeatable; overrides eksai.validate.json)' },
+    'no-render': { type: 'boolean', description: 'do not render the Helm releases (validate only the files)' },
   },
   allowPositionals: true,
   run: async (ctx) => {
@@ -44,7 +45,7 @@ Examples:
     if (!formatter) throw new UsageError(`--format must be one of ${Object.keys(FORMATTERS).join(', ')} (got ${JSON.stringify(name)})`);
     const flags = ctx.values.policy;
     const policySeveritiesById = policySeverities(ctx.cwd, Array.isArray(flags) ? flags : typeof flags === 'string' ? [flags] : []);
-    const report = await validate({ cwd: ctx.cwd, paths: ctx.positionals, policySeverities: policySeveritiesById });
+    const report = await validate({ cwd: ctx.cwd, paths: ctx.positionals, policySeverities: policySeveritiesById, render: ctx.values['no-render'] !== true });
     const failed = report.results.some((r) => r.status === 'invalid' || r.status === 'error');
     return { exitCode: failed ? 1 : 0, stdout: formatter.format(report) };
   },
