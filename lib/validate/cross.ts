@@ -1,8 +1,10 @@
+import { basename } from 'node:path';
 import { explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
 import { argoProblems } from './argo';
 import type { ValidationProblem } from './index';
 import { clusterOf } from './owners';
 import { projectProblems, type ScopeOf } from './project';
+import { determinismProblem, releaseDifferences } from './determinism';
 import type { RenderedRelease } from '../render';
 import { notebookPods, podTemplates } from './pods';
 
@@ -18,6 +20,8 @@ export interface CrossDoc {
   readonly cluster?: string;
   /** Rendered objects: the Application whose Helm release rendered them. */
   readonly application?: string;
+  /** Rendered objects: index in the release's `objects`. */
+  readonly renderIndex?: number;
 }
 
 /** One reference a document makes: the field, the target's name and (for namespaced targets) namespace. */
@@ -245,7 +249,22 @@ export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd(), co
   placementProblems(docs, out);
   argoProblems(docs, out, cwd);
   if (context.scopeOf) projectProblems(docs, context.scopeOf, out);
+  if (context.releases) renderProblems(docs, context.releases, out);
   return out;
+}
+
+/** Per release: fields that differ between its two renders and no ignoreDifferences entry masks (determinism.ts). */
+function renderProblems(docs: readonly CrossDoc[], releases: readonly RenderedRelease[], out: Findings): void {
+  const at = new Map<string, number>();
+  docs.forEach((d, i) => {
+    if (d.application !== undefined && d.renderIndex !== undefined) at.set(`${basename(clusterOf(d))}\0${d.application}\0${d.renderIndex}`, i);
+  });
+  for (const r of releases) {
+    for (const [index, pointers] of releaseDifferences(r)) {
+      const i = at.get(`${r.cluster}\0${r.application}\0${index}`);
+      if (i !== undefined) add(out, i, determinismProblem(r, r.objects[index]!, pointers));
+    }
+  }
 }
 
 /** What the checks over dist ∪ rendered need beyond the documents. */

@@ -88,6 +88,7 @@ interface Doc {
   /** Rendered objects: dist cluster folder and Application (rendered.ts). */
   readonly cluster?: string;
   readonly application?: string;
+  readonly renderIndex?: number;
 }
 
 /**
@@ -265,7 +266,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const parsed = performance.now();
   const render = await renderedInput(options, files, cwd);
   const scopes = await kindScopes(cwd, [...fromFiles, ...(render?.releases ?? []).flatMap((r) => r.objects.map((value) => ({ value })))]);
-  const read: Doc[] = [...fromFiles, ...(render ? renderedDocs(render.releases, scopes.clusterScoped) : [])];
+  const read: Doc[] = [...fromFiles, ...(render ? renderedDocs(render.releases, scopes.clusterScoped).map(({ index, ...d }) => ({ ...d, renderIndex: index })) : [])];
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
     read.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
@@ -279,7 +280,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   for (const d of docs) {
     if (typeof d.value?.apiVersion !== 'string' || typeof d.value.kind !== 'string') continue;
     crossIndex.set(d, crossDocs.length);
-    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value, cluster: d.cluster, application: d.application });
+    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value, cluster: d.cluster, application: d.application, renderIndex: d.renderIndex });
   }
   const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, releases: render?.releases ?? [] });
   const results: ValidationResult[] = [];
