@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
+import { aimsAtGpuNodes, explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
 import { argoProblems } from './argo';
 import type { ValidationProblem } from './index';
 import { clusterOf } from './owners';
@@ -198,15 +198,29 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   for (const d of docs) {
     if (is('karpenter.sh/', 'NodePool')(d)) pools.set(clusterOf(d), [...(pools.get(clusterOf(d)) ?? []), poolShapeFromManifest(d.obj)]);
   }
-  const check = (i: number, d: CrossDoc, path: string, role: string, pod: PodPlacement): void => {
+  // Every pod must fit some pool; a pod aimed at GPU nodes (lib/placement.ts aimsAtGpuNodes) a GPU pool — DaemonSet
+  // pods too (they are not placed by Karpenter, but a GPU DaemonSet that fits no GPU node never runs where needed).
+  const check = (i: number, d: CrossDoc, path: string, role: string, pod: PodPlacement, daemon = false): void => {
     const shapes = pools.get(clusterOf(d));
     if (!shapes || CORE_NODE_GROUP_LABEL in pod.nodeSelector) return;
-    const { fits, reasons } = placement(pod, shapes);
+    const gpu = aimsAtGpuNodes(pod);
+    if (daemon && !gpu) return;
+    const candidates = gpu ? shapes.filter((p) => p.gpu) : shapes;
+    const { fits, reasons } = placement(pod, candidates);
     if (fits.length > 0) return;
+    if (!gpu) {
+      add(out, i, {
+        path,
+        message: `${role} fits no NodePool of ${clusterOf(d)}: ${explainNoFit(shapes, reasons)}: add the missing toleration or node selector, or a NodePool that offers it`,
+        rule: 'cross/pod-fits-a-nodepool',
+      });
+      return;
+    }
+    const affinityHint = (pod.requiredTerms ?? []).length > 0 ? ' (a chart default affinity survives `affinity: {}` in Helm values, which merge maps: set affinity: null, or the nodeAffinity you need)' : '';
     add(out, i, {
       path,
-      message: `${role} fits no NodePool of ${clusterOf(d)}: ${explainNoFit(shapes, reasons)}: add the missing toleration or node selector, or a NodePool that offers it`,
-      rule: 'cross/pod-fits-a-nodepool',
+      message: `${role} is aimed at GPU nodes but fits no GPU NodePool of ${clusterOf(d)}: ${candidates.length === 0 ? 'the cluster has no GPU NodePool' : explainNoFit(candidates, reasons)}: make its node selector, affinity and tolerations match a GPU pool${affinityHint}`,
+      rule: 'cross/gpu-pod-fits-a-gpu-nodepool',
     });
   };
   // policy heads-not-on-spot: with the cluster's pools known, a head that fits a spot-capable pool and does not
@@ -230,7 +244,7 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   };
   docs.forEach((d, i) => {
     for (const t of podTemplates(d.apiVersion, d.kind, d.obj)) {
-      if (!t.daemon) check(i, d, t.path, t.role, podPlacement(t.spec));
+      check(i, d, t.path, t.role, podPlacement(t.spec), t.daemon === true);
       if (t.rayHead) headOnSpot(i, d, t.path, t.spec);
     }
     if (is('argoproj.io/', 'Application')(d)) for (const p of notebookPods(d.obj)) check(i, d, p.path, p.role, p.placement);
