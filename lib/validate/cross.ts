@@ -5,6 +5,7 @@ import type { ValidationProblem } from './index';
 import { clusterOf } from './owners';
 import { projectProblems, type ScopeOf } from './project';
 import { determinismProblem, releaseDifferences } from './determinism';
+import { crdProblems } from './crds';
 import type { RenderedRelease } from '../render';
 import { notebookPods, podTemplates } from './pods';
 
@@ -264,6 +265,7 @@ export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd(), co
   argoProblems(docs, out, cwd);
   if (context.scopeOf) projectProblems(docs, context.scopeOf, out);
   if (context.releases) renderProblems(docs, context.releases, out);
+  if (context.releases && context.isBuiltin) crdProblems(docs, context.releases, context.isBuiltin, out);
   return out;
 }
 
@@ -285,6 +287,8 @@ function renderProblems(docs: readonly CrossDoc[], releases: readonly RenderedRe
 export interface CrossContext {
   /** Scope of each kind (scopes.ts); without it AppProject admission is not checked. */
   readonly scopeOf?: ScopeOf;
-  /** The rendered releases (determinism, chart CRDs vs pins). */
+  /** The rendered releases (determinism, CRDs installed before their CRs). */
   readonly releases?: readonly RenderedRelease[];
+  /** Whether Kubernetes itself serves a group/kind (CRD check). */
+  readonly isBuiltin?: (group: string, kind: string) => boolean;
 }

@@ -20,7 +20,8 @@ export function summaryLine(report: ValidationReport): string {
 }
 
 function subject(r: ValidationResult): string {
-  return r.kind ? `${r.kind} ${r.name ?? '(unnamed)'}` : 'document';
+  const what = r.kind ? `${r.kind} ${r.name ?? '(unnamed)'}` : 'document';
+  return r.application ? `${what} (rendered by Application ${r.application})` : what;
 }
 
 function lines(r: ValidationResult): string[] {

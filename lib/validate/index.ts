@@ -14,6 +14,7 @@ import { decodeBuiltinNulls, pruneCustomResourceNulls } from './nulls';
 import type { RenderedRelease, RenderOptions } from '../render';
 import { distClusters, renderedDocs } from './rendered';
 import { kindScopes } from './scopes';
+import { pinProblems } from './crds';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -282,7 +283,15 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     crossIndex.set(d, crossDocs.length);
     crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value, cluster: d.cluster, application: d.application, renderIndex: d.renderIndex });
   }
-  const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, releases: render?.releases ?? [] });
+  const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, isBuiltin: scopes.isBuiltin, releases: render?.releases ?? [] });
+  for (const f of await pinProblems(render?.releases ?? [], schemas)) {
+    const i = crossDocs.findIndex((d) =>
+      f.index === undefined
+        ? d.application === undefined && d.kind === 'Application' && d.file === f.release.file && (d.obj.metadata as { name?: unknown } | undefined)?.name === f.release.application
+        : d.application === f.release.application && d.renderIndex === f.index && d.cluster === join('dist', f.release.cluster),
+    );
+    if (i >= 0) cross.set(i, [...(cross.get(i) ?? []), f.problem]);
+  }
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {

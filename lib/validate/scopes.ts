@@ -33,15 +33,20 @@ async function pinnedScopes(cwd: string): Promise<Map<string, Scope>> {
  * Whether each kind is cluster-scoped or namespaced, as the cluster will serve it: the built-in kinds of the
  * pinned Kubernetes OpenAPI, the CRDs among the objects (dist and rendered: they win), then the pinned CRDs.
  */
-export async function kindScopes(cwd: string, docs: readonly { readonly value?: unknown }[]): Promise<{ readonly clusterScoped: ReadonlySet<string>; readonly scopeOf: ScopeOf }> {
+export async function kindScopes(
+  cwd: string,
+  docs: readonly { readonly value?: unknown }[],
+): Promise<{ readonly clusterScoped: ReadonlySet<string>; readonly scopeOf: ScopeOf; readonly isBuiltin: (group: string, kind: string) => boolean }> {
   const scopes = await pinnedScopes(cwd);
   const builtin = await builtinApis(resolve(cwd, defaultChartCache()), cwd);
+  const builtins = new Set<string>(builtin.clusterScoped);
   for (const gvk of builtin.apiVersions) {
     const parts = gvk.split('/');
     if (parts.length < 2 || !/^[A-Z]/.test(parts[parts.length - 1]!)) continue; // group/version only
     const kind = parts[parts.length - 1]!;
     const group = parts.length === 3 ? parts[0]! : '';
     scopes.set(`${group}/${kind}`, 'Namespaced');
+    builtins.add(`${group}/${kind}`);
   }
   for (const gk of builtin.clusterScoped) scopes.set(gk, 'Cluster');
   for (const { value } of docs) {
@@ -50,5 +55,5 @@ export async function kindScopes(cwd: string, docs: readonly { readonly value?: 
     if (typeof group === 'string' && isObj(names) && typeof names.kind === 'string' && (scope === 'Cluster' || scope === 'Namespaced')) scopes.set(`${group}/${names.kind}`, scope);
   }
   const clusterScoped = new Set([...scopes].filter(([, s]) => s === 'Cluster').map(([gk]) => gk));
-  return { clusterScoped, scopeOf: (group, kind) => scopes.get(`${group}/${kind}`) };
+  return { clusterScoped, scopeOf: (group, kind) => scopes.get(`${group}/${kind}`), isBuiltin: (group, kind) => builtins.has(`${group}/${kind}`) };
 }
