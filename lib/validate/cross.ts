@@ -158,6 +158,14 @@ function referenceProblems(docs: readonly CrossDoc[], out: Findings): void {
   }
 }
 
+/**
+ * Node labels a DaemonSet selects to run only where a feature was switched on, so fitting no pool is by design:
+ * the NVIDIA device plugin's MPS control daemon runs only on nodes labelled for MPS sharing
+ * (nvidia-device-plugin 0.17.1 templates/daemonset-mps-control-daemon.yml: "We only deploy this pod if the
+ * following sharing label is applied").
+ */
+const OPT_IN_NODE_LABELS: readonly string[] = ['nvidia.com/mps.capable'];
+
 /** Pods on the managed core node group (CORE_NODE_SELECTOR in charts/karpenter.ts) are not Karpenter's to place. */
 const CORE_NODE_GROUP_LABEL = 'eksai.io/node-group';
 
@@ -205,7 +213,7 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
     const shapes = pools.get(clusterOf(d));
     if (!shapes || CORE_NODE_GROUP_LABEL in pod.nodeSelector) return;
     const gpu = aimsAtGpuNodes(pod);
-    if (daemon && !gpu) return;
+    if (daemon && (!gpu || Object.keys(pod.nodeSelector).some((k) => OPT_IN_NODE_LABELS.includes(k)))) return;
     const candidates = gpu ? shapes.filter((p) => p.gpu) : shapes;
     const { fits, reasons } = placement(pod, candidates);
     if (fits.length > 0) return;

@@ -310,7 +310,10 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     }
     const schema = schemas.get(apiVersion, kind, hasStatus(obj));
     if (!schema) {
-      results.push({ ...base, status: 'skipped', problems: within(doc, [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }]) });
+      // Cross-resource findings (a missing CRD, AppProject admission) still count for a kind without a schema.
+      const crossFound = cross.get(crossIndex.get(doc) ?? -1) ?? [];
+      const problems = [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }, ...crossFound];
+      results.push({ ...base, status: crossFound.length > 0 ? 'invalid' : 'skipped', problems: within(doc, problems) });
       continue;
     }
     const problems: ValidationProblem[] = [];
