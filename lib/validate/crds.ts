@@ -88,12 +88,22 @@ export function crdProblems(docs: readonly CrossDoc[], releases: readonly Render
   });
 }
 
-/** Canonical JSON (sorted keys) for comparing schemas. */
+const CANONICAL = new WeakMap<object, string>();
+
+/** Canonical JSON (sorted keys) for comparing schemas; memoised per object (renders and pins are shared, never mutated). */
 function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  let text = CANONICAL.get(v);
+  if (text === undefined) {
+    text = Array.isArray(v) ? `[${v.map(canonical).join(',')}]` : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`).join(',')}}`;
+    CANONICAL.set(v, text);
+  }
+  return text;
 }
+
+/** Served versions whose schemas differ between two CRDs (or that only one serves). */
+const differing = (a: Readonly<Record<string, SchemaNode>>, b: Readonly<Record<string, SchemaNode>>): string[] =>
+  [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((v) => canonical(a[v]) !== canonical(b[v]));
 
 /** The pins.ts constant whose value is a path segment of a pinned URL (e.g. KARPENTER_VERSION for …/v1.14.1/…). */
 function pinConstant(url: string): { readonly name: string; readonly value: string } | undefined {
@@ -146,14 +156,14 @@ export async function pinProblems(releases: readonly RenderedRelease[], schemas:
         const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
         if (v.served !== false && isObj(schema)) versions[String(v.name)] = schema;
       }
-      const key = `${group}/${kind}\0${canonical(versions)}`;
+      const key = `${group}/${kind}\0${Object.entries(versions).map(([v, schema]) => `${v}=${canonical(schema)}`).join('\0')}`;
       if (!compared.has(key)) {
         const pin = await schemas.pinnedCrd(group, kind);
         let message: string | undefined;
-        if (pin && canonical(pin.versions) !== canonical(versions)) {
+        if (pin && differing(pin.versions, versions).length > 0) {
           const constant = pinConstant(pin.url);
           const what = constant ? `${constant.name} = ${JSON.stringify(constant.value)}` : pin.url;
-          const differs = [...new Set([...Object.keys(pin.versions), ...Object.keys(versions)])].filter((v) => canonical(pin.versions[v]) !== canonical(versions[v]));
+          const differs = differing(pin.versions, versions);
           message = `chart ${release.chart} ${release.version} installs CRD ${String(isObj(o.metadata) ? o.metadata.name : kind)} with a schema that differs from the pinned ${pin.url} (served version${differs.length === 1 ? '' : 's'} ${differs.join(', ')}; lib/schemas/pins.ts ${what}): bump the pin to the version this chart installs, then run npm run import`;
         }
         compared.set(key, message);

@@ -1,7 +1,7 @@
-import { existsSync, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { UsageError } from '../errors';
+import { EnvironmentError, UsageError } from '../errors';
 import { parseYamlDocuments, readTextFile } from '../yaml/safe';
 import type { SchemaSourceOptions } from '../schemas/resolve';
 import { CelValidator, childPath } from './cel';
@@ -344,11 +344,17 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
 async function renderedInput(options: ValidateOptions, files: readonly string[], cwd: string): Promise<{ releases: readonly RenderedRelease[]; helm?: string; ms: number } | undefined> {
   if (options.releases) return { releases: options.releases, ms: 0 };
   if (!options.render) return undefined;
-  const clusters = distClusters(files).filter((c) => existsSync(join(cwd, 'dist', c, 'apps')));
+  const clusters = distClusters(files);
   if (clusters.length === 0) return undefined;
   const start = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { renderReleases } = require('../render') as typeof import('../render');
-  const result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });
+  let result: Awaited<ReturnType<typeof renderReleases>>;
+  try {
+    result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw new EnvironmentError(`${err.message} (to validate without rendering the Helm releases: eksai validate --no-render)`);
+    throw err;
+  }
   return { releases: result.releases, helm: `${result.helm.version} (${result.helm.source}: ${result.helm.path})`, ms: Math.round(performance.now() - start) };
 }

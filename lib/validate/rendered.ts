@@ -38,10 +38,14 @@ export function renderedDocs(releases: readonly RenderedRelease[], clusterScoped
   return out;
 }
 
-/** The dist clusters among validated files (`dist/<cluster>/…`), whose releases validate renders. */
+/**
+ * The dist clusters whose Applications are among the validated files (`dist/<cluster>/apps/…`): validate
+ * renders their releases. Validating one component folder alone renders nothing.
+ */
 export function distClusters(files: readonly string[], distDir = 'dist'): string[] {
   const prefix = `${distDir}/`;
-  return [...new Set(files.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/')[0]!))].filter((c) => c !== '').sort();
+  const clusters = files.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/'));
+  return [...new Set(clusters.filter((parts) => parts.length > 2 && parts[1] === 'apps').map((parts) => parts[0]!))].sort();
 }
 
 

@@ -339,13 +339,26 @@ export class SchemaSet {
     for (const url of (CRD_URLS as Readonly<Record<string, readonly string[]>>)[group] ?? []) {
       const file = await this.file(url);
       if (file.kind !== undefined && file.kind !== kind) continue;
-      const full = loadYaml(file.text) as { spec: ParsedCrd };
-      if (full.spec.names.kind !== kind) continue;
+      const crd = this.parsedCrd(url, file);
+      if (crd.names.kind !== kind) continue;
       const versions: Record<string, SchemaNode> = {};
-      for (const v of full.spec.versions) if (v.served !== false && v.schema?.openAPIV3Schema) versions[v.name] = v.schema.openAPIV3Schema;
+      for (const v of crd.versions) if (v.served !== false && v.schema?.openAPIV3Schema) versions[v.name] = v.schema.openAPIV3Schema;
       return { url, versions };
     }
     return undefined;
+  }
+
+  /** A pinned CRD file parsed, cached as JSON (JSON.parse is ~10x faster than YAML on the 1 MB KubeRay CRDs). */
+  private parsedCrd(url: string, file: SchemaFile): ParsedCrd {
+    const jsonKey = this.cache.key('crd-json', url, file.hash);
+    let crd = CRDS.get(jsonKey) ?? this.cache.loadJson<ParsedCrd>(jsonKey);
+    if (!crd) {
+      const full = loadYaml(file.text) as { spec: ParsedCrd };
+      crd = { group: full.spec.group, names: { kind: full.spec.names.kind }, versions: full.spec.versions.map((v) => ({ name: v.name, served: v.served, schema: v.schema })) };
+      this.cache.storeJson(jsonKey, crd);
+    }
+    CRDS.set(jsonKey, crd);
+    return crd;
   }
 
   private async loadCrd(url: string, kind: string): Promise<void> {
@@ -355,15 +368,7 @@ export class SchemaSet {
     if (file.kind !== undefined && file.kind !== kind) return;
     this.loadedUrls.add(url);
     const textHash = file.hash;
-    // The parsed CRD is cached as JSON: JSON.parse is ~10x faster than YAML on the 1 MB KubeRay CRDs.
-    const jsonKey = this.cache.key('crd-json', url, textHash);
-    let crd = CRDS.get(jsonKey) ?? this.cache.loadJson<ParsedCrd>(jsonKey);
-    if (!crd) {
-      const full = loadYaml(file.text) as { spec: ParsedCrd };
-      crd = { group: full.spec.group, names: { kind: full.spec.names.kind }, versions: full.spec.versions.map((v) => ({ name: v.name, served: v.served, schema: v.schema })) };
-      this.cache.storeJson(jsonKey, crd);
-    }
-    CRDS.set(jsonKey, crd);
+    const crd = this.parsedCrd(url, file);
     for (const version of crd.versions) {
       if (version.served === false || !version.schema?.openAPIV3Schema) continue;
       this.entries.set(key(`${crd.group}/${version.name}`, crd.names.kind), { source: url, textHash, crd: version.schema.openAPIV3Schema });
