@@ -11,7 +11,7 @@ import { applySeverities, policyProblems, type PolicySeverity } from './policy';
 import { crossProblems, type CrossDoc } from './cross';
 import { listTypeFindings } from './lists';
 import { decodeBuiltinNulls, pruneCustomResourceNulls } from './nulls';
-import type { RenderedRelease, RenderOptions } from '../render';
+import { renderReleases, type RenderedRelease, type RenderOptions } from '../render';
 import { distClusters, renderedDocs } from './rendered';
 import { kindScopes } from './scopes';
 import { pinProblems } from './crds';
@@ -347,8 +347,6 @@ async function renderedInput(options: ValidateOptions, files: readonly string[],
   const clusters = distClusters(files);
   if (clusters.length === 0) return undefined;
   const start = performance.now();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { renderReleases } = require('../render') as typeof import('../render');
   let result: Awaited<ReturnType<typeof renderReleases>>;
   try {
     result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });

@@ -7,6 +7,7 @@ import { renderReleases, type RenderedRelease } from '../../lib/render';
 import { validate, type ValidationResult } from '../../lib/validate';
 import { releaseDifferences } from '../../lib/validate/determinism';
 import { toYamlAll } from '../../lib/synth/yaml';
+import { eksai } from '../helpers';
 
 /**
  * The four install-breaking defects of issue 13, caught on real renders (the real helm, the pinned charts of
@@ -192,4 +193,22 @@ describe('validate with rendered releases: CRDs', () => {
       'rendered/dev/karpenter/CustomResourceDefinition.nodepools.karpenter.sh.yaml spec.versions: chart karpenter 1.15.0 installs CRD nodepools.karpenter.sh with a schema that differs from the pinned https://raw.githubusercontent.com/aws/karpenter-provider-aws/v1.14.1/pkg/apis/crds/karpenter.sh_nodepools.yaml (served version v1; lib/schemas/pins.ts KARPENTER_VERSION = "v1.14.1"): bump the pin to the version this chart installs, then run npm run import',
     ]);
   });
+});
+
+describe('eksai validate: rendering on by default, --no-render to skip', () => {
+  const run = (...flags: string[]) => eksai(['validate', '--cwd', repo, ...flags, 'dist/dev'], { EKSAI_CHART_MIRROR: chartMirror, EKSAI_SCHEMA_MIRROR: process.env.EKSAI_SCHEMA_MIRROR! });
+
+  it('renders the releases of the validated clusters and reports rendered objects at rendered/<cluster>/<application>/ paths', () => {
+    const out = run();
+    expect(out.stdout).toMatch(/\nRendered \d+ Helm releases \(\d+ objects\) with helm v\d+\.\d+\.\d+ \(/);
+    expect(out.stdout).toMatch(/^Summary: \d+ resources found in \d+ files/m);
+    expect([0, 1]).toContain(out.status);
+  }, 120_000);
+
+  it('validates only the files with --no-render', () => {
+    const out = run('--no-render');
+    expect(out.stdout).not.toContain('rendered/');
+    expect(out.stdout).not.toContain('Rendered ');
+    expect(out.status).toBe(0);
+  }, 60_000);
 });

@@ -20,6 +20,15 @@ inside each dist/<cluster>/ (cross/<id>): NodePool → EC2NodeClass, Application
 (workloads, Ray groups, JupyterHub profiles) fits some NodePool, Volcano queue / ServiceAccount / ConfigMap /
 StorageClass references exist where dist renders that kind, Application paths exist and their project allows
 source and destination, Applications sync after the Application installing their CRDs.
+Rendered releases (unless --no-render): the Helm Applications of every validated dist/<cluster>/apps/ are
+rendered twice with the real helm as Argo CD renders them (offline: EKSAI_CHART_MIRROR) and validated with dist,
+reported at rendered/<cluster>/<application>/<Kind>.<namespace>.<name>.yaml; chart CRDs replace the pins.
+Cross checks over dist and renders: AppProject admission of every object (cross/project-admits-object),
+render determinism vs ignoreDifferences (cross/render-deterministic), CRDs installed in time
+(cross/crd-installed), chart CRDs vs pins (cross/crd-pins-match-charts), GPU pods and DaemonSets fit a GPU
+NodePool (cross/gpu-pod-fits-a-gpu-nodepool). Nulls are decoded as the API server does.
+Special files (devices, FIFOs, sockets, symlink loops), files over 16 MiB, invalid UTF-8 and YAML alias bombs
+are findings. Items of kind: List are validated as the objects they are.
 Policy severities: error (default), warning (shown, exit 0) or off, per id, in eksai.validate.json
 ({"policies": {"no-latest-ami-alias": "warning"}}) or with --policy <id>=<severity> (wins).
 Policy ids: ${POLICY_IDS.join(', ')}.
@@ -32,6 +41,7 @@ Examples:
   eksai validate
   eksai validate dist/prod some/other/manifests.yaml
   eksai validate --format github
+  eksai validate --no-render
   eksai validate --policy no-latest-ami-alias=warning --policy heads-not-on-spot=off`,
   options: {
     format: { type: 'string', arg: 'text|json|github', default: 'text', description: 'output format' },
