@@ -155,4 +155,16 @@ describe('validate: hostile files', () => {
       ['tree/zero.yaml', 'error', 'is a character device, not a regular fil'],
     ]);
   });
+
+  it('fails fast when an Application carries an alias bomb in its Helm values string', async () => {
+    const values = laughs(9, 9).replace(/\n/g, '\n        ');
+    writeFileSync(
+      join(dir, 'app-bomb.yaml'),
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: cilium, namespace: argocd}\nspec:\n  project: default\n  destination: {server: https://kubernetes.default.svc, namespace: kube-system}\n  source:\n    repoURL: https://helm.cilium.io\n    chart: cilium\n    targetRevision: 1.19.4\n    helm:\n      values: |\n        ${values}\n`,
+    );
+    const start = performance.now();
+    const { results } = await validate({ cwd: dir, paths: ['app-bomb.yaml'] });
+    expect(performance.now() - start).toBeLessThan(5000);
+    expect(results[0]!.problems.map((p) => `${p.path}: ${p.message.slice(0, 60)}`)).toEqual(['spec.source.helm.values: is not valid YAML (YAML document expands to 490,329,064 node']);
+  });
 });
