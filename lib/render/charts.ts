@@ -82,23 +82,40 @@ function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
+/** Every regular file of the tree (symlinks to files followed), with size and mtime, by path in byte order. */
+function listFiles(dir: string): { path: string; size: number; mtimeMs: number }[] {
+  const out: { path: string; size: number; mtimeMs: number }[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() || (e.isSymbolicLink() && statSync(p).isFile())) out.push(relative(dir, p).split(sep).join('/'));
+      else if (e.isFile() || e.isSymbolicLink()) {
+        const st = statSync(p);
+        if (st.isFile()) out.push({ path: relative(dir, p).split(sep).join('/'), size: st.size, mtimeMs: st.mtimeMs });
+      }
     }
   };
   walk(dir);
-  return out.sort();
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** sha256 over `<sha256 of file>  <path>\n` for every file of the tree in byte order of path (sha256sum's format). */
-export function treeDigest(dir: string): string {
-  const lines = listFiles(dir).map((f) => `${sha256(readFileSync(join(dir, f)))}  ${f}\n`);
-  return `sha256:${sha256(lines.join(''))}`;
+/**
+ * sha256 over `<sha256 of file>  <path>\n` for every file of the tree in byte order of path (sha256sum's
+ * format). With `memoDir`, remembered by the tree's paths, sizes and mtimes (a stat walk instead of reading
+ * every file on each run).
+ */
+export function treeDigest(dir: string, memoDir?: string): string {
+  const files = listFiles(dir);
+  const memo = memoDir ? join(memoDir, `${sha256(JSON.stringify([dir, files]))}`) : undefined;
+  if (memo && existsSync(memo)) return readFileSync(memo, 'utf8');
+  const lines = files.map((f) => `${sha256(readFileSync(join(dir, f.path)))}  ${f.path}\n`);
+  const digest = `sha256:${sha256(lines.join(''))}`;
+  if (memo) {
+    mkdirSync(memoDir!, { recursive: true });
+    writeFileSync(`${memo}.${process.pid}.tmp`, digest);
+    renameSync(`${memo}.${process.pid}.tmp`, memo);
+  }
+  return digest;
 }
 
 function mismatch(ref: ChartRef, kind: 'digest' | 'treeDigest', locked: string, got: string, origin: string): EnvironmentError {
@@ -138,7 +155,7 @@ function fromMirror(ref: ChartRef, o: ChartSourceOptions): ResolvedChart {
   if (!existsSync(join(dir, 'Chart.yaml'))) {
     throw new EnvironmentError(`EKSAI_CHART_MIRROR=${o.mirror}: has no ${ref.chart}-${ref.version}/Chart.yaml for ${where(ref)}: add the unpacked chart there, or unset EKSAI_CHART_MIRROR to pull it`);
   }
-  const got = treeDigest(dir);
+  const got = treeDigest(dir, join(o.cacheDir, '.tree-digests'));
   const locked = o.lock.charts[lockKey(ref)]?.treeDigest;
   if (locked && locked !== got && !o.updateLock) throw mismatch(ref, 'treeDigest', locked, got, `the mirror's ${dir}`);
   if (!locked && !o.updateLock) throw new EnvironmentError(`${where(ref)}: ${LOCK_FILE} has no treeDigest for ${lockKey(ref)}: run \`eksai render --update-lock\` and commit ${LOCK_FILE}`);
@@ -160,8 +177,14 @@ function unpacked(cacheDir: string, hex: string, ref: ChartRef): string {
     rmSync(tmp, { recursive: true, force: true });
     throw new EnvironmentError(`${where(ref)}: the pulled archive has no ${ref.chart}/Chart.yaml: check the chart name in charts/versions.ts`);
   }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (err) {
+    // Another eksai unpacked the same archive at the same moment: keep theirs.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(chartDir, 'Chart.yaml'))) throw err;
+  }
   return chartDir;
 }
 
@@ -220,12 +243,16 @@ export class ChartSource {
     return p;
   }
 
-  /** Lock entries for every chart resolved so far, merged over the existing lock (for --update-lock). */
-  async lockEntries(): Promise<LockEntry[]> {
-    const merged = new Map(Object.values(this.options.lock.charts).map((e) => [lockKey(e), e]));
+  /**
+   * Lock entries for every chart resolved so far (for --update-lock). With `keepOthers` (only some clusters
+   * rendered) the other entries of the existing lock stay; else the lock holds exactly the charts rendered.
+   */
+  async lockEntries(keepOthers: boolean): Promise<LockEntry[]> {
+    const existing = new Map(Object.values(this.options.lock.charts).map((e) => [lockKey(e), e]));
+    const merged = new Map(keepOthers ? existing : []);
     for (const p of this.pending.values()) {
       const r = await p;
-      const old = merged.get(lockKey(r.ref));
+      const old = existing.get(lockKey(r.ref));
       const same = old && old.repoURL === r.ref.repoURL ? old : undefined;
       const entry: LockEntry = {
         repoURL: r.ref.repoURL,

