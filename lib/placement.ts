@@ -16,12 +16,24 @@ export interface Toleration {
   readonly effect?: string;
 }
 
+/** One `matchExpressions` entry of a node selector term. */
+export interface NodeSelectorRequirement {
+  readonly key: string;
+  readonly operator: string;
+  readonly values: readonly string[];
+}
+
 /** What a pod asks of a node. */
 export interface PodPlacement {
   readonly nodeSelector: Readonly<Record<string, string>>;
   readonly tolerations: readonly Toleration[];
   /** nvidia.com/gpu requested (0 = none). */
   readonly gpus: number;
+  /**
+   * affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: the node must
+   * match one term (terms are ORed), every expression of it (ANDed). Absent or empty = no constraint.
+   */
+  readonly requiredTerms?: readonly (readonly NodeSelectorRequirement[])[];
 }
 
 /** Values a node label can take on a pool's nodes: a fixed set, or anything except a set. */
@@ -71,11 +83,54 @@ export function tolerates(toleration: Toleration, taint: Taint): boolean {
 
 const taintText = (t: Taint): string => `${t.key}${t.value === undefined ? '' : `=${t.value}`}:${t.effect}`;
 
+/** The values a label can take on a pool's nodes; undefined when its nodes never carry the label. */
+function labelValues(pool: PoolShape, key: string): LabelValues | undefined {
+  return pool.labels[key] ?? (key === 'karpenter.sh/nodepool' ? { in: [pool.name] } : WELL_KNOWN_LABELS.includes(key) ? { notIn: [] } : undefined);
+}
+
+/** Can some node of the pool satisfy one requirement (Kubernetes' NodeSelectorRequirement semantics)? Why not, if not. */
+function requirementMismatch(r: NodeSelectorRequirement, pool: PoolShape): string | undefined {
+  const values = labelValues(pool, r.key);
+  const what = `${r.key} ${r.operator}${r.values.length > 0 ? ` [${r.values.join(', ')}]` : ''}`;
+  const noLabel = `${what}: nodes of pool ${pool.name} have no ${r.key} label`;
+  const some = (test: (v: string) => boolean): boolean => (values === undefined ? false : 'in' in values ? values.in.some(test) : true);
+  const number = (v: string): number => (/^-?\d+$/.test(v) ? Number(v) : NaN);
+  switch (r.operator) {
+    case 'In':
+      if (!values) return noLabel;
+      if ('in' in values) return values.in.some((v) => r.values.includes(v)) ? undefined : `${what}: pool ${pool.name} has ${r.key} in [${values.in.join(', ')}]`;
+      return r.values.some((v) => !values.notIn.includes(v)) ? undefined : `${what}: pool ${pool.name} excludes ${r.values.join(', ')}`;
+    case 'NotIn':
+      // A node without the label matches NotIn.
+      return values && 'in' in values && values.in.every((v) => r.values.includes(v)) ? `${what}: pool ${pool.name} has ${r.key} in [${values.in.join(', ')}]` : undefined;
+    case 'Exists':
+      return values ? undefined : noLabel;
+    case 'DoesNotExist':
+      return values && pool.labels[r.key] !== undefined ? `${what}: nodes of pool ${pool.name} carry ${r.key}` : values ? `${what}: every node carries ${r.key}` : undefined;
+    case 'Gt':
+    case 'Lt': {
+      const bound = number(r.values[0] ?? '');
+      if (!values) return noLabel;
+      const ok = some((v) => (r.operator === 'Gt' ? number(v) > bound : number(v) < bound));
+      return ok ? undefined : `${what}: pool ${pool.name} has ${r.key} in [${'in' in values ? values.in.join(', ') : ''}]`;
+    }
+    default:
+      return `${what}: unknown operator`;
+  }
+}
+
 /** Why a pod cannot land on a pool; empty when it can. */
 export function mismatches(pod: PodPlacement, pool: PoolShape): string[] {
   const out: string[] = [];
+  const terms = pod.requiredTerms ?? [];
+  if (terms.length > 0) {
+    const why = terms.map((t) => t.map((r) => requirementMismatch(r, pool)).filter((m): m is string => m !== undefined));
+    if (why.every((w) => w.length > 0)) {
+      out.push(`required node affinity matches no node of pool ${pool.name} (${why.map((w, i) => `term ${i}: ${w.join(', ')}`).join('; ')})`);
+    }
+  }
   for (const [key, value] of Object.entries(pod.nodeSelector)) {
-    const values = pool.labels[key] ?? (key === 'karpenter.sh/nodepool' ? { in: [pool.name] } : WELL_KNOWN_LABELS.includes(key) ? { notIn: [] } : undefined);
+    const values = labelValues(pool, key);
     if (!values) out.push(`nodeSelector ${key}=${value}: nodes of pool ${pool.name} have no ${key} label`);
     else if ('in' in values && !values.in.includes(value)) out.push(`nodeSelector ${key}=${value}: pool ${pool.name} has ${key} in [${values.in.join(', ')}]`);
     else if ('notIn' in values && values.notIn.includes(value)) out.push(`nodeSelector ${key}=${value}: pool ${pool.name} excludes ${key}=${value}`);
@@ -170,5 +225,27 @@ export function podPlacement(podSpec: unknown): PodPlacement {
     const n = Number(obj(res.limits)['nvidia.com/gpu'] ?? obj(res.requests)['nvidia.com/gpu'] ?? 0);
     if (Number.isFinite(n)) gpus += n;
   }
-  return { nodeSelector, tolerations, gpus };
+  const terms = arr(obj(obj(obj(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution).nodeSelectorTerms);
+  // matchFields (metadata.name) pins a node by name: not a pool property, so it is not judged here.
+  const requiredTerms = terms.map((t) =>
+    arr(obj(t).matchExpressions).map((e) => ({ key: String(obj(e).key ?? ''), operator: String(obj(e).operator ?? ''), values: strings(obj(e).values) })),
+  );
+  return { nodeSelector, tolerations, gpus, ...(requiredTerms.length > 0 ? { requiredTerms } : {}) };
+}
+
+/** Labels only GPU nodes carry (NVIDIA GPU feature discovery, NFD's PCI vendor 10de, Karpenter's GPU labels). */
+const GPU_LABEL = /(^|\/)(nvidia\.com\/gpu|pci-10de|instance-gpu)|^nvidia\.com\//;
+
+/**
+ * Is a pod aimed at GPU nodes: it requests GPUs, tolerates the nvidia.com/gpu taint by key, or selects a
+ * label only GPU nodes carry? Such a pod (a device plugin or DCGM DaemonSet, a GPU Deployment) that fits no
+ * GPU pool never runs where it is needed.
+ */
+export function aimsAtGpuNodes(pod: PodPlacement): boolean {
+  return (
+    pod.gpus > 0 ||
+    pod.tolerations.some((t) => t.key === 'nvidia.com/gpu') ||
+    Object.keys(pod.nodeSelector).some((k) => GPU_LABEL.test(k)) ||
+    (pod.requiredTerms ?? []).some((t) => t.some((r) => GPU_LABEL.test(r.key)))
+  );
 }

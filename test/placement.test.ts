@@ -75,3 +75,60 @@ describe('Ray pod placement (lib/ray.ts): what the chart renders is what the rul
     expect(byGroup).toEqual({ cpu: ['general'], gpu: ['gpu'] });
   });
 });
+
+describe('placement: required node affinity (terms ORed, expressions ANDed)', () => {
+  const pool = {
+    name: 'gpu',
+    labels: { 'eksai.io/pool': { in: ['gpu'] }, 'karpenter.k8s.aws/instance-gpu-count': { in: ['1', '4'] }, 'karpenter.sh/capacity-type': { notIn: ['spot'] } },
+    taints: [],
+    gpu: true,
+  } as const;
+  const term = (key: string, operator: string, values: string[] = []) => [{ key, operator, values }];
+  const fits = (...terms: ReturnType<typeof term>[]) => placement(pod({ requiredTerms: terms }), [pool]);
+
+  test.each([
+    ['In on a pool label', term('eksai.io/pool', 'In', ['gpu', 'x'])],
+    ['NotIn of values the pool does not have', term('eksai.io/pool', 'NotIn', ['cpu'])],
+    ['NotIn of a label the nodes do not carry', term('feature.node.kubernetes.io/pci-10de.present', 'NotIn', ['true'])],
+    ['Exists on a well-known label', term('topology.kubernetes.io/zone', 'Exists')],
+    ['DoesNotExist of a label the nodes do not carry', term('nvidia.com/gpu.present', 'DoesNotExist')],
+    ['Gt on a numeric pool label', term('karpenter.k8s.aws/instance-gpu-count', 'Gt', ['2'])],
+    ['Lt on a numeric pool label', term('karpenter.k8s.aws/instance-gpu-count', 'Lt', ['2'])],
+    ['In of a value the pool does not exclude', term('karpenter.sh/capacity-type', 'In', ['on-demand'])],
+  ])('fits: %s', (_, t) => {
+    expect(fits(t).fits).toEqual(['gpu']);
+  });
+
+  test.each([
+    ['In on a label the nodes do not carry (the NVIDIA device plugin NFD default)', term('feature.node.kubernetes.io/pci-10de.present', 'In', ['true']), 'feature.node.kubernetes.io/pci-10de.present In [true]: nodes of pool gpu have no feature.node.kubernetes.io/pci-10de.present label'],
+    ['In of values the pool does not have', term('eksai.io/pool', 'In', ['cpu']), 'eksai.io/pool In [cpu]: pool gpu has eksai.io/pool in [gpu]'],
+    ['NotIn of every value the pool has', term('eksai.io/pool', 'NotIn', ['gpu']), 'eksai.io/pool NotIn [gpu]: pool gpu has eksai.io/pool in [gpu]'],
+    ['Exists on a label the nodes do not carry', term('nvidia.com/gpu.present', 'Exists'), 'nvidia.com/gpu.present Exists: nodes of pool gpu have no nvidia.com/gpu.present label'],
+    ['DoesNotExist of a label the pool sets', term('eksai.io/pool', 'DoesNotExist'), 'eksai.io/pool DoesNotExist: nodes of pool gpu carry eksai.io/pool'],
+    ['Gt above every value', term('karpenter.k8s.aws/instance-gpu-count', 'Gt', ['8']), 'karpenter.k8s.aws/instance-gpu-count Gt [8]: pool gpu has karpenter.k8s.aws/instance-gpu-count in [1, 4]'],
+    ['Lt below every value', term('karpenter.k8s.aws/instance-gpu-count', 'Lt', ['1']), 'karpenter.k8s.aws/instance-gpu-count Lt [1]: pool gpu has karpenter.k8s.aws/instance-gpu-count in [1, 4]'],
+    ['In of a value the pool excludes', term('karpenter.sh/capacity-type', 'In', ['spot']), 'karpenter.sh/capacity-type In [spot]: pool gpu excludes spot'],
+  ])('fails when a required term is %s', (_, t, why) => {
+    const { fits: f, reasons } = fits(t);
+    expect(f).toEqual([]);
+    expect(reasons.gpu).toEqual([`required node affinity matches no node of pool gpu (term 0: ${why})`]);
+  });
+
+  test('fits when one of several terms matches; fails when every expression of each term cannot', () => {
+    expect(fits(term('nvidia.com/gpu.present', 'In', ['true']), term('eksai.io/pool', 'In', ['gpu'])).fits).toEqual(['gpu']);
+    expect(fits([...term('eksai.io/pool', 'In', ['gpu']), ...term('nvidia.com/gpu.present', 'Exists')]).fits).toEqual([]);
+  });
+
+  test('reads required terms from a pod spec (matchExpressions; preferred terms do not constrain)', () => {
+    const spec = {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }] }] },
+          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: 'c', operator: 'Exists' }] } }],
+        },
+      },
+    };
+    expect(podPlacement(spec).requiredTerms).toEqual([[{ key: 'a', operator: 'In', values: ['b'] }]]);
+    expect(podPlacement({ affinity: {} }).requiredTerms).toBeUndefined();
+  });
+});

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CrossDoc } from './cross';
 import type { ValidationProblem } from './index';
+import { clusterOf, isApplication as isApp, nameOf, waveOf } from './owners';
+import { destinationCluster, destinationPermitted, globMatch } from './project';
 import { appSources, chartOf } from './pods';
 
 type Obj = Record<string, unknown>;
@@ -9,10 +11,7 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const strs = (v: unknown): string[] => arr(v).filter((x): x is string => typeof x === 'string');
-const isApp = (d: CrossDoc): boolean => d.apiVersion.startsWith('argoproj.io/') && d.kind === 'Application';
 const isProject = (d: CrossDoc): boolean => d.apiVersion.startsWith('argoproj.io/') && d.kind === 'AppProject';
-const nameOf = (d: CrossDoc): string => String(obj(d.obj.metadata).name ?? '');
-const clusterOf = (file: string): string => dirname(dirname(file));
 const componentOf = (file: string): string => basename(dirname(file));
 
 /**
@@ -29,25 +28,11 @@ export const CRD_CHARTS: Readonly<Record<string, string>> = {
   'cilium.io': 'cilium',
 };
 
-/** Argo CD's glob (gobwas, no separators): `*` matches anything, `?` one character; `!pattern` denies. */
-function globMatch(pattern: string, value: string): boolean {
-  let re = GLOBS.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    GLOBS.set(pattern, re);
-  }
-  return re.test(value);
-}
-
-const GLOBS = new Map<string, RegExp>();
-
 /** Allowed when some positive pattern matches and no `!` pattern does (Argo CD's source/destination rules). */
 function allowed(patterns: readonly string[], value: string): boolean {
   const denied = patterns.some((p) => p.startsWith('!') && globMatch(p.slice(1), value));
   return !denied && patterns.some((p) => !p.startsWith('!') && globMatch(p, value));
 }
-
-const waveOf = (d: CrossDoc): number => Number(obj(obj(d.obj.metadata).annotations)['argocd.argoproj.io/sync-wave'] ?? 0) || 0;
 
 const syncOptions = (d: CrossDoc): string[] => strs(obj(obj(d.obj.spec).syncPolicy).syncOptions);
 
@@ -70,7 +55,9 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
     out.set(i, [...(out.get(i) ?? []), { path, message, rule: `cross/${id}` }]);
   };
   const byCluster = new Map<string, number[]>();
-  docs.forEach((d, i) => byCluster.set(clusterOf(d.file), [...(byCluster.get(clusterOf(d.file)) ?? []), i]));
+  docs.forEach((d, i) => {
+    if (d.application === undefined) byCluster.set(clusterOf(d), [...(byCluster.get(clusterOf(d)) ?? []), i]);
+  });
   for (const [cluster, indices] of byCluster) {
     const group = indices.map((i) => ({ i, d: docs[i]! }));
     const folders = new Set(group.map(({ d }) => componentOf(d.file)));
@@ -86,13 +73,8 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
       const dest = obj(obj(d.obj.spec).destination);
       if (project) {
         const spec = obj(project.obj.spec);
-        const destinations = arr(spec.destinations).map(obj);
         const ns = String(dest.namespace ?? '');
-        const fits = destinations.some(
-          (p) =>
-            (typeof dest.server === 'string' ? allowed(strs([p.server ?? '']), dest.server) : allowed(strs([p.name ?? '']), String(dest.name ?? ''))) &&
-            allowed(strs([p.namespace ?? '']), ns),
-        );
+        const fits = destinationPermitted(spec, { ...destinationCluster(d.obj), namespace: ns });
         if (!fits) {
           add(i, 'spec.destination', `AppProject ${nameOf(project)} does not allow destination ${String(dest.server ?? dest.name ?? '?')} namespace ${JSON.stringify(ns)}: add it to the project's destinations or change the destination`, 'project-allows-destination');
         }

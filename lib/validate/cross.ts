@@ -1,7 +1,12 @@
-import { dirname } from 'node:path';
-import { explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
+import { basename } from 'node:path';
+import { aimsAtGpuNodes, explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../placement';
 import { argoProblems } from './argo';
 import type { ValidationProblem } from './index';
+import { clusterOf } from './owners';
+import { projectProblems, type ScopeOf } from './project';
+import { determinismProblem, releaseDifferences } from './determinism';
+import { crdProblems } from './crds';
+import type { RenderedRelease } from '../render';
 import { notebookPods, podTemplates } from './pods';
 
 type Obj = Record<string, unknown>;
@@ -12,6 +17,12 @@ export interface CrossDoc {
   readonly apiVersion: string;
   readonly kind: string;
   readonly obj: Obj;
+  /** Rendered objects: the dist cluster folder they belong to (`dist/dev`); dist files derive it from their path. */
+  readonly cluster?: string;
+  /** Rendered objects: the Application whose Helm release rendered them. */
+  readonly application?: string;
+  /** Rendered objects: index in the release's `objects`. */
+  readonly renderIndex?: number;
 }
 
 /** One reference a document makes: the field, the target's name and (for namespaced targets) namespace. */
@@ -113,8 +124,6 @@ const REFERENCES: readonly Reference[] = [
   },
 ];
 
-/** The cluster a dist file belongs to: dist/<cluster>/<component>/<file> → dist/<cluster>. */
-const clusterOf = (file: string): string => dirname(dirname(file));
 
 type Findings = Map<number, ValidationProblem[]>;
 
@@ -130,24 +139,32 @@ function referenceProblems(docs: readonly CrossDoc[], out: Findings): void {
       if (!ref.to(d)) continue;
       const name = str(get(d.obj, ['metadata', 'name']));
       if (!name) continue;
-      const byNs = targets.get(clusterOf(d.file)) ?? new Map<string, Set<string>>();
+      const byNs = targets.get(clusterOf(d)) ?? new Map<string, Set<string>>();
       const ns = ref.namespaced ? (namespaceOf(d) ?? '') : '';
       byNs.set(ns, (byNs.get(ns) ?? new Set()).add(name));
-      targets.set(clusterOf(d.file), byNs);
+      targets.set(clusterOf(d), byNs);
     }
     docs.forEach((d, i) => {
-      const byNs = targets.get(clusterOf(d.file));
+      const byNs = targets.get(clusterOf(d));
       if (!byNs) return;
       for (const r of ref.refs(d)) {
         if (ref.namespaced && r.namespace === undefined) continue; // namespace set at sync time: cannot judge
         const names = byNs.get(ref.namespaced ? r.namespace! : '');
         if (!names || names.has(r.name)) continue;
-        const where = ref.namespaced ? `namespace ${r.namespace} of ${clusterOf(d.file)}` : clusterOf(d.file);
+        const where = ref.namespaced ? `namespace ${r.namespace} of ${clusterOf(d)}` : clusterOf(d);
         add(out, i, { path: r.path, message: `${ref.noun} ${JSON.stringify(r.name)} does not exist in ${where} (have: ${[...names].sort().join(', ')}): fix the name or add the ${ref.noun}`, rule: `cross/${ref.id}` });
       }
     });
   }
 }
+
+/**
+ * Node labels a DaemonSet selects to run only where a feature was switched on, so fitting no pool is by design:
+ * the NVIDIA device plugin's MPS control daemon runs only on nodes labelled for MPS sharing
+ * (nvidia-device-plugin 0.17.1 templates/daemonset-mps-control-daemon.yml: "We only deploy this pod if the
+ * following sharing label is applied").
+ */
+const OPT_IN_NODE_LABELS: readonly string[] = ['nvidia.com/mps.capable'];
 
 /** Pods on the managed core node group (CORE_NODE_SELECTOR in charts/karpenter.ts) are not Karpenter's to place. */
 const CORE_NODE_GROUP_LABEL = 'eksai.io/node-group';
@@ -188,17 +205,31 @@ function poolCapacityTypes(pool: PoolShape): readonly string[] {
 function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   const pools = new Map<string, PoolShape[]>();
   for (const d of docs) {
-    if (is('karpenter.sh/', 'NodePool')(d)) pools.set(clusterOf(d.file), [...(pools.get(clusterOf(d.file)) ?? []), poolShapeFromManifest(d.obj)]);
+    if (is('karpenter.sh/', 'NodePool')(d)) pools.set(clusterOf(d), [...(pools.get(clusterOf(d)) ?? []), poolShapeFromManifest(d.obj)]);
   }
-  const check = (i: number, d: CrossDoc, path: string, role: string, pod: PodPlacement): void => {
-    const shapes = pools.get(clusterOf(d.file));
+  // Every pod must fit some pool; a pod aimed at GPU nodes (lib/placement.ts aimsAtGpuNodes) a GPU pool — DaemonSet
+  // pods too (they are not placed by Karpenter, but a GPU DaemonSet that fits no GPU node never runs where needed).
+  const check = (i: number, d: CrossDoc, path: string, role: string, pod: PodPlacement, daemon = false): void => {
+    const shapes = pools.get(clusterOf(d));
     if (!shapes || CORE_NODE_GROUP_LABEL in pod.nodeSelector) return;
-    const { fits, reasons } = placement(pod, shapes);
+    const gpu = aimsAtGpuNodes(pod);
+    if (daemon && (!gpu || Object.keys(pod.nodeSelector).some((k) => OPT_IN_NODE_LABELS.includes(k)))) return;
+    const candidates = gpu ? shapes.filter((p) => p.gpu) : shapes;
+    const { fits, reasons } = placement(pod, candidates);
     if (fits.length > 0) return;
+    if (!gpu) {
+      add(out, i, {
+        path,
+        message: `${role} fits no NodePool of ${clusterOf(d)}: ${explainNoFit(shapes, reasons)}: add the missing toleration or node selector, or a NodePool that offers it`,
+        rule: 'cross/pod-fits-a-nodepool',
+      });
+      return;
+    }
+    const affinityHint = (pod.requiredTerms ?? []).length > 0 ? ' (a chart default affinity survives `affinity: {}` in Helm values, which merge maps: set affinity: null, or the nodeAffinity you need)' : '';
     add(out, i, {
       path,
-      message: `${role} fits no NodePool of ${clusterOf(d.file)}: ${explainNoFit(shapes, reasons)}: add the missing toleration or node selector, or a NodePool that offers it`,
-      rule: 'cross/pod-fits-a-nodepool',
+      message: `${role} is aimed at GPU nodes but fits no GPU NodePool of ${clusterOf(d)}: ${candidates.length === 0 ? 'the cluster has no GPU NodePool' : explainNoFit(candidates, reasons)}: make its node selector, affinity and tolerations match a GPU pool${affinityHint}`,
+      rule: 'cross/gpu-pod-fits-a-gpu-nodepool',
     });
   };
   // policy heads-not-on-spot: with the cluster's pools known, a head that fits a spot-capable pool and does not
@@ -206,7 +237,7 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   const headOnSpot = (i: number, d: CrossDoc, path: string, spec: Obj): void => {
     const accepts = podCapacityTypes(spec);
     if (!accepts.includes('spot')) return;
-    const shapes = pools.get(clusterOf(d.file));
+    const shapes = pools.get(clusterOf(d));
     let spotPools: string[] = [];
     if (shapes) {
       spotPools = placement(podPlacement(spec), shapes).fits.filter((name) => poolCapacityTypes(shapes.find((p) => p.name === name)!).includes('spot'));
@@ -222,7 +253,7 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
   };
   docs.forEach((d, i) => {
     for (const t of podTemplates(d.apiVersion, d.kind, d.obj)) {
-      if (!t.daemon) check(i, d, t.path, t.role, podPlacement(t.spec));
+      check(i, d, t.path, t.role, podPlacement(t.spec), t.daemon === true);
       if (t.rayHead) headOnSpot(i, d, t.path, t.spec);
     }
     if (is('argoproj.io/', 'Application')(d)) for (const p of notebookPods(d.obj)) check(i, d, p.path, p.role, p.placement);
@@ -235,10 +266,37 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
  * (argo.ts). A check only runs when its targets are among the validated files, so validating a single file
  * never reports a false "missing".
  */
-export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd()): Map<number, ValidationProblem[]> {
+export function crossProblems(docs: readonly CrossDoc[], cwd = process.cwd(), context: CrossContext = {}): Map<number, ValidationProblem[]> {
   const out: Findings = new Map();
   referenceProblems(docs, out);
   placementProblems(docs, out);
   argoProblems(docs, out, cwd);
+  if (context.scopeOf) projectProblems(docs, context.scopeOf, out);
+  if (context.releases) renderProblems(docs, context.releases, out);
+  if (context.releases && context.isBuiltin) crdProblems(docs, context.releases, context.isBuiltin, out);
   return out;
+}
+
+/** Per release: fields that differ between its two renders and no ignoreDifferences entry masks (determinism.ts). */
+function renderProblems(docs: readonly CrossDoc[], releases: readonly RenderedRelease[], out: Findings): void {
+  const at = new Map<string, number>();
+  docs.forEach((d, i) => {
+    if (d.application !== undefined && d.renderIndex !== undefined) at.set(`${basename(clusterOf(d))}\0${d.application}\0${d.renderIndex}`, i);
+  });
+  for (const r of releases) {
+    for (const [index, pointers] of releaseDifferences(r)) {
+      const i = at.get(`${r.cluster}\0${r.application}\0${index}`);
+      if (i !== undefined) add(out, i, determinismProblem(r, r.objects[index]!, pointers));
+    }
+  }
+}
+
+/** What the checks over dist ∪ rendered need beyond the documents. */
+export interface CrossContext {
+  /** Scope of each kind (scopes.ts); without it AppProject admission is not checked. */
+  readonly scopeOf?: ScopeOf;
+  /** The rendered releases (determinism, CRDs installed before their CRs). */
+  readonly releases?: readonly RenderedRelease[];
+  /** Whether Kubernetes itself serves a group/kind (CRD check). */
+  readonly isBuiltin?: (group: string, kind: string) => boolean;
 }

@@ -20,7 +20,8 @@ export function summaryLine(report: ValidationReport): string {
 }
 
 function subject(r: ValidationResult): string {
-  return r.kind ? `${r.kind} ${r.name ?? '(unnamed)'}` : 'document';
+  const what = r.kind ? `${r.kind} ${r.name ?? '(unnamed)'}` : 'document';
+  return r.application ? `${what} (rendered by Application ${r.application})` : what;
 }
 
 function lines(r: ValidationResult): string[] {
@@ -33,12 +34,19 @@ function lines(r: ValidationResult): string[] {
   });
 }
 
+/** `Rendered 27 Helm releases (806 objects) with helm v4.1.4 (bundled: …)`, when validate rendered them. */
+export function renderedLine(report: ValidationReport): string[] {
+  const r = report.rendered;
+  if (!r) return [];
+  return [`Rendered ${r.releases} Helm releases (${r.objects} objects)${r.helm ? ` with helm ${r.helm}` : ''}`];
+}
+
 const text: Formatter = {
-  format: (report) => [...report.results.flatMap(lines), summaryLine(report)].join('\n') + '\n',
+  format: (report) => [...report.results.flatMap(lines), ...renderedLine(report), summaryLine(report)].join('\n') + '\n',
 };
 
 const json: Formatter = {
-  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs, validators: report.validators }, null, 2)}\n`,
+  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs, validators: report.validators, ...(report.rendered ? { rendered: report.rendered } : {}) }, null, 2)}\n`,
 };
 
 /** GitHub Actions workflow commands: annotations on the PR diff (skipped documents become notices). */

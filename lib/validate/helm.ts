@@ -1,4 +1,4 @@
-import { load as parseYaml } from 'js-yaml';
+import { parseYaml } from '../yaml/safe';
 import type { VALUES_SCHEMA_URLS } from '../schemas/pins';
 import type { ValidationProblem } from './index';
 import { ajvProblems } from './index';
@@ -45,7 +45,7 @@ export async function helmValuesProblems(app: Record<string, unknown>, schemas: 
       try {
         values = parseYaml(source.helm.values);
       } catch (err) {
-        out.push({ path: `${path}.helm.values`, message: `is not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}` });
+        out.push({ path: `${path}.helm.values`, message: `is not valid YAML (${(err as Error).message})` });
         continue;
       }
       await check(values, `${path}.helm.values`);

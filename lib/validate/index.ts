@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { constructFromEvents, EVENT_ID, parseEvents, type Event } from 'js-yaml';
-import { UsageError } from '../errors';
+import { EnvironmentError, UsageError } from '../errors';
+import { parseYamlDocuments, readTextFile } from '../yaml/safe';
 import type { SchemaSourceOptions } from '../schemas/resolve';
 import { CelValidator, childPath } from './cel';
 import { SchemaSet } from './schemas';
@@ -10,6 +10,11 @@ import { helmValuesProblems } from './helm';
 import { applySeverities, policyProblems, type PolicySeverity } from './policy';
 import { crossProblems, type CrossDoc } from './cross';
 import { listTypeFindings } from './lists';
+import { decodeBuiltinNulls, pruneCustomResourceNulls } from './nulls';
+import { renderReleases, type RenderedRelease, type RenderOptions } from '../render';
+import { distClusters, renderedDocs } from './rendered';
+import { kindScopes } from './scopes';
+import { pinProblems } from './crds';
 
 export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
 
@@ -37,6 +42,8 @@ export interface ValidationResult {
   readonly name?: string;
   readonly status: ResultStatus;
   readonly problems: readonly ValidationProblem[];
+  /** Rendered objects: the Argo CD Application whose Helm release renders them (file is then a virtual `rendered/…` path). */
+  readonly application?: string;
 }
 
 export interface ValidateOptions {
@@ -50,6 +57,15 @@ export interface ValidateOptions {
   readonly policySeverities?: Readonly<Record<string, PolicySeverity>>;
   /** Where schemas come from (mirror / cache); relative mirror paths resolve against cwd. */
   readonly schemas?: SchemaSourceOptions;
+  /**
+   * Render the Helm releases of the dist clusters among the validated files (lib/render, each twice for the
+   * determinism check) and validate what they render together with dist. @default false (the CLI turns it on)
+   */
+  readonly render?: boolean;
+  /** Already rendered releases to validate with dist (instead of rendering). */
+  readonly releases?: readonly RenderedRelease[];
+  /** Options passed to renderReleases (chart mirror, cache, helm). */
+  readonly renderOptions?: Omit<RenderOptions, 'cwd' | 'clusters' | 'determinism'>;
 }
 
 export interface ValidationReport {
@@ -59,6 +75,8 @@ export interface ValidationReport {
   readonly timingsMs: { readonly parse?: number; readonly schemas: number; readonly total: number };
   /** Validators compiled in this run vs loaded from the compiled cache (lib/validate/compiled.ts). */
   readonly validators?: { readonly compiled: number; readonly cached: number };
+  /** What was rendered: releases, objects, the helm used (when validate rendered them itself). */
+  readonly rendered?: { readonly releases: number; readonly objects: number; readonly helm?: string; readonly ms: number };
 }
 
 interface Doc {
@@ -66,94 +84,87 @@ interface Doc {
   readonly line: number;
   readonly value?: Record<string, unknown>;
   readonly yamlErrors?: readonly ValidationProblem[];
+  /** Where the object sits in its document when it is an item of a `kind: List` (`items[2]`); problem paths are prefixed with it. */
+  readonly at?: string;
+  /** Rendered objects: dist cluster folder and Application (rendered.ts). */
+  readonly cluster?: string;
+  readonly application?: string;
+  readonly renderIndex?: number;
 }
 
-/** Every YAML file under the given paths, sorted, relative to cwd. */
+/**
+ * `kind: List` and typed lists (`SecretList`, `ConfigMapList`…) → their items, each validated as the object it
+ * is: kubectl and Argo CD apply the items, never the list (Argo CD flattens lists when it reads manifests).
+ * An item of a typed list that omits apiVersion/kind takes them from the list (`v1 SecretList` → `v1 Secret`).
+ */
+export function flattenLists(doc: Doc): Doc[] {
+  const v = doc.value;
+  if (!v || typeof v.kind !== 'string' || !v.kind.endsWith('List') || !Array.isArray(v.items)) return [doc];
+  const itemKind = v.kind === 'List' ? undefined : v.kind.slice(0, -'List'.length);
+  return v.items.flatMap((item, i) => {
+    const at = `${doc.at ?? ''}items[${i}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      return [{ file: doc.file, line: doc.line, at, yamlErrors: [{ path: at, message: 'list item is not a mapping (a Kubernetes object needs apiVersion and kind)' }] }];
+    }
+    const o = item as Record<string, unknown>;
+    const typed = itemKind !== undefined && o.kind === undefined ? { apiVersion: o.apiVersion ?? v.apiVersion, kind: itemKind, ...o } : o;
+    return flattenLists({ file: doc.file, line: doc.line, at, value: typed });
+  });
+}
+
+/**
+ * Every YAML file under the given paths, sorted, relative to cwd. Symbolic links are followed into
+ * directories once (a link back to an ancestor is not walked again); a link that cannot be resolved (loop,
+ * dangling) is listed as a file, and reading it reports why (readTextFile).
+ */
 export function listFiles(paths: readonly string[], cwd: string): string[] {
   const out: string[] = [];
+  const walked = new Set<string>();
   const visit = (dir: string): void => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       // A killed synth's staging and backup folders (lib/synth/owned.ts) are not part of dist.
       if (entry.name.startsWith('.eksai-')) continue;
       const abs = join(dir, entry.name);
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(abs).isDirectory());
+      const target = entry.isSymbolicLink() ? statOrError(abs) : undefined;
+      const isDir = entry.isDirectory() || (typeof target === 'object' && target.isDirectory());
       if (isDir) visit(abs);
       else if (/\.ya?ml$/.test(entry.name)) out.push(abs);
     }
   };
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    const st = statSync(abs, { throwIfNoEntry: false });
-    if (!st) throw new UsageError(`${p}: no such file or directory (paths are files or directories of YAML manifests)`);
-    if (st.isDirectory()) visit(abs);
+    const st = statOrError(abs);
+    if (st === 'ENOENT' && lstatSync(abs, { throwIfNoEntry: false }) === undefined) {
+      throw new UsageError(`${p}: no such file or directory (paths are files or directories of YAML manifests)`);
+    }
+    if (typeof st !== 'string' && st.isDirectory()) visit(abs);
     else out.push(abs);
   }
   return [...new Set(out)].map((f) => relative(cwd, f) || f);
 }
 
-function readDocs(file: string, cwd: string): Doc[] {
-  const text = readFileSync(resolve(cwd, file), 'utf8');
-  return fastDocs(file, text) ?? recoveringDocs(file, text);
-}
-
-/**
- * js-yaml (~4x faster than `yaml` here): documents and their start lines from one event stream. Returns
- * undefined when the file is malformed or uses aliases (→ recoveringDocs, which reports errors per document
- * and limits alias expansion).
- */
-function fastDocs(file: string, text: string): Doc[] | undefined {
-  let events: Event[];
-  let values: unknown[];
+/** stat, or the errno code (ELOOP for a symlink loop, ENOENT for a dangling link). */
+function statOrError(path: string): Stats | string {
   try {
-    events = parseEvents(text, {});
-    if (events.some((e) => e.type === EVENT_ID.ALIAS)) return undefined;
-    values = constructFromEvents(events, { source: text });
-  } catch {
-    return undefined;
+    return statSync(path);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
   }
-  const starts: number[] = [];
-  events.forEach((e, i) => {
-    if (e.type !== EVENT_ID.DOCUMENT) return;
-    const node = events[i + 1] as { start?: number; valueStart?: number } | undefined;
-    starts.push(node?.start ?? node?.valueStart ?? -1);
-  });
-  const docs: Doc[] = [];
-  let line = 1;
-  let at = 0;
-  values.forEach((value, i) => {
-    if (value === null || value === undefined) return; // empty document
-    const start = starts[i] ?? -1;
-    for (; at < start; at++) if (text.charCodeAt(at) === 10) line += 1;
-    docs.push(docOf(file, line, value));
-  });
-  return docs;
 }
 
-/** The `yaml` parser: keeps going after an error, so one broken document does not hide the others. */
-function recoveringDocs(file: string, text: string): Doc[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LineCounter, parseAllDocuments } = require('yaml') as typeof import('yaml');
-  const lineCounter = new LineCounter();
-  const docs: Doc[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter })) {
-    if (doc.errors.length > 0) {
-      const first = doc.errors[0]!;
-      const line = lineCounter.linePos(first.pos[0]).line;
-      docs.push({ file, line, yamlErrors: doc.errors.map((e) => ({ path: '', message: `malformed YAML at line ${lineCounter.linePos(e.pos[0]).line}: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` })) });
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-    } catch (err) {
-      docs.push({ file, line: lineCounter.linePos(doc.range[0]).line, yamlErrors: [{ path: '', message: `malformed YAML: ${(err as Error).message}` }] });
-      continue;
-    }
-    if (value === null || value === undefined) continue; // empty document
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    docs.push(docOf(file, lineCounter.linePos(start).line, value));
-  }
-  return docs;
+/** The documents of one file, read and parsed with the bounds of lib/yaml/safe.ts (a file that cannot be read is one error). */
+function readDocs(file: string, cwd: string): Doc[] {
+  const read = readTextFile(resolve(cwd, file));
+  if (!read.ok) return [{ file, line: 1, yamlErrors: [{ path: '', message: `file ${read.message}` }] }];
+  return parseYamlDocuments(read.text).map((d) => (d.error !== undefined ? { file, line: d.line, yamlErrors: [{ path: '', message: d.error }] } : docOf(file, d.line, d.value)));
 }
 
 function docOf(file: string, line: number, value: unknown): Doc {
@@ -222,6 +233,24 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
   return out;
 }
 
+const hasStatus = (obj: Record<string, unknown>): boolean => obj.status !== undefined && obj.status !== null;
+
+/** The object as the API server decodes it (nulls.ts): CRs by their structural schema, built-in kinds as Go does. */
+function decodeNulls(doc: Doc, schemas: SchemaSet): Doc {
+  const v = doc.value;
+  if (!v || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return doc;
+  const schema = schemas.get(v.apiVersion, v.kind, hasStatus(v));
+  if (!schema) return doc;
+  const value = schema.structural ? pruneCustomResourceNulls(v, schema.structural) : decodeBuiltinNulls(v);
+  return value === v ? doc : { ...doc, value };
+}
+
+/** Problems of a list item, their paths prefixed with the item's place in the list (`items[2].data`). */
+function within(doc: Doc, problems: readonly ValidationProblem[]): readonly ValidationProblem[] {
+  if (!doc.at) return problems;
+  return problems.map((p) => ({ ...p, path: p.path ? join2(doc.at!, p.path) : doc.at! }));
+}
+
 function statusOf(problems: readonly ValidationProblem[]): ResultStatus {
   if (problems.some((p) => p.severity === undefined || p.severity === 'error')) return 'invalid';
   return problems.some((p) => p.severity === 'unevaluated') ? 'error' : 'valid';
@@ -236,25 +265,39 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const start = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const files = listFiles(options.paths && options.paths.length > 0 ? options.paths : ['dist'], cwd);
-  const docs = files.flatMap((f) => readDocs(f, cwd));
+  const fromFiles = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
   const parsed = performance.now();
+  const render = await renderedInput(options, files, cwd);
+  const scopes = await kindScopes(cwd, [...fromFiles, ...(render?.releases ?? []).flatMap((r) => r.objects.map((value) => ({ value })))]);
+  const read: Doc[] = [...fromFiles, ...(render ? renderedDocs(render.releases, scopes.clusterScoped).map(({ index, ...d }) => ({ ...d, renderIndex: index })) : [])];
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
-    docs.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
+    read.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
   );
+  // CRDs the charts ship are what the cluster serves: their schemas replace the pins (crds.ts reports pins that differ).
+  for (const r of render?.releases ?? []) for (const o of r.objects) if (o.kind === 'CustomResourceDefinition') schemas.addCrd(o, `chart ${r.chart} ${r.version}`);
+  const docs = read.map((d) => decodeNulls(d, schemas));
   const cel = new CelValidator();
   const crossDocs: CrossDoc[] = [];
   const crossIndex = new Map<Doc, number>();
   for (const d of docs) {
     if (typeof d.value?.apiVersion !== 'string' || typeof d.value.kind !== 'string') continue;
     crossIndex.set(d, crossDocs.length);
-    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value });
+    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value, cluster: d.cluster, application: d.application, renderIndex: d.renderIndex });
   }
-  const cross = crossProblems(crossDocs, cwd);
+  const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, isBuiltin: scopes.isBuiltin, releases: render?.releases ?? [] });
+  for (const f of await pinProblems(render?.releases ?? [], schemas)) {
+    const i = crossDocs.findIndex((d) =>
+      f.index === undefined
+        ? d.application === undefined && d.kind === 'Application' && d.file === f.release.file && (d.obj.metadata as { name?: unknown } | undefined)?.name === f.release.application
+        : d.application === f.release.application && d.renderIndex === f.index && d.cluster === join('dist', f.release.cluster),
+    );
+    if (i >= 0) cross.set(i, [...(cross.get(i) ?? []), f.problem]);
+  }
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {
-      results.push({ file: doc.file, line: doc.line, status: 'error', problems: doc.yamlErrors ?? [] });
+      results.push({ file: doc.file, line: doc.line, status: 'error', problems: doc.yamlErrors ?? [] }); // paths already name the item
       continue;
     }
     const obj = doc.value;
@@ -262,14 +305,17 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     const kind = typeof obj.kind === 'string' ? obj.kind : undefined;
     const meta = obj.metadata as { name?: unknown } | undefined;
     const name = typeof meta?.name === 'string' ? meta.name : undefined;
-    const base = { file: doc.file, line: doc.line, apiVersion, kind, name };
+    const base = { file: doc.file, line: doc.line, apiVersion, kind, name, ...(doc.application ? { application: doc.application } : {}) };
     if (!apiVersion || !kind) {
-      results.push({ ...base, status: 'invalid', problems: [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }] });
+      results.push({ ...base, status: 'invalid', problems: within(doc, [{ path: apiVersion ? 'kind' : 'apiVersion', message: 'required field is missing' }]) });
       continue;
     }
-    const schema = schemas.get(apiVersion, kind, obj.status !== undefined);
+    const schema = schemas.get(apiVersion, kind, hasStatus(obj));
     if (!schema) {
-      results.push({ ...base, status: 'skipped', problems: [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }] });
+      // Cross-resource findings (a missing CRD, AppProject admission) still count for a kind without a schema.
+      const crossFound = cross.get(crossIndex.get(doc) ?? -1) ?? [];
+      const problems = [{ path: '', message: `no pinned schema for ${apiVersion} ${kind}` }, ...crossFound];
+      results.push({ ...base, status: crossFound.length > 0 ? 'invalid' : 'skipped', problems: within(doc, problems) });
       continue;
     }
     const problems: ValidationProblem[] = [];
@@ -281,15 +327,34 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       }
     }
     if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
-    if (options.policies !== false) problems.push(...policyProblems(apiVersion, kind, obj));
+    // Platform policies judge what eksai commits; a chart's rendered objects are not in git (their checks are the cross ones).
+    if (options.policies !== false && !doc.application) problems.push(...policyProblems(apiVersion, kind, obj));
     problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
     const kept = options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
-    results.push({ ...base, status: statusOf(kept), problems: kept });
+    results.push({ ...base, status: statusOf(kept), problems: within(doc, kept) });
   }
   return {
     results,
     files: files.length,
     timingsMs: { parse: Math.round(parsed - start), schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) },
     validators: schemas.compiledStats,
+    ...(render ? { rendered: { releases: render.releases.length, objects: render.releases.reduce((n, r) => n + r.objects.length, 0), ...(render.helm ? { helm: render.helm } : {}), ms: render.ms } } : {}),
   };
+}
+
+/** The releases to validate with dist: given, rendered for the dist clusters among the files, or none. */
+async function renderedInput(options: ValidateOptions, files: readonly string[], cwd: string): Promise<{ releases: readonly RenderedRelease[]; helm?: string; ms: number } | undefined> {
+  if (options.releases) return { releases: options.releases, ms: 0 };
+  if (!options.render) return undefined;
+  const clusters = distClusters(files);
+  if (clusters.length === 0) return undefined;
+  const start = performance.now();
+  let result: Awaited<ReturnType<typeof renderReleases>>;
+  try {
+    result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw new EnvironmentError(`${err.message} (to validate without rendering the Helm releases: eksai validate --no-render)`);
+    throw err;
+  }
+  return { releases: result.releases, helm: `${result.helm.version} (${result.helm.source}: ${result.helm.path})`, ms: Math.round(performance.now() - start) };
 }

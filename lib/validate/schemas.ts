@@ -320,15 +320,37 @@ export class SchemaSet {
     return name ? { $ref: `${url}#/definitions/${name}` } : undefined;
   }
 
-  private async loadCrd(url: string, kind: string): Promise<void> {
-    if (this.loadedUrls.has(url)) return;
-    const file = await this.file(url);
-    // Cheap pre-check before parsing megabytes of YAML: spec.names.kind of this CRD.
-    if (file.kind !== undefined && file.kind !== kind) return;
-    this.loadedUrls.add(url);
-    const textHash = file.hash;
-    // The parsed CRD is cached as JSON: JSON.parse is ~10x faster than YAML on the 1 MB KubeRay CRDs.
-    const jsonKey = this.cache.key('crd-json', url, textHash);
+  /**
+   * The schemas of a CustomResourceDefinition object among the validated objects (a rendered chart ships its
+   * CRDs): they replace the pinned schemas of its kinds, since they are what the cluster will serve. Call after load().
+   */
+  addCrd(crd: unknown, source: string): void {
+    const spec = (crd as { spec?: Partial<ParsedCrd> } | null)?.spec;
+    if (!spec || typeof spec.group !== 'string' || typeof spec.names?.kind !== 'string' || !Array.isArray(spec.versions)) return;
+    for (const version of spec.versions) {
+      if (version?.served === false || !version?.schema?.openAPIV3Schema) continue;
+      const schema = version.schema.openAPIV3Schema;
+      this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), { source, textHash: CompiledCache.textHash(JSON.stringify(schema)), crd: schema });
+    }
+  }
+
+  /** The pinned CRD schema of a kind (openAPIV3Schema per served version) and its URL, when a pinned file defines it. */
+  async pinnedCrd(group: string, kind: string): Promise<{ readonly url: string; readonly versions: Readonly<Record<string, SchemaNode>> } | undefined> {
+    for (const url of (CRD_URLS as Readonly<Record<string, readonly string[]>>)[group] ?? []) {
+      const file = await this.file(url);
+      if (file.kind !== undefined && file.kind !== kind) continue;
+      const crd = this.parsedCrd(url, file);
+      if (crd.names.kind !== kind) continue;
+      const versions: Record<string, SchemaNode> = {};
+      for (const v of crd.versions) if (v.served !== false && v.schema?.openAPIV3Schema) versions[v.name] = v.schema.openAPIV3Schema;
+      return { url, versions };
+    }
+    return undefined;
+  }
+
+  /** A pinned CRD file parsed, cached as JSON (JSON.parse is ~10x faster than YAML on the 1 MB KubeRay CRDs). */
+  private parsedCrd(url: string, file: SchemaFile): ParsedCrd {
+    const jsonKey = this.cache.key('crd-json', url, file.hash);
     let crd = CRDS.get(jsonKey) ?? this.cache.loadJson<ParsedCrd>(jsonKey);
     if (!crd) {
       const full = loadYaml(file.text) as { spec: ParsedCrd };
@@ -336,6 +358,17 @@ export class SchemaSet {
       this.cache.storeJson(jsonKey, crd);
     }
     CRDS.set(jsonKey, crd);
+    return crd;
+  }
+
+  private async loadCrd(url: string, kind: string): Promise<void> {
+    if (this.loadedUrls.has(url)) return;
+    const file = await this.file(url);
+    // Cheap pre-check before parsing megabytes of YAML: spec.names.kind of this CRD.
+    if (file.kind !== undefined && file.kind !== kind) return;
+    this.loadedUrls.add(url);
+    const textHash = file.hash;
+    const crd = this.parsedCrd(url, file);
     for (const version of crd.versions) {
       if (version.served === false || !version.schema?.openAPIV3Schema) continue;
       this.entries.set(key(`${crd.group}/${version.name}`, crd.names.kind), { source: url, textHash, crd: version.schema.openAPIV3Schema });

@@ -252,21 +252,22 @@ describe('validate: cross-resource references', () => {
     expect(results[0]!.status).toBe('valid');
   });
 
-  it('fails when a pod template or notebook profile fits no NodePool (selectors, GPU taint, GPU requests); skips DaemonSets and core node group pods', async () => {
+  it('fails when a pod template or notebook profile fits no NodePool (selectors, GPU taint, GPU requests) or a GPU DaemonSet no GPU pool; skips other DaemonSets and core node group pods', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-pod-placement'] });
     expect(crossOf(results)).toEqual([
-      'Application jupyterhub cross/pod-fits-a-nodepool spec.source.helm.valuesObject.singleuser.profileList[1].kubespawner_override',
+      'Application jupyterhub cross/gpu-pod-fits-a-gpu-nodepool spec.source.helm.valuesObject.singleuser.profileList[1].kubespawner_override',
+      'DaemonSet runs-where-it-tolerates cross/gpu-pod-fits-a-gpu-nodepool spec.template.spec',
       'Job selector-matches-no-pool cross/pod-fits-a-nodepool spec.template.spec',
-      'RayCluster gpu-worker-without-toleration cross/pod-fits-a-nodepool spec.workerGroupSpecs[0].template.spec',
+      'RayCluster gpu-worker-without-toleration cross/gpu-pod-fits-a-gpu-nodepool spec.workerGroupSpecs[0].template.spec',
     ]);
     expect(results.filter((r) => r.status !== 'valid').flatMap((r) => r.problems.filter((p) => !p.rule?.startsWith('cross/')))).toEqual([]);
     expect(results.find((r) => r.name === 'gpu-worker-without-toleration')!.problems[0]!.message).toBe(
-      'worker group "gpu" fits no NodePool of test/fixtures/manifests/cross-pod-placement/dev: the pod requests nvidia.com/gpu: 1 and pool general has no GPU instance types | ' +
-        'pool gpu taints its nodes nvidia.com/gpu:NoSchedule and the pod does not tolerate it: add the missing toleration or node selector, or a NodePool that offers it',
+      'worker group "gpu" is aimed at GPU nodes but fits no GPU NodePool of test/fixtures/manifests/cross-pod-placement/dev: ' +
+        'pool gpu taints its nodes nvidia.com/gpu:NoSchedule and the pod does not tolerate it: make its node selector, affinity and tolerations match a GPU pool',
     );
   });
 
-  it('fails when an Application path has no manifests, its project disallows the source or destination, or it syncs CRs before their CRDs', async () => {
+  it('fails when an Application path has no manifests, its project disallows the source, destination or objects, or it syncs CRs before their CRDs', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-argo-applications'] });
     expect(crossOf(results)).toEqual([
       'Application node-pools cross/crds-before-crs metadata.annotations["argocd.argoproj.io/sync-wave"]',
@@ -274,6 +275,8 @@ describe('validate: cross-resource references', () => {
       'Application storage cross/project-allows-source spec.source.repoURL',
       'Application storage cross/app-path-exists spec.source.path',
       'Application volcano cross/crds-before-crs spec.syncPolicy.syncOptions',
+      'NodePool general cross/project-admits-object kind',
+      'Queue research cross/project-admits-object kind',
     ]);
     expect(results.find((r) => r.name === 'node-pools')!.problems[0]!.message).toBe(
       'NodePool general needs the karpenter.sh CRDs that Application karpenter installs at sync wave -20, but this Application syncs at wave -20: give it a later wave than -20',
