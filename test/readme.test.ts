@@ -4,7 +4,8 @@
  * - every line `$ <command>` is run in a throwaway copy of the repository, and the lines shown after it (up to the
  *   next `$` line or the end of the block) must match what it prints, stdout and stderr together. Numbers are
  *   compared by shape (any number matches any number: counts and timings that change with the fleet belong to the
- *   bench, not to prose), the copy's path reads as `/repo`, a `…` inside a line matches any text, and a line that is
+ *   bench, not to prose), the copy's path reads as `/repo` and the home folder as `~`, a `…` inside a line matches
+ *   any text, and a line that is
  *   only `…` matches any number of lines.
  * - every other `eksai` command a block shows (`node bin/eksai.js …`, `npx eksai …`, `npm run synth|check …`) must
  *   name a real command with flags that command accepts.
@@ -13,7 +14,7 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, appendFileSync, rmSync, symlinkSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -147,8 +148,14 @@ describe('README', () => {
   const blocks = shellBlocks(README);
   let copy = '';
 
+  let root = '';
   beforeAll(() => {
-    copy = mkdtempSync(join(tmpdir(), 'eksai-readme-'));
+    // <root>/repo is the copy; <root>/shared points at the offline upstream material, so `../shared/...` in an example
+    // means what it means beside the real checkout.
+    root = mkdtempSync(join(tmpdir(), 'eksai-readme-'));
+    copy = join(root, 'repo');
+    mkdirSync(copy);
+    symlinkSync(resolve(REPO, '..', 'shared'), join(root, 'shared'));
     const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
     for (const f of files) {
       mkdirSync(dirname(join(copy, f)), { recursive: true });
@@ -160,7 +167,7 @@ describe('README', () => {
     }
     symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('shows only eksai commands and flags that exist', () => {
     const problems: string[] = [];
@@ -193,7 +200,7 @@ describe('README', () => {
         env: { ...process.env, npm_config_loglevel: 'silent', FORCE_COLOR: '0', NO_COLOR: '1' },
         timeout: 120_000,
       });
-      const actual = (r.stdout ?? '').replaceAll(copy, '/repo').replace(/\n$/, '').split('\n');
+      const actual = (r.stdout ?? '').replaceAll(copy, '/repo').replaceAll(homedir(), '~').replace(/\n$/, '').split('\n');
       if (!matches(ex.expected, actual)) {
         problems.push(`README.md:${ex.line}: \`$ ${ex.command}\`\n  README shows:\n    ${ex.expected.join('\n    ')}\n  it prints:\n    ${actual.join('\n    ')}`);
       }

@@ -44,7 +44,7 @@ export function tempRepo(apps: Readonly<Record<string, readonly AppSpec[]>>, loc
   mkdirSync(join(cwd, 'clusters'));
   const inputs = Object.keys(apps).map((name) => minimalInput({ name }));
   writeFileSync(join(cwd, 'clusters', 'index.ts'), `export const clusters = {\n${inputs.map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(i)},`).join('\n')}\n};\n`);
-  for (const i of inputs) writeFileSync(join(cwd, 'clusters', `${i.name}.lookups.json`), JSON.stringify(lookupsFor(i.name)));
+  for (const i of inputs) writeFileSync(join(cwd, 'clusters', `${i.name}.lookups.json`), JSON.stringify(lookupsFor(i.name, 'us-west-2', i)));
   for (const [cluster, list] of Object.entries(apps)) {
     const dir = join(cwd, 'dist', cluster, 'apps');
     mkdirSync(dir, { recursive: true });
