@@ -51,15 +51,15 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-// Charts for render: the mirror; the bundled (or the user's) helm resolved once, outside the timings.
-process.env.EKSAI_CHART_MIRROR = resolve(ROOT, process.env.EKSAI_CHART_MIRROR ?? '../shared/charts');
-process.env.EKSAI_HELM = resolveHelm({ cacheDir: join(ROOT, '.bench', 'helm') }).path;
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
   process.stderr.write(`bench: --sizes must be positive integers separated by commas and --runs a positive integer (got --sizes ${values.sizes} --runs ${values.runs})\n`);
   process.exit(2);
 }
+// Charts for render: the mirror; the bundled (or the user's) helm resolved once, outside the timings.
+process.env.EKSAI_CHART_MIRROR = resolve(ROOT, process.env.EKSAI_CHART_MIRROR ?? '../shared/charts');
+process.env.EKSAI_HELM = resolveHelm({ cacheDir: join(ROOT, '.bench', 'helm') }).path;
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const median = (xs: number[]): number => {
