@@ -66,6 +66,9 @@ export interface TeamS3 {
   readonly buckets: readonly TeamBucket[];
 }
 
+/** The team's IAM role name, as terraform/bootstrap/s3.tf builds it (`${var.cluster_name}-team-${each.key}`). */
+export const teamRoleName = (cluster: string, team: string): string => `${cluster}-team-${team}`;
+
 /** AWS partition of a region (the ARN prefix). */
 export const partitionOf = (region: string): string => (region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
@@ -127,6 +130,9 @@ export function teamS3Problems(input: ClusterConfigInput, file: string): Problem
   const creators = new Map<string, string>();
   for (const team of input.teams ?? []) {
     if (!team.s3) continue;
+    // terraform/bootstrap/s3.tf names the role `<cluster>-team-<team>`; IAM role names hold at most 64 characters.
+    const role = teamRoleName(input.name, team.name);
+    if (role.length > 64) problems.push({ file, path: `teams[${team.name}].s3`, message: `gives the team the IAM role ${role}, ${role.length} characters long: IAM allows 64`, value: team.name, fix: 'shorten the team or cluster name' });
     const seen = new Set<string>();
     team.s3.buckets.forEach((b, i) => {
       const at = `teams[${team.name}].s3.buckets[${i}]`;

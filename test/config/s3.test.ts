@@ -83,6 +83,13 @@ describe('teams[].s3', () => {
     ]);
   });
 
+  test('fails when the team IAM role name would exceed 64 characters', () => {
+    const long = 'x'.repeat(60);
+    expect(loadErrors(minimalInput({ teams: [{ name: long, s3: { buckets: [bucket()] } }] }))).toEqual([
+      `clusters/minimal.ts: teams[${long}].s3 gives the team the IAM role minimal-team-${long}, 73 characters long: IAM allows 64 (got "${long}"): shorten the team or cluster name`,
+    ]);
+  });
+
   test('fails when access is not read-only or read-write, or buckets is empty', () => {
     expect(errorsOf(bucket({ access: 'admin' }))).toEqual(['clusters/minimal.ts: teams[research].s3.buckets[0].access must be one of "read-only", "read-write" (got "admin")']);
     expect(loadErrors(minimalInput({ teams: [{ name: 'research', s3: { buckets: [] } }] }))[0]).toMatch(/^clusters\/minimal\.ts: teams\[research\]\.s3\.buckets too small/);

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { teamRoleName } from '../../lib/config/s3';
 import { S3_OBJECT_ACTIONS, type IamPolicy } from '../../lib/synth/team-s3';
 import { bootstrapInputOf, distClusters, distObjects, loadBootstrap, resource, type Block, type Tf } from './hcl';
 
@@ -57,6 +58,7 @@ describe('per-team S3 through Pod Identity', () => {
       service_account: '${each.value.service_account}',
       role_arn: '${aws_iam_role.team_s3[each.value.team].arn}',
     });
+    expect(teamRoleName('${var.cluster_name}', '${each.key}')).toBe(resource(tf, 'aws_iam_role', 'team_s3').name);
     expect(resource(tf, 'aws_iam_role', 'team_s3')).toMatchObject({ for_each: '${local.team_s3}', assume_role_policy: '${data.aws_iam_policy_document.pod_identity_trust.json}' });
     const trust = tf.data.aws_iam_policy_document!.pod_identity_trust![0]!.statement[0];
     expect(trust).toMatchObject({ actions: ['sts:AssumeRole', 'sts:TagSession'], principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }] });
