@@ -98,9 +98,10 @@ function teamOptions(cluster: ClusterConfig): Record<string, unknown> | undefine
       ...(i === 0 ? { default: true } : {}),
       kubespawner_override: {
         environment: { RAY_ADDRESS: team.ray.clientAddress, EKSAI_TEAM: team.name },
-        // The team's ServiceAccount in the jupyterhub namespace (S3 through Pod Identity). KubeSpawner's
-        // `service_account` trait; with it set, automount_service_account_token defaults to true.
-        ...(team.s3 ? { service_account: team.s3.serviceAccount } : {}),
+        // The team's ServiceAccount in the jupyterhub namespace (S3 through Pod Identity): KubeSpawner's
+        // `service_account` trait. With it set KubeSpawner would also mount a Kubernetes API token; the
+        // notebook needs none (the Pod Identity webhook projects its own eks-pod-identity-token volume).
+        ...(team.s3 ? { service_account: team.s3.serviceAccount, automount_service_account_token: false } : {}),
       },
     };
   });

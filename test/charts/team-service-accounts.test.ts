@@ -25,7 +25,7 @@ describe('team ServiceAccounts (S3 through Pod Identity)', () => {
   test('the notebook team choice selects the team ServiceAccount (KubeSpawner service_account)', () => {
     const profiles = (jupyterhubValues(cluster).singleuser as { profileList: { profile_options: { team: { choices: Record<string, { kubespawner_override: Record<string, unknown> }> } } }[] }).profileList;
     for (const p of profiles) {
-      expect(p.profile_options.team.choices.research!.kubespawner_override.service_account).toBe('team-research');
+      expect(p.profile_options.team.choices.research!.kubespawner_override).toMatchObject({ service_account: 'team-research', automount_service_account_token: false });
       expect(p.profile_options.team.choices.ops!.kubespawner_override).not.toHaveProperty('service_account');
     }
   });
