@@ -7,6 +7,7 @@ import { KEEP_DATA, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
 import { GP3_STORAGE_CLASS } from './storage';
+import { teamServiceAccountManifest } from './teams';
 import { CHARTS } from './versions';
 
 /**
@@ -95,7 +96,13 @@ function teamOptions(cluster: ClusterConfig): Record<string, unknown> | undefine
     choices[team.name] = {
       display_name: `${team.name} (Ray: ${team.ray.clientAddress})`,
       ...(i === 0 ? { default: true } : {}),
-      kubespawner_override: { environment: { RAY_ADDRESS: team.ray.clientAddress, EKSAI_TEAM: team.name } },
+      kubespawner_override: {
+        environment: { RAY_ADDRESS: team.ray.clientAddress, EKSAI_TEAM: team.name },
+        // The team's ServiceAccount in the jupyterhub namespace (S3 through Pod Identity): KubeSpawner's
+        // `service_account` trait. With it set KubeSpawner would also mount a Kubernetes API token; the
+        // notebook needs none (the Pod Identity webhook projects its own eks-pod-identity-token volume).
+        ...(team.s3 ? { service_account: team.s3.serviceAccount, automount_service_account_token: false } : {}),
+      },
     };
   });
   return { team: { display_name: 'Team', choices } };
@@ -345,7 +352,11 @@ export const jupyterhub: Component = {
   wave: SYNC_WAVES.workloads,
   enabled: (c) => c.jupyterhub.enabled,
   helm: (cluster): HelmRelease => ({ ...CHARTS.jupyterhub, releaseName: JUPYTERHUB_RELEASE, values: jupyterhubValues(cluster) }),
-  build: (chart) => hubApiServerPolicy(chart),
+  build: (chart, cluster) => {
+    hubApiServerPolicy(chart);
+    // Notebooks run in this namespace: each team with S3 has its ServiceAccount here too (its own Pod Identity association).
+    for (const team of cluster.teams.filter((t) => t.s3)) new ApiObject(chart, `team-${team.name}-service-account`, teamServiceAccountManifest(team, PLATFORM_NAMESPACES.jupyterhub));
+  },
   // z2jh generates the proxy token, cookie secret and auth-state key with Helm `lookup` + randAlphaNum;
   // Argo CD renders without cluster access, so they (and the checksums that roll hub and proxy) change
   // on every render (z2jh#2887). Argo CD keeps the first generated values instead. Config changes still

@@ -109,7 +109,8 @@ export function headGroup(team: Team, head: { readonly cpu: string; readonly mem
         // The head holds the GCS: Karpenter must not consolidate or drift its node away.
         annotations: { 'karpenter.sh/do-not-disrupt': 'true' },
       },
-      spec: podSpec(container, rayHeadPlacement(team)),
+      // The team's ServiceAccount (S3 through Pod Identity); KubeRay binds its autoscaler Role to this name (kuberay common/rbac.go).
+      spec: { ...podSpec(container, rayHeadPlacement(team)), serviceAccountName: team.s3?.serviceAccount },
     },
   };
 }
@@ -126,7 +127,7 @@ export function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSp
     minReplicas: group.minReplicas,
     maxReplicas: group.maxReplicas,
     rayStartParams: {},
-    template: { metadata: { labels: { [TEAM_LABEL]: team.name } }, spec: podSpec(container, rayWorkerPlacement(group)) },
+    template: { metadata: { labels: { [TEAM_LABEL]: team.name } }, spec: { ...podSpec(container, rayWorkerPlacement(group)), serviceAccountName: team.s3?.serviceAccount } },
   };
 }
 

@@ -73,10 +73,20 @@ export class TeamsChart extends Construct {
         limits: [{ type: 'Container', defaultRequest: { ...team.containerDefaults.request }, default: { ...team.containerDefaults.limit } }],
       },
     });
+    // The team's AWS identity: EKS Pod Identity binds it to the team's IAM role (terraform/bootstrap/s3.tf).
+    if (team.s3) new ApiObject(this, id('service-account'), teamServiceAccountManifest(team, namespace));
     for (const [name, spec] of networkPolicies(team)) {
       new ApiObject(this, id(`netpol-${name}`), { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
     }
   }
+}
+
+/**
+ * The ServiceAccount a team with S3 access runs as, in `namespace` (its own, and the jupyterhub namespace
+ * for notebooks). No annotation: EKS Pod Identity finds the role by (namespace, name) association.
+ */
+export function teamServiceAccountManifest(team: Team, namespace: string): { apiVersion: string; kind: string; metadata: Record<string, unknown> } {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: team.s3!.serviceAccount, namespace, labels: { [TEAM_LABEL]: team.name } } };
 }
 
 /** ResourceQuota spec.hard from the team quota; keys are the Kubernetes quota resource names. */

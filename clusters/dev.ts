@@ -10,7 +10,21 @@ export default defineCluster({
   region: 'us-west-2',
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
   tags: { team: 'platform', 'cost-center': 'ml-dev' },
-  teams: [{ name: 'research', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }],
+  teams: [
+    {
+      name: 'research',
+      queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } },
+      // Ray pods, RayJobs and notebooks of the team run as ServiceAccount team-research (EKS Pod Identity).
+      s3: {
+        buckets: [
+          // Created by the bootstrap: SSE-KMS, versioned, public access blocked; objects expire after a year.
+          { bucket: 'acme-ai-dev-research', access: 'read-write', lifecycle: { infrequentAccessDays: 30, expirationDays: 365 } },
+          // An existing bucket, read-only and only under two prefixes.
+          { bucket: 'arn:aws:s3:::acme-ml-datasets', access: 'read-only', prefixes: ['imagenet/', 'openwebtext/'] },
+        ],
+      },
+    },
+  ],
   // Notebooks for every team; dev needs no identity provider (dummy auth is refused elsewhere).
   jupyterhub: { auth: { kind: 'dummy', adminUsers: ['admin'] } },
   karpenter: {

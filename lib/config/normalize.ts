@@ -5,6 +5,7 @@ import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
 import { defaultNotebookImages } from '../../charts/versions';
+import { normalizeTeamS3 } from './s3';
 
 /** Deep merge of plain objects; arrays and scalars of later layers replace earlier ones. */
 export function mergeLayers<T>(...layers: (T | undefined)[]): T {
@@ -84,6 +85,7 @@ export interface TeamContext {
   readonly layer: LayerDefaults;
   readonly kuberayEnabled: boolean;
   readonly pools: readonly NodePool[];
+  readonly region: string;
 }
 
 /** Default capacity type of a worker group: spot for CPU groups when a pool they can land on offers it. */
@@ -159,6 +161,7 @@ export function normalizeTeam(input: TeamInput, ctx: TeamContext): Team {
       request: { cpu: str(cd.request?.cpu) ?? defaults?.request?.cpu ?? '250m', memory: str(cd.request?.memory) ?? defaults?.request?.memory ?? '512Mi' },
       limit: { cpu: str(cd.limit?.cpu) ?? defaults?.limit?.cpu ?? '1', memory: str(cd.limit?.memory) ?? defaults?.limit?.memory ?? '1Gi' },
     },
+    s3: normalizeTeamS3(input.name, ctx.region, input.s3),
   };
 }
 
@@ -213,7 +216,7 @@ export function normalizePoolsAndTeams(input: ClusterConfigInput): { readonly po
   const ciliumEnabled = input.cilium?.enabled ?? layer.cilium?.enabled ?? true;
   const pools = (input.karpenter.nodePools ?? []).map((p) => normalizeNodePool(p, layer, ciliumEnabled));
   const kuberayEnabled = input.kuberay?.enabled ?? true;
-  return { pools, teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools })) };
+  return { pools, teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools, region: input.region })) };
 }
 
 /** Fills every default: platform → environment → cluster file, then per pool kind. */

@@ -11,6 +11,7 @@ import { JUPYTERHUB_DEFAULTS } from './defaults';
 import { normalize } from './normalize';
 import { defaultNotebookImages, NOTEBOOK_IMAGE_NAME } from '../../charts/versions';
 import { notebookProfiles } from '../../charts/jupyterhub';
+import { teamS3Problems } from './s3';
 
 /**
  * Semantic rules on a cluster file that passed the shape check. Each rule is a small named function
@@ -384,7 +385,12 @@ export const teamNamespaces: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit];
+/** teams[].s3: bucket names and ARNs, KMS keys, prefixes, lifecycle order, one owner per created bucket (lib/config/s3.ts). */
+export const teamS3: Rule = (ctx) => {
+  ctx.errors.push(...teamS3Problems(ctx.input, ctx.file));
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit, teamS3];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

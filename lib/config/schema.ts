@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseQuantity, type QuantityKind } from './quantity';
+import { teamS3Schema } from './s3';
 
 /**
  * The shape of a cluster file (`clusters/<name>.ts`), checked at run time with zod so that plain JS,
@@ -155,6 +156,8 @@ export const teamSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /** S3 buckets the team's Ray pods, RayJobs and notebooks may use (EKS Pod Identity; lib/config/s3.ts). @default none: no AWS identity */
+  s3: teamS3Schema.optional(),
 });
 
 /** A key of a Kubernetes Secret in the jupyterhub namespace: how OAuth client ids and secrets are given (never the values). */

@@ -1,3 +1,5 @@
+import type { TeamS3 } from './s3';
+
 /**
  * The normalised cluster config every chart receives: plain, readonly, fully defaulted.
  * Built by lib/config/load.ts from a cluster file + its lookups file; charts never see raw input.
@@ -113,6 +115,8 @@ export interface Team {
     readonly request: { readonly cpu: string; readonly memory: string };
     readonly limit: { readonly cpu: string; readonly memory: string };
   };
+  /** S3 access through EKS Pod Identity (its ServiceAccount and buckets); undefined: the team has no AWS identity. */
+  readonly s3?: TeamS3;
 }
 
 /** One Ray worker group: identical pods the autoscaler adds and removes between min and max. */

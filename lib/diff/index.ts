@@ -5,6 +5,7 @@ import { changedCrdKinds, parseRevisions } from './identity';
 import { loadKindSchemas } from './listkeys';
 import { renderedDiff } from './rendered';
 import { transitionRisks } from './transitions';
+import { bootstrapRisks, readBootstrapTeams } from './bootstrap';
 
 export { compareDist, diffValues, hasChanges, type DiffResult, type FieldChange, type ResourceChange } from './compare';
 export { renderDiff, renderMarkdown, renderText, renderJson, MARKDOWN_LIMIT, type DiffFormat } from './render';
@@ -48,7 +49,7 @@ export async function diffRevisions(options: DiffOptions): Promise<DiffResult & 
   const transitions = await transitionRisks(updates, options.schemas);
   const kinds = await loadKindSchemas(updates.map((u) => u.after), options.schemas);
   const t3 = performance.now();
-  const result = compareParsed(base, head, { base: options.base, head: options.head ?? 'working tree' }, { risks: transitions.risks, problems: [...transitions.problems, ...kinds.problems, ...(rendered?.problems ?? [])], schemas: kinds.schemas });
+  const result = compareParsed(base, head, { base: options.base, head: options.head ?? 'working tree' }, { risks: [...transitions.risks, ...bootstrapRisks(readBootstrapTeams(options.cwd, baseCommit), readBootstrapTeams(options.cwd, headCommit))], problems: [...transitions.problems, ...kinds.problems, ...(rendered?.problems ?? [])], schemas: kinds.schemas });
   const t4 = performance.now();
   const ms = (a: number, b: number) => Math.round(b - a);
   return { ...result, timingsMs: { read: ms(t0, t1), parse: ms(t1, tr), render: ms(tr, t2), transitions: ms(t2, t3), compare: ms(t3, t4) } };

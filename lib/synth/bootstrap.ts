@@ -1,4 +1,5 @@
 import type { ClusterManifests, Manifest } from './build';
+import { bootstrapTeams, type BootstrapTeamS3 } from './team-s3';
 
 /** Path of the Terraform input file inside `dist/<cluster>/` (JSON: validate and diff read only YAML). */
 export const BOOTSTRAP_INPUT_PATH = 'bootstrap/terraform.json';
@@ -24,6 +25,8 @@ export interface BootstrapInput {
   readonly kubernetes_version: string;
   /** null when the cluster runs without Cilium (then Terraform installs the EKS vpc-cni and kube-proxy add-ons). */
   readonly cilium: BootstrapCilium | null;
+  /** Per team with `s3`: Pod Identity associations, the role's policy, the buckets (terraform/bootstrap/s3.tf; lib/synth/team-s3.ts). */
+  readonly teams: Record<string, BootstrapTeamS3>;
 }
 
 type HelmSource = { repoURL: string; chart?: string; targetRevision: string; helm: { releaseName: string; valuesObject: Record<string, unknown> } };
@@ -53,6 +56,7 @@ export function bootstrapInput(built: ClusterManifests, header: string): Bootstr
     region: built.cluster.region,
     kubernetes_version: built.cluster.kubernetesVersion,
     cilium,
+    teams: bootstrapTeams(built.cluster),
   };
 }
 

@@ -49,3 +49,8 @@ output "next_steps" {
     var.apply_root_app ? "Argo CD syncs dist/${var.cluster_name}/ now: kubectl -n argocd get applications" : "push dist/${var.cluster_name}/, create the Argo CD repository Secret if the repository is private, then terraform apply -var apply_root_app=true (README.md, Bootstrap order)"
   ) : "eksai lookup --cluster ${var.cluster_name} && npm run synth && git add clusters/${var.cluster_name}.lookups.json dist/${var.cluster_name} && git commit; then terraform apply (install_platform defaults to true)"
 }
+
+output "team_s3_role_arns" {
+  description = "IAM role of each team with S3 access (terraform/bootstrap/s3.tf), by team name."
+  value       = { for team, role in aws_iam_role.team_s3 : team => role.arn }
+}
