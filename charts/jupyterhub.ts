@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { POOL_KINDS, RAY_PORTS } from '../lib/config/defaults';
-import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef } from '../lib/config/types';
+import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef, Team } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
 import { KEEP_DATA, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
-import { GP3_STORAGE_CLASS } from './storage';
+import { GP3_STORAGE_CLASS, sharedClaim, sharedVolume } from './storage';
 import { CHARTS } from './versions';
 
 /**
@@ -95,10 +95,28 @@ function teamOptions(cluster: ClusterConfig): Record<string, unknown> | undefine
     choices[team.name] = {
       display_name: `${team.name} (Ray: ${team.ray.clientAddress})`,
       ...(i === 0 ? { default: true } : {}),
-      kubespawner_override: { environment: { RAY_ADDRESS: team.ray.clientAddress, EKSAI_TEAM: team.name } },
+      kubespawner_override: { environment: { RAY_ADDRESS: team.ray.clientAddress, EKSAI_TEAM: team.name }, ...notebookSharedVolume(team) },
     };
   });
   return { team: { display_name: 'Team', choices } };
+}
+
+/**
+ * The team's shared EFS directory in its notebooks: the claim in the jupyterhub namespace (notebookClaims).
+ * z2jh 4.4.0 sets KubeSpawner.volumes/volume_mounts as dicts (files/hub/jupyterhub_config.py) and
+ * KubeSpawner merges a dict override into a dict trait (spawner.py _apply_overrides), so the home volume stays.
+ */
+function notebookSharedVolume(team: Team): Record<string, unknown> {
+  const shared = sharedVolume(team, team.sharedStorage?.notebookClaimName);
+  if (!shared) return {};
+  return { volumes: Object.fromEntries(shared.volumes.map((v) => [v.name, v])), volume_mounts: Object.fromEntries(shared.volumeMounts.map((m) => [m.name, m])) };
+}
+
+/** Per team with shared storage, its claim in the jupyterhub namespace: notebooks can only mount claims of their own namespace. */
+export function notebookClaims(scope: Construct, cluster: ClusterConfig): void {
+  for (const team of cluster.teams) {
+    if (team.sharedStorage) sharedClaim(scope, `shared-${team.name}`, team.sharedStorage, PLATFORM_NAMESPACES.jupyterhub, team.sharedStorage.notebookClaimName);
+  }
 }
 
 function profileList(cluster: ClusterConfig): Record<string, unknown>[] {
@@ -345,7 +363,10 @@ export const jupyterhub: Component = {
   wave: SYNC_WAVES.workloads,
   enabled: (c) => c.jupyterhub.enabled,
   helm: (cluster): HelmRelease => ({ ...CHARTS.jupyterhub, releaseName: JUPYTERHUB_RELEASE, values: jupyterhubValues(cluster) }),
-  build: (chart) => hubApiServerPolicy(chart),
+  build: (chart, cluster) => {
+    hubApiServerPolicy(chart);
+    notebookClaims(chart, cluster);
+  },
   // z2jh generates the proxy token, cookie secret and auth-state key with Helm `lookup` + randAlphaNum;
   // Argo CD renders without cluster access, so they (and the checksums that roll hub and proxy) change
   // on every render (z2jh#2887). Argo CD keeps the first generated values instead. Config changes still

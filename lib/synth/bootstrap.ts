@@ -24,6 +24,8 @@ export interface BootstrapInput {
   readonly kubernetes_version: string;
   /** null when the cluster runs without Cilium (then Terraform installs the EKS vpc-cni and kube-proxy add-ons). */
   readonly cilium: BootstrapCilium | null;
+  /** storage.efs: terraform/bootstrap/efs.tf creates the file system, the EFS CSI add-on and its SSM id. */
+  readonly efs: boolean;
 }
 
 type HelmSource = { repoURL: string; chart?: string; targetRevision: string; helm: { releaseName: string; valuesObject: Record<string, unknown> } };
@@ -53,6 +55,7 @@ export function bootstrapInput(built: ClusterManifests, header: string): Bootstr
     region: built.cluster.region,
     kubernetes_version: built.cluster.kubernetesVersion,
     cilium,
+    efs: built.cluster.storage.efsFileSystemId !== undefined,
   };
 }
 

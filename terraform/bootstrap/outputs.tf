@@ -49,3 +49,8 @@ output "next_steps" {
     var.apply_root_app ? "Argo CD syncs dist/${var.cluster_name}/ now: kubectl -n argocd get applications" : "push dist/${var.cluster_name}/, create the Argo CD repository Secret if the repository is private, then terraform apply -var apply_root_app=true (README.md, Bootstrap order)"
   ) : "eksai lookup --cluster ${var.cluster_name} && npm run synth && git add clusters/${var.cluster_name}.lookups.json dist/${var.cluster_name} && git commit; then terraform apply (install_platform defaults to true)"
 }
+
+output "efs_file_system_id" {
+  description = "Shared EFS file system (also SSM /eksai/<cluster>/storage/efs-file-system-id); null without storage.efs."
+  value       = one(aws_efs_file_system.shared[*].id)
+}
