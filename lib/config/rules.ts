@@ -413,6 +413,14 @@ export const teamSharedStorage: Rule = (ctx) => {
       ctx.errors.push({ file: ctx.file, path: `${path}.mountPath`, message: `collides with ${clash[0]}: ${clash[1]}`, value: mount, fix: `mount it elsewhere, e.g. '${SHARED_STORAGE_DEFAULTS.mountPath}' (the default)` });
     }
   }
+  // The team claim counts against the namespace's requests.storage: a bigger one is refused at admission.
+  if (!efs) return;
+  for (const team of normalizePoolsAndTeams(ctx.input).teams) {
+    const shared = team.sharedStorage;
+    if (shared && quantityValue(shared.size) > quantityValue(team.quota.storage)) {
+      ctx.errors.push({ file: ctx.file, path: `teams[${team.name}].sharedStorage.size`, message: `is more than the team's storage quota ${team.quota.storage} (requests.storage): the ResourceQuota would refuse the claim`, value: shared.size, fix: `lower the size or raise teams[${team.name}].quota.storage` });
+    }
+  }
 };
 
 export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, teamSharedStorage, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit];

@@ -48,7 +48,7 @@ describe('shared storage (EFS) per team', () => {
     (lookups.parameters as Record<string, string>)['storage/efs-file-system-id'] = FS;
     return lookups;
   };
-  const teams = [{ name: 'research', sharedStorage: { size: '1Ti', mountPath: '/data/shared' } }, { name: 'vision' }];
+  const teams = [{ name: 'research', sharedStorage: { size: '400Gi', mountPath: '/data/shared' } }, { name: 'vision' }];
   const config = () => loadOk(minimalInput({ storage: { efs: true }, teams, jupyterhub: { auth: { kind: 'dummy' } } }), efsLookups());
 
   test('gives every team a class whose access points land on one directory, owned by the Ray and notebook user', () => {
@@ -75,7 +75,7 @@ describe('shared storage (EFS) per team', () => {
     const c = config();
     const teamClaim = find(chartObjects(c, 'teams'), 'PersistentVolumeClaim', 'shared');
     expect(teamClaim.metadata).toMatchObject({ namespace: 'research', annotations: { 'argocd.argoproj.io/sync-options': KEEP_DATA } });
-    expect(teamClaim.spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-research', resources: { requests: { storage: '1Ti' } } });
+    expect(teamClaim.spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-research', resources: { requests: { storage: '400Gi' } } });
     const hubClaims = chartObjects(c, 'jupyterhub').filter((o) => o.kind === 'PersistentVolumeClaim');
     expect(hubClaims.map((o) => `${o.metadata.namespace}/${o.metadata.name} ${(o.spec as { storageClassName: string }).storageClassName}`)).toEqual([
       'jupyterhub/shared-research efs-research',
@@ -140,6 +140,12 @@ describe('shared storage (EFS) per team', () => {
     const errors = loadErrors(minimalInput({ storage: { efs: true }, teams: [{ name: 'research', sharedStorage: { size } }] }), efsLookups());
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`teams[research].sharedStorage.size ${message}`);
+  });
+
+  test('fails when a team shared size is more than the team storage quota (the claim would be refused)', () => {
+    expect(loadErrors(minimalInput({ storage: { efs: true }, teams: [{ name: 'research', quota: { storage: '200Gi' }, sharedStorage: { size: '1Ti' } }] }), efsLookups())).toEqual([
+      'clusters/minimal.ts: teams[research].sharedStorage.size is more than the team\'s storage quota 200Gi (requests.storage): the ResourceQuota would refuse the claim (got "1Ti"): lower the size or raise teams[research].quota.storage',
+    ]);
   });
 
   test('eksai diff flags the removed claims and classes of a cluster that turns EFS off as data-loss risks', async () => {
