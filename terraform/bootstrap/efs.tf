@@ -84,6 +84,9 @@ module "efs_csi_pod_identity" {
 }
 
 # Like the EBS CSI driver (main.tf aws_eks_addon.after_nodes): its pods need nodes and pod networking.
+# Defaults fit this cluster (charts/aws-efs-csi-driver/values.yaml at v3.4.1): the controller tolerates
+# CriticalAddonsOnly (it may run on the core nodes) and the node DaemonSet tolerates every taint, so GPU
+# and other tainted Karpenter nodes mount the team volumes too.
 resource "aws_eks_addon" "efs_csi" {
   count = local.efs && var.install_platform ? 1 : 0
 
