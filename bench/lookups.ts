@@ -29,6 +29,8 @@ export function lookupsFor(name: string, region: string, input?: unknown): Recor
       'karpenter/interruption-queue-name': `eksai-${name}-karpenter`,
       'karpenter/node-role-name': `eksai-${name}-karpenter-node`,
       'network/vpc-id': 'vpc-0123456789abcdef0',
+      // A cluster with storage.efs gets the id terraform/bootstrap/efs.tf writes.
+      ...((input as { storage?: { efs?: unknown } } | undefined)?.storage?.efs === true ? { 'storage/efs-file-system-id': 'fs-0123456789abcdef0' } : {}),
     },
     prefix: `/eksai/${name}/`,
     region,

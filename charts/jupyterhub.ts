@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { POOL_KINDS, RAY_PORTS } from '../lib/config/defaults';
-import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef } from '../lib/config/types';
+import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef, Team } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
 import { KEEP_DATA, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
-import { GP3_STORAGE_CLASS } from './storage';
+import { GP3_STORAGE_CLASS, sharedClaim, sharedVolume } from './storage';
 import { teamServiceAccountManifest } from './teams';
 import { CHARTS } from './versions';
 
@@ -102,10 +102,29 @@ function teamOptions(cluster: ClusterConfig): Record<string, unknown> | undefine
         // `service_account` trait. With it set KubeSpawner would also mount a Kubernetes API token; the
         // notebook needs none (the Pod Identity webhook projects its own eks-pod-identity-token volume).
         ...(team.s3 ? { service_account: team.s3.serviceAccount, automount_service_account_token: false } : {}),
+        ...notebookSharedVolume(team),
       },
     };
   });
   return { team: { display_name: 'Team', choices } };
+}
+
+/**
+ * The team's shared EFS directory in its notebooks: the claim in the jupyterhub namespace (notebookClaims).
+ * z2jh 4.4.0 sets KubeSpawner.volumes/volume_mounts as dicts (files/hub/jupyterhub_config.py) and
+ * KubeSpawner merges a dict override into a dict trait (spawner.py _apply_overrides), so the home volume stays.
+ */
+function notebookSharedVolume(team: Team): Record<string, unknown> {
+  const shared = sharedVolume(team, team.sharedStorage?.notebookClaimName);
+  if (!shared) return {};
+  return { volumes: Object.fromEntries(shared.volumes.map((v) => [v.name, v])), volume_mounts: Object.fromEntries(shared.volumeMounts.map((m) => [m.name, m])) };
+}
+
+/** Per team with shared storage, its claim in the jupyterhub namespace: notebooks can only mount claims of their own namespace. */
+export function notebookClaims(scope: Construct, cluster: ClusterConfig): void {
+  for (const team of cluster.teams) {
+    if (team.sharedStorage) sharedClaim(scope, `shared-${team.name}`, team.sharedStorage, PLATFORM_NAMESPACES.jupyterhub, team.sharedStorage.notebookClaimName);
+  }
 }
 
 function profileList(cluster: ClusterConfig): Record<string, unknown>[] {
@@ -356,6 +375,7 @@ export const jupyterhub: Component = {
     hubApiServerPolicy(chart);
     // Notebooks run in this namespace: each team with S3 has its ServiceAccount here too (its own Pod Identity association).
     for (const team of cluster.teams.filter((t) => t.s3)) new ApiObject(chart, `team-${team.name}-service-account`, teamServiceAccountManifest(team, PLATFORM_NAMESPACES.jupyterhub));
+    notebookClaims(chart, cluster);
   },
   // z2jh generates the proxy token, cookie secret and auth-state key with Helm `lookup` + randAlphaNum;
   // Argo CD renders without cluster access, so they (and the checksums that roll hub and proxy) change

@@ -5,6 +5,7 @@ import type { ClusterConfig, RayWorkerGroup, Team } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
 import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../lib/ray';
 import { SYNC_WAVES, type Component } from './component';
+import { sharedVolume } from './storage';
 import { TEAM_LABEL } from './teams';
 import { IMAGES, RAY_VERSION } from './versions';
 
@@ -68,9 +69,12 @@ function rayContainer<L, R>(name: string, image: string, res: { cpu: string; mem
   };
 }
 
-function podSpec<C>(container: C, place: PodPlacement) {
+/** The pod spec; a team with shared storage mounts its claim in the Ray container (head and workers alike). */
+function podSpec<C extends object>(container: C, place: PodPlacement, team: Team) {
+  const shared = sharedVolume(team);
   return {
-    containers: [container],
+    containers: [shared ? { ...container, volumeMounts: shared.volumeMounts } : container],
+    volumes: shared?.volumes,
     nodeSelector: { ...place.nodeSelector },
     tolerations: place.tolerations.length > 0 ? place.tolerations.map((t) => ({ ...t })) : undefined,
     securityContext: POD_SECURITY,
@@ -110,7 +114,7 @@ export function headGroup(team: Team, head: { readonly cpu: string; readonly mem
         annotations: { 'karpenter.sh/do-not-disrupt': 'true' },
       },
       // The team's ServiceAccount (S3 through Pod Identity); KubeRay binds its autoscaler Role to this name (kuberay common/rbac.go).
-      spec: { ...podSpec(container, rayHeadPlacement(team)), serviceAccountName: team.s3?.serviceAccount },
+      spec: { ...podSpec(container, rayHeadPlacement(team), team), serviceAccountName: team.s3?.serviceAccount },
     },
   };
 }
@@ -127,7 +131,7 @@ export function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSp
     minReplicas: group.minReplicas,
     maxReplicas: group.maxReplicas,
     rayStartParams: {},
-    template: { metadata: { labels: { [TEAM_LABEL]: team.name } }, spec: { ...podSpec(container, rayWorkerPlacement(group)), serviceAccountName: team.s3?.serviceAccount } },
+    template: { metadata: { labels: { [TEAM_LABEL]: team.name } }, spec: { ...podSpec(container, rayWorkerPlacement(group), team), serviceAccountName: team.s3?.serviceAccount } },
   };
 }
 

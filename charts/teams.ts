@@ -4,6 +4,7 @@ import { RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, Team } from '../lib/config/types';
 import { KEEP_DATA, NOTEBOOK_POD_LABELS, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type PodSecurityLevel } from './component';
 import { KUBERAY_NAMESPACE } from './kuberay-operator';
+import { sharedClaim } from './storage';
 
 /**
  * PSA level of team namespaces. `restricted` holds because every Ray pod eksai renders complies: the
@@ -59,6 +60,7 @@ export class TeamsChart extends Construct {
         },
       },
     });
+    if (team.sharedStorage) sharedClaim(this, id('shared'), team.sharedStorage, namespace, team.sharedStorage.claimName);
     new ApiObject(this, id('quota'), {
       apiVersion: 'v1',
       kind: 'ResourceQuota',

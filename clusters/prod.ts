@@ -17,6 +17,8 @@ export default defineCluster({
       name: 'ml-eng',
       queue: { weight: 1, capability: { cpu: 512, memory: '2048Gi', gpu: 16 }, reclaimable: false },
       quota: { pods: 300 },
+      // Checkpoints and datasets: the team's EFS directory at /mnt/shared in its Ray pods and notebooks.
+      sharedStorage: { size: '500Gi' },
       ray: {
         head: { cpu: 4, memory: '16Gi', pool: 'general-od' },
         workerGroups: [
@@ -26,6 +28,8 @@ export default defineCluster({
       },
     },
   ],
+  // Shared EFS (terraform/bootstrap/efs.tf): every team gets a ReadWriteMany volume at /mnt/shared.
+  storage: { efs: true },
   jupyterhub: {
     // Cognito user pool app client; id and secret live in Secret jupyterhub/jupyterhub-cognito.
     auth: {

@@ -235,3 +235,21 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
   'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'eksai-smoke',
 ];
+
+/**
+ * A team's shared EFS volume when storage.efs is on and the team file sets no size/mountPath.
+ * Mount paths a team volume must not cover or sit under: what the pods already mount or write there.
+ */
+export const SHARED_STORAGE_DEFAULTS = { size: '100Gi', mountPath: '/mnt/shared' } as const;
+export const RESERVED_MOUNT_PATHS: Readonly<Record<string, string>> = {
+  '/home/jovyan': 'the notebook home volume (z2jh singleuser.storage.homeMountPath)',
+  '/home/ray': 'the home of the Ray images\' user',
+  '/tmp': 'scratch space, with Ray\'s session directory /tmp/ray (logs, spilled objects)',
+  '/dev/shm': 'the shared memory of Ray\'s object store',
+  '/etc': 'the image\'s system files',
+  '/usr': 'the image\'s system files',
+  '/opt': 'the image\'s Python environment (conda)',
+  '/var': 'the image\'s system files',
+  '/proc': 'the kernel\'s process files',
+  '/sys': 'the kernel\'s system files',
+};

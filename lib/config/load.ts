@@ -237,7 +237,7 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
       file: `clusters/${name}.lookups.json`,
       path: 'parameters.storage/efs-file-system-id',
       message: `is missing: storage.efs is on in ${source.file} but SSM parameter /eksai/${name}/storage/efs-file-system-id was not found`,
-      fix: `write the EFS file system id to that parameter and run \`eksai lookup --cluster ${name}\`, or set storage.efs to false`,
+      fix: `create the file system with \`terraform apply -var efs=true\` in terraform/bootstrap (it writes that parameter), then run \`eksai lookup --cluster ${name}\`; or set storage.efs to false`,
     });
   }
   if (errors.length > 0 || facts === undefined || !checked.parsed) return { errors, warnings };

@@ -1,6 +1,6 @@
 import type { ClusterConfigInput, NodePoolInput, NodeClassInput, RayWorkerGroupInput, TeamInput } from './schema';
-import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, RayWorkerGroup, Team } from './types';
-import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_DEFAULTS, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, type LayerDefaults } from './defaults';
+import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, RayWorkerGroup, SharedStorage, Team } from './types';
+import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_DEFAULTS, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, SHARED_STORAGE_DEFAULTS, type LayerDefaults } from './defaults';
 import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
@@ -86,6 +86,8 @@ export interface TeamContext {
   readonly kuberayEnabled: boolean;
   readonly pools: readonly NodePool[];
   readonly region: string;
+  /** storage.efs: every team gets a shared volume. */
+  readonly efs: boolean;
 }
 
 /** Default capacity type of a worker group: spot for CPU groups when a pool they can land on offers it. */
@@ -113,6 +115,17 @@ function normalizeWorkerGroups(input: TeamInput, pools: readonly NodePool[], gpu
     pool: g.pool,
     capacityType: groupCapacityType(g, pools),
   }));
+}
+
+function sharedStorage(input: TeamInput): SharedStorage {
+  return {
+    size: str(input.sharedStorage?.size) ?? SHARED_STORAGE_DEFAULTS.size,
+    mountPath: input.sharedStorage?.mountPath ?? SHARED_STORAGE_DEFAULTS.mountPath,
+    storageClass: `efs-${input.name}`,
+    basePath: `/teams/${input.name}`,
+    claimName: 'shared',
+    notebookClaimName: `shared-${input.name}`,
+  };
 }
 
 export function normalizeTeam(input: TeamInput, ctx: TeamContext): Team {
@@ -147,6 +160,7 @@ export function normalizeTeam(input: TeamInput, ctx: TeamContext): Team {
       },
       workerGroups: normalizeWorkerGroups(input, ctx.pools, quota.gpu ?? cap.gpu),
     },
+    ...(ctx.efs ? { sharedStorage: sharedStorage(input) } : {}),
     // The queue capability is what Volcano lets the team run at once; the quota enforces the same
     // numbers for every pod in the namespace, including ones Volcano never sees.
     quota: {
@@ -216,7 +230,7 @@ export function normalizePoolsAndTeams(input: ClusterConfigInput): { readonly po
   const ciliumEnabled = input.cilium?.enabled ?? layer.cilium?.enabled ?? true;
   const pools = (input.karpenter.nodePools ?? []).map((p) => normalizeNodePool(p, layer, ciliumEnabled));
   const kuberayEnabled = input.kuberay?.enabled ?? true;
-  return { pools, teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools, region: input.region })) };
+  return { pools, teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools, region: input.region, efs: input.storage?.efs === true })) };
 }
 
 /** Fills every default: platform → environment → cluster file, then per pool kind. */

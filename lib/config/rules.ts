@@ -1,6 +1,6 @@
 import type { Problem } from '../errors';
 import type { ClusterConfigInput } from './schema';
-import { AWS_REGIONS, GPU_INSTANCE_FAMILIES, RESERVED_NAMESPACES } from './defaults';
+import { AWS_REGIONS, GPU_INSTANCE_FAMILIES, RESERVED_MOUNT_PATHS, RESERVED_NAMESPACES, SHARED_STORAGE_DEFAULTS } from './defaults';
 import { amiFamilyOf, layerDefaults, normalizePoolsAndTeams } from './normalize';
 import { explainNoFit, placement, poolShape, type PodPlacement } from '../placement';
 import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../ray';
@@ -390,7 +390,46 @@ export const teamS3: Rule = (ctx) => {
   ctx.errors.push(...teamS3Problems(ctx.input, ctx.file));
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit, teamS3];
+/** An absolute, clean path below the root: no `.`/`..` segments, no doubled or trailing slash, nothing a shell or YAML would read differently. */
+const MOUNT_PATH = /^(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)+$/;
+
+const covers = (a: string, b: string) => a === b || b.startsWith(`${a}/`);
+
+/**
+ * A team's shared volume needs storage.efs (the file system and its StorageClass), and its mount path must
+ * be a clean absolute path that neither covers nor sits under a path the Ray pods or notebooks already use.
+ */
+export const teamSharedStorage: Rule = (ctx) => {
+  const efs = ctx.input.storage?.efs === true;
+  for (const team of ctx.input.teams ?? []) {
+    const shared = team.sharedStorage;
+    if (shared === undefined) continue;
+    const path = `teams[${team.name}].sharedStorage`;
+    if (!efs) {
+      ctx.errors.push({ file: ctx.file, path, message: 'needs the shared EFS file system, but storage.efs is off', fix: 'set storage: { efs: true } (terraform/bootstrap then creates the file system), or remove sharedStorage' });
+    }
+    const mount = shared.mountPath;
+    if (mount === undefined) continue;
+    if (!MOUNT_PATH.test(mount) || mount.split('/').some((s) => s === '.' || s === '..')) {
+      ctx.errors.push({ file: ctx.file, path: `${path}.mountPath`, message: 'must be an absolute path without ., .. or a trailing slash', value: mount, fix: `use a path such as '${SHARED_STORAGE_DEFAULTS.mountPath}'` });
+      continue;
+    }
+    const clash = Object.entries(RESERVED_MOUNT_PATHS).find(([reserved]) => covers(reserved, mount) || covers(mount, reserved));
+    if (clash) {
+      ctx.errors.push({ file: ctx.file, path: `${path}.mountPath`, message: `collides with ${clash[0]}: ${clash[1]}`, value: mount, fix: `mount it elsewhere, e.g. '${SHARED_STORAGE_DEFAULTS.mountPath}' (the default)` });
+    }
+  }
+  // The team claim counts against the namespace's requests.storage: a bigger one is refused at admission.
+  if (!efs) return;
+  for (const team of normalizePoolsAndTeams(ctx.input).teams) {
+    const shared = team.sharedStorage;
+    if (shared && quantityValue(shared.size) > quantityValue(team.quota.storage)) {
+      ctx.errors.push({ file: ctx.file, path: `teams[${team.name}].sharedStorage.size`, message: `is more than the team's storage quota ${team.quota.storage} (requests.storage): the ResourceQuota would refuse the claim`, value: shared.size, fix: `lower the size or raise teams[${team.name}].quota.storage` });
+    }
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, teamSharedStorage, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit, teamS3];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

@@ -129,6 +129,12 @@ export const teamSchema = z.strictObject({
       limit: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).optional(),
     })
     .optional(),
+  /**
+   * The team's shared EFS volume (needs storage.efs): one ReadWriteMany claim mounted at `mountPath` in
+   * its Ray pods (head and workers) and in notebooks whose team choice is this team.
+   * @default size '100Gi', mountPath '/mnt/shared' (every team gets one when storage.efs is on)
+   */
+  sharedStorage: z.strictObject({ size: storageQuantity.optional(), mountPath: z.string().optional() }).optional(),
   /** The team's RayCluster (KubeRay). @default enabled when kuberay is, a CPU worker group on spot, a GPU group when a gpu pool exists */
   ray: z
     .strictObject({
@@ -273,7 +279,7 @@ export const clusterSchema = z.strictObject({
   teams: z.array(teamSchema).optional(),
   /** NVIDIA device plugin and DCGM exporter. @default both on when a gpu pool exists */
   gpu: z.strictObject({ devicePlugin: z.boolean().optional(), dcgmExporter: z.boolean().optional() }).optional(),
-  /** gp3 is always the default StorageClass; `efs` adds a shared EFS class (needs the storage/efs-file-system-id fact). @default efs false */
+  /** gp3 is always the default StorageClass; `efs` creates the EFS file system (terraform/bootstrap), a shared EFS class and a shared volume per team (needs the storage/efs-file-system-id fact). @default efs false */
   storage: z.strictObject({ efs: z.boolean().optional() }).optional(),
   /** AWS Load Balancer Controller for Services/Ingresses (ALB/NLB). @default true */
   loadBalancer: z.strictObject({ enabled: z.boolean().optional() }).optional(),

@@ -101,6 +101,8 @@ export interface Team {
     readonly head: { readonly cpu: string; readonly memory: string; readonly pool?: string };
     readonly workerGroups: readonly RayWorkerGroup[];
   };
+  /** The team's shared EFS volume; undefined when storage.efs is off. Names fixed here (normalize.ts), never derived elsewhere. */
+  readonly sharedStorage?: SharedStorage;
   /** ResourceQuota of the team namespace (absent keys are not limited). */
   readonly quota: {
     readonly requests: { readonly cpu?: string; readonly memory?: string };
@@ -117,6 +119,25 @@ export interface Team {
   };
   /** S3 access through EKS Pod Identity (its ServiceAccount and buckets); undefined: the team has no AWS identity. */
   readonly s3?: TeamS3;
+}
+
+/**
+ * A team's shared EFS directory `<basePath>/shared` (an access point per claim, uid/gid of the Ray and notebook
+ * user): its claim in the team namespace and its claim in the jupyterhub namespace point at the same directory.
+ */
+export interface SharedStorage {
+  /** Requested size (EFS is elastic: Kubernetes needs a number, the quota counts it). */
+  readonly size: string;
+  /** Where Ray pods and notebooks mount it. */
+  readonly mountPath: string;
+  /** The team's StorageClass (basePath per team). */
+  readonly storageClass: string;
+  /** Directory of the team on the file system. */
+  readonly basePath: string;
+  /** PVC in the team namespace (Ray pods). */
+  readonly claimName: string;
+  /** PVC in the jupyterhub namespace (notebooks). */
+  readonly notebookClaimName: string;
 }
 
 /** One Ray worker group: identical pods the autoscaler adds and removes between min and max. */

@@ -49,6 +49,24 @@ function direction(a: unknown, b: unknown): string {
   return Number.isFinite(na) && Number.isFinite(nb) && na !== nb ? (nb > na ? ' (up)' : ' (down)') : '';
 }
 
+/**
+ * A removed claim or StorageClass is a data-loss risk: a deleted claim takes its volume with it unless the
+ * class retains it, and a claim or class left behind (Prune=false) holds data nobody mounts or manages any
+ * more. An EFS class also means the file system goes once storage.efs is off (terraform/bootstrap/efs.tf).
+ */
+function dataLoss(c: ResourceChange, base: Resources): string | undefined {
+  const body = lookup(base, c)?.body;
+  if (c.resourceKind === 'PersistentVolumeClaim') {
+    const cls = show(get(body, ['spec', 'storageClassName']));
+    return `data-loss risk: claim ${c.namespace}/${c.name} (class ${cls}) is no longer generated; its volume holds data: copy it off before the claim or its volume is deleted`;
+  }
+  if (c.resourceKind === 'StorageClass') {
+    const efs = get(body, ['provisioner']) === 'efs.csi.aws.com';
+    return `data-loss risk: StorageClass ${c.name} is no longer generated; volumes provisioned through it hold data${efs ? ', and with storage.efs off terraform/bootstrap deletes the EFS file system itself: copy the data off first' : ': copy it off before deleting them'}`;
+  }
+  return undefined;
+}
+
 /** Risks of a set of changes, most severe first. Pure: reads only the parsed base and head resources. */
 export function findRisks(changes: readonly ResourceChange[], base: Resources, head: Resources, extra: readonly Risk[] = []): Risk[] {
   const risks: Risk[] = [...extra];
@@ -63,6 +81,12 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
     }
     if (c.kind === 'removed' && c.fate) {
       const { action, reason, fix } = c.fate;
+      const loss = dataLoss(c, base);
+      if (loss) {
+        // Kept objects still hold the data (medium: decide what happens to it); deleted ones may lose it.
+        add(c, action === 'orphaned' ? 'medium' : 'high', `${loss} (${action === 'orphaned' ? `left running: ${reason}` : action === 'confirm' ? `deleted after confirmation: ${reason}` : `deleted on sync: ${reason}`})`);
+        continue;
+      }
       if (action === 'orphaned') {
         // Kept on purpose by the object itself (team Namespaces are Prune=false) is a note; kept because its app does not prune is a to-do.
         add(c, c.fate.intended ? 'low' : 'medium', `left running (orphaned): ${reason}; ${fix}`);

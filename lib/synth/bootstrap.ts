@@ -27,6 +27,8 @@ export interface BootstrapInput {
   readonly cilium: BootstrapCilium | null;
   /** Per team with `s3`: Pod Identity associations, the role's policy, the buckets (terraform/bootstrap/s3.tf; lib/synth/team-s3.ts). */
   readonly teams: Record<string, BootstrapTeamS3>;
+  /** storage.efs: terraform/bootstrap/efs.tf creates the file system, the EFS CSI add-on and its SSM id. */
+  readonly efs: boolean;
 }
 
 type HelmSource = { repoURL: string; chart?: string; targetRevision: string; helm: { releaseName: string; valuesObject: Record<string, unknown> } };
@@ -57,6 +59,7 @@ export function bootstrapInput(built: ClusterManifests, header: string): Bootstr
     kubernetes_version: built.cluster.kubernetesVersion,
     cilium,
     teams: bootstrapTeams(built.cluster),
+    efs: built.cluster.storage.efsFileSystemId !== undefined,
   };
 }
 

@@ -56,5 +56,11 @@ resource "terraform_data" "inputs" {
       condition     = local.generated == null || var.kubernetes_version == null || var.kubernetes_version == try(local.generated.kubernetes_version, "")
       error_message = "kubernetes_version ${coalesce(var.kubernetes_version, "-")} differs from ${try(local.generated.kubernetes_version, "-")} in ${local.generated_file}: the version comes from clusters/${var.cluster_name}.ts; drop -var kubernetes_version."
     }
+
+    # The file system holds every team's shared data: only the cluster file turns it off (efs.tf).
+    precondition {
+      condition     = !(var.efs == false && try(local.generated.efs, false))
+      error_message = "-var efs=false would delete the EFS file system of ${var.cluster_name} and every team's shared data, while ${local.generated_file} still asks for it: turn storage.efs off in clusters/${var.cluster_name}.ts (after copying the data), synth, then apply without -var efs."
+    }
   }
 }

@@ -54,3 +54,8 @@ output "team_s3_role_arns" {
   description = "IAM role of each team with S3 access (terraform/bootstrap/s3.tf), by team name."
   value       = { for team, role in aws_iam_role.team_s3 : team => role.arn }
 }
+
+output "efs_file_system_id" {
+  description = "Shared EFS file system (also SSM /eksai/<cluster>/storage/efs-file-system-id); null without storage.efs."
+  value       = one(aws_efs_file_system.shared[*].id)
+}

@@ -121,3 +121,9 @@ variable "tags" {
     error_message = "tags keys must be at most 128 and values at most 256 characters."
   }
 }
+
+variable "efs" {
+  description = "Only for the apply that first creates the shared EFS file system (README.md, \"Shared storage (EFS)\"): true before dist/<cluster_name>/bootstrap/terraform.json says efs, since the generator needs the file system id from SSM first. Afterwards storage.efs in clusters/<cluster_name>.ts decides (inputs.tf) and this stays unset."
+  type        = bool
+  default     = null
+}

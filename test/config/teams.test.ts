@@ -1,9 +1,11 @@
 import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { COMPONENTS } from '../../charts';
 import { PLATFORM_NAMESPACES } from '../../charts/component';
 import { ARGOCD_NAMESPACE } from '../../apps/argocd-cm';
 import { RAY_DEFAULTS, RESERVED_NAMESPACES } from '../../lib/config/defaults';
-import { loadErrors, loadOk, minimalInput } from '../helpers';
+import { REPO, loadErrors, loadOk, minimalInput } from '../helpers';
 import { clusters } from '../../clusters';
 
 const nodeClasses = [{ name: 'default', amiAlias: 'al2023@v20251117' }];
@@ -127,7 +129,8 @@ describe('team Ray rules', () => {
   test('the reserved namespaces cover Argo CD, the platform table and every component of the example clusters', () => {
     const used = [ARGOCD_NAMESPACE, ...Object.values(PLATFORM_NAMESPACES), ...COMPONENTS.map((c) => c.namespace)];
     expect(used.filter((n) => !RESERVED_NAMESPACES.includes(n))).toEqual([]);
-    const teamNamespaces = Object.values(clusters).flatMap((input) => loadOk(input).teams.map((t) => t.namespace));
+    // Each example cluster with its own lookups file (prod's carries the EFS id its storage.efs needs).
+    const teamNamespaces = Object.entries(clusters).flatMap(([name, input]) => loadOk(input, JSON.parse(readFileSync(join(REPO, 'clusters', `${name}.lookups.json`), 'utf8'))).teams.map((t) => t.namespace));
     expect(teamNamespaces.filter((n) => RESERVED_NAMESPACES.includes(n))).toEqual([]);
   });
 

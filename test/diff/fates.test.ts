@@ -15,7 +15,8 @@ describe('diff says what Argo CD does to each removal (issue 15 item 7)', () => 
   it('fails when a removed prod team (prune off) has no orphan note, or its Prune=false Namespace reads as HIGH deleted', async () => {
     const result = await diffOf(exampleDist('prod'), exampleDist('prod', withoutTeam('ml-eng')));
     const removed = result.changes.filter((c) => c.kind === 'removed');
-    expect(removed).toHaveLength(12);
+    // 12 team objects, and ml-eng's EFS class and its two claims (team and jupyterhub namespaces).
+    expect(removed).toHaveLength(15);
     expect(removed.every((c) => c.fate?.action === 'orphaned')).toBe(true);
     const risks = risksOf(result);
     expect(risks.filter((r) => r.startsWith('high'))).toEqual([]);

@@ -19,7 +19,8 @@ describe('diff aligns list items by identity (issue 15 item 6)', () => {
     ]);
     const egress = result.changes.find((c) => c.name === 'jupyterhub')!.fields[1]!;
     expect(JSON.stringify(egress.old)).toContain('"kubernetes.io/metadata.name":"ml-eng"');
-    expect(result.counts).toEqual({ added: 0, changed: 2, renamed: 0, removed: 12 });
+    // 12 team objects, and ml-eng's EFS class and its two claims (team and jupyterhub namespaces).
+    expect(result.counts).toEqual({ added: 0, changed: 2, renamed: 0, removed: 15 });
     expect(renderText(result)).toContain('spec.destinations[namespace=ml-eng,server=https://kubernetes.default.svc]: {"namespace":"ml-eng","server":"https://kubernetes.default.svc"} → (none)');
   });
 

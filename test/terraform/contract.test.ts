@@ -8,7 +8,7 @@ import { clusters } from '../../clusters';
 import { loadClusters } from '../../lib/config/load';
 import type { ClusterConfig } from '../../lib/config/types';
 import { factsFromLookups } from '../../lib/lookups/file';
-import { REQUIRED_PARAMETERS, ssmPrefix } from '../../lib/lookups/parameters';
+import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix } from '../../lib/lookups/parameters';
 import { TERRAFORM_SOURCE } from '../../lib/lookups/ssm';
 import { BOOTSTRAP_INPUT_PATH } from '../../lib/synth/bootstrap';
 import { BOOTSTRAP_DIR, REPO_ROOT, bootstrapInputOf, distClusters, loadBootstrap, localOf, moduleBlock, resolveName, resource, type Block, type Tf } from './hcl';
@@ -73,9 +73,28 @@ beforeAll(async () => {
 });
 
 describe('terraform/bootstrap SSM contract', () => {
-  it('writes exactly the SSM parameters the generator requires, under /eksai/<cluster>/', () => {
+  it('writes exactly the SSM parameters the generator requires, under /eksai/<cluster>/, and only optional ones it reads besides', () => {
     expect(tf.locals.ssm_prefix).toBe(ssmPrefix('${var.cluster_name}'));
-    expect(ssmNamesWritten()).toEqual(Object.keys(REQUIRED_PARAMETERS).sort());
+    expect(Object.keys(ssmFacts()).sort()).toEqual(Object.keys(REQUIRED_PARAMETERS).sort());
+    const optional = ssmNamesWritten().filter((n) => !(n in REQUIRED_PARAMETERS));
+    expect(optional).toEqual(['storage/efs-file-system-id']);
+    for (const n of optional) expect(Object.keys(OPTIONAL_PARAMETERS)).toContain(n);
+  });
+
+  it('writes the EFS file system id exactly when it creates the file system, and synth asks for it exactly when a cluster uses it', () => {
+    const param = resource(tf, 'aws_ssm_parameter', 'efs_file_system_id');
+    expect(param.name).toBe('${local.ssm_prefix}storage/efs-file-system-id');
+    expect(param.value).toBe('${aws_efs_file_system.shared[0].id}');
+    expect(param.count).toBe(resource(tf, 'aws_efs_file_system', 'shared').count);
+    expect(param.count).toBe('${local.efs ? 1 : 0}');
+    expect(tf.locals.efs).toBe('${coalesce(var.efs, try(local.generated.efs, false))}');
+    const { configs } = loadClusters(Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })), REPO_ROOT);
+    for (const c of configs) {
+      const input = bootstrapInputOf(c.name) as { efs?: unknown };
+      expect(input.efs, `${c.name}: ${BOOTSTRAP_INPUT_PATH} efs`).toBe(c.storage.efsFileSystemId !== undefined);
+      if (input.efs) expect(c.facts.parameters['storage/efs-file-system-id']).toBe(c.storage.efsFileSystemId);
+    }
+    expect(configs.some((c) => c.storage.efsFileSystemId !== undefined), 'at least one example cluster uses EFS').toBe(true);
   });
 
   it('is where `eksai lookup` tells the user the facts are written', () => {
