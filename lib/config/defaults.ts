@@ -233,7 +233,7 @@ export const RAY_DEFAULTS = {
  */
 export const RESERVED_NAMESPACES: readonly string[] = [
   'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
-  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'eksai-smoke',
+  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'opencost', 'eksai-smoke',
 ];
 
 /**

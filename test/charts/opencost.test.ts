@@ -7,6 +7,7 @@ import { COST_RECORDING_RULES, COST_RECORDS, costRuleGroup } from '../../charts/
 import { COST_DASHBOARD } from '../../charts/monitoring-dashboards';
 import { OPENCOST_METRICS, OPENCOST_NAMESPACE, PLATFORM_PROMETHEUS, opencost, opencostValues } from '../../charts/opencost';
 import { CORE_NODE_SELECTOR } from '../../charts/karpenter';
+import { checkClusterInput } from '../../lib/config/load';
 import { chartObjects, find, loadErrors, loadOk, minimalInput } from '../helpers';
 import { metricNames, promqlProblems } from './promql';
 import { CHART_MIRROR } from './render';
@@ -110,6 +111,14 @@ describe('cost view (OpenCost)', () => {
   test('fails when the cost view is on without observability', () => {
     expect(loadErrors(withCost({ enabled: true }, { observability: { enabled: false } }))).toEqual([
       'clusters/minimal.ts: cost.enabled needs observability: OpenCost reads and writes the platform Prometheus, and the cost dashboard and alerts live there (got true): set observability.enabled: true, or cost.enabled: false',
+    ]);
+  });
+
+  test('warns when budgets are set while the cost view is off (no alert could fire)', () => {
+    const { errors, warnings } = checkClusterInput(withCost({ budgets: { research: { monthlyUSD: 100 } } }), 'clusters/minimal.ts');
+    expect(errors).toEqual([]);
+    expect(warnings.filter((w) => w.path.startsWith('cost'))).toEqual([
+      { file: 'clusters/minimal.ts', path: 'cost.budgets', message: 'has budgets but the cost view is off, so no budget alert can fire', value: 'research', fix: 'set cost.enabled: true, or remove the budgets' },
     ]);
   });
 });
