@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { KARPENTER_COST_LABELS, kubePrometheusStackValues } from '../../charts/kube-prometheus-stack';
 import { COST_RECORDING_RULES, COST_RECORDS, costRuleGroup } from '../../charts/monitoring-alerts';
@@ -10,7 +10,7 @@ import { CORE_NODE_SELECTOR } from '../../charts/karpenter';
 import { checkClusterInput } from '../../lib/config/load';
 import { chartObjects, find, loadErrors, loadOk, minimalInput } from '../helpers';
 import { metricNames, promqlProblems } from './promql';
-import { CHART_MIRROR } from './render';
+import { CHART_MIRROR, cleanupHelm, helmApps, parseRendered, renderText } from './render';
 
 const TEAMS = [
   { name: 'research', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } },
@@ -121,4 +121,28 @@ describe('cost view (OpenCost)', () => {
       { file: 'clusters/minimal.ts', path: 'cost.budgets', message: 'has budgets but the cost view is off, so no budget alert can fire', value: 'research', fix: 'set cost.enabled: true, or remove the budgets' },
     ]);
   });
+
+  test('the real chart renders a Deployment that PSA restricted admits, on the core node group, reading the platform Prometheus, and a ServiceMonitor on its http port', () => {
+    const cluster = loadOk(withCost({ enabled: true }));
+    const app = helmApps(cluster).find((a) => a.application === 'opencost')!;
+    const objects = parseRendered(renderText(app, cluster.kubernetesVersion));
+    const pod = (find(objects, 'Deployment', 'opencost').spec as any).template.spec;
+    expect(pod.nodeSelector).toEqual(CORE_NODE_SELECTOR);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.volumes ?? []).toEqual([]);
+    for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+      expect(c.securityContext, c.name).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
+      expect(c.ports.every((p: { hostPort?: number }) => p.hostPort === undefined), c.name).toBe(true);
+    }
+    const env = Object.fromEntries(pod.containers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.PROMETHEUS_SERVER_ENDPOINT).toBe(`http://${PLATFORM_PROMETHEUS.serviceName}.${PLATFORM_PROMETHEUS.namespace}.svc.cluster.local:${PLATFORM_PROMETHEUS.port}`);
+    expect(objects.filter((o) => o.kind === 'Deployment').length).toBe(1); // no UI
+    const monitor = find(objects, 'ServiceMonitor', 'opencost').spec as any;
+    expect(monitor.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics', honorLabels: true })]);
+    const service = find(objects, 'Service', 'opencost').spec as any;
+    expect(service.ports.map((p: { name: string }) => p.name)).toContain('http');
+    expect(service.selector).toEqual(monitor.selector.matchLabels);
+  });
 });
+
+afterAll(cleanupHelm);
