@@ -13,9 +13,10 @@ import { jupyterhub } from './jupyterhub';
 import { teams } from './teams';
 import { rayClusters } from './ray-clusters';
 import { smoke } from './smoke';
+import { opencost } from './opencost';
 
 /**
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, teams, rayClusters, jupyterhub, smoke];
+export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, opencost, teams, rayClusters, jupyterhub, smoke];

@@ -17,6 +17,9 @@ export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
  */
 export const GRAFANA_ADMIN_SECRET = { existingSecret: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' } as const;
 
+/** Karpenter's node labels the cost view (charts/opencost.ts) groups by; kube-state-metrics allow-lists them on kube_node_labels. */
+export const KARPENTER_COST_LABELS = ['karpenter.sh/nodepool', 'karpenter.sh/capacity-type'] as const;
+
 type Tolerations = readonly { readonly key?: string; readonly operator: string; readonly effect?: string }[];
 type NodeSelector = Readonly<Record<string, string>>;
 
@@ -66,7 +69,8 @@ export interface KubePrometheusStackValues {
     readonly admin: typeof GRAFANA_ADMIN_SECRET;
     readonly sidecar: { readonly dashboards: { readonly enabled: true; readonly label: string; readonly labelValue: string; readonly searchNamespace: 'ALL' } };
   };
-  readonly 'kube-state-metrics': Placement;
+  /** metricLabelsAllowlist: `<resource>=[<label>,…]` entries, Kubernetes labels kube-state-metrics copies onto `kube_<resource>_labels`. */
+  readonly 'kube-state-metrics': Placement & { readonly metricLabelsAllowlist?: readonly string[] };
   readonly 'prometheus-node-exporter': { readonly tolerations: Tolerations };
 }
 
@@ -121,7 +125,9 @@ export function kubePrometheusStackValues(cluster: ClusterConfig): KubePrometheu
       admin: GRAFANA_ADMIN_SECRET,
       sidecar: { dashboards: { enabled: true, label: dashboardLabel, labelValue: dashboardValue, searchNamespace: 'ALL' } },
     },
-    'kube-state-metrics': CORE,
+    // kube_node_labels carries only name labels unless allow-listed (kube-state-metrics values.yaml metricLabelsAllowlist):
+    // the cost view groups node cost by Karpenter's NodePool and capacity-type labels.
+    'kube-state-metrics': cluster.cost.enabled ? { ...CORE, metricLabelsAllowlist: [`nodes=[${KARPENTER_COST_LABELS.join(',')}]`] } : CORE,
     // Every node, GPU nodes and not-yet-ready nodes included: tolerate every taint.
     'prometheus-node-exporter': { tolerations: [{ operator: 'Exists' }] },
   };

@@ -150,3 +150,60 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
     ],
   },
 ];
+
+/** A Prometheus recording rule: `record` is the new series, `expr` computes it. */
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
+
+/** Hours in an average month (365 × 24 / 12): hourly cost × this = monthly cost. */
+export const HOURS_PER_MONTH = 730;
+
+/**
+ * Cost series recorded from OpenCost's metrics (charts/opencost.ts OPENCOST_METRICS). A namespace's hourly cost is
+ * what its containers are allocated (max of request and usage, as OpenCost computes `container_*_allocation`)
+ * times the hourly price of that resource on the node they run on, the way OpenCost's own allocation model
+ * prices CPU, RAM (priced per GiB-hour) and GPUs. label_replace + `or` keeps a namespace that has, say, no GPU
+ * (a plain `+` would drop it).
+ */
+export const COST_RECORDS = {
+  namespaceHourly: 'eksai:namespace_hourly_cost:usd',
+  namespaceMonthlyProjected: 'eksai:namespace_monthly_cost:usd_projected',
+} as const;
+
+const byNodePrice = (alloc: string, price: string, resource: string): string =>
+  `label_replace(sum by (namespace, node) (${alloc}) * on (node) group_left () max by (node) (${price}), "resource", "${resource}", "", "")`;
+
+export const COST_RECORDING_RULES: readonly RecordingRule[] = [
+  {
+    record: COST_RECORDS.namespaceHourly,
+    expr: `sum by (namespace) (${byNodePrice('container_cpu_allocation', 'node_cpu_hourly_cost', 'cpu')} or ${byNodePrice('container_memory_allocation_bytes / 1073741824', 'node_ram_hourly_cost', 'memory')} or ${byNodePrice('container_gpu_allocation', 'node_gpu_hourly_cost', 'gpu')})`,
+  },
+  {
+    // The last day's average rate, as a month: smooth enough that one burst does not page, fresh enough to act on.
+    record: COST_RECORDS.namespaceMonthlyProjected,
+    expr: `avg_over_time(${COST_RECORDS.namespaceHourly}[1d]) * ${HOURS_PER_MONTH}`,
+  },
+];
+
+/** The cost rules of a cluster: the recording rules, and one budget alert per team with a budget. */
+export function costRuleGroup(cluster: ClusterConfig): { readonly name: string; readonly records: readonly RecordingRule[]; readonly rules: readonly AlertRule[] } {
+  const namespaceOf = new Map(cluster.teams.map((t) => [t.name, t.namespace]));
+  return {
+    name: 'eksai-cost',
+    records: COST_RECORDING_RULES,
+    rules: cluster.cost.budgets.map((b): AlertRule => {
+      const threshold = (b.monthlyUSD * b.alertAtPercent) / 100;
+      const namespace = namespaceOf.get(b.team) ?? b.team;
+      return {
+        alert: 'TeamCostOverBudget',
+        expr: `${COST_RECORDS.namespaceMonthlyProjected}{namespace="${namespace}"} > ${threshold}`,
+        for: '1h',
+        severity: b.alertAtPercent >= 100 ? 'critical' : 'warning',
+        summary: `Team ${b.team} is on course to spend over ${b.alertAtPercent}% of its ${b.monthlyUSD} USD monthly budget`,
+        description: `At the last day's rate, namespace ${namespace} costs {{ $value | humanize }} USD a month, over ${b.alertAtPercent}% of team ${b.team}'s budget of ${b.monthlyUSD} USD (cost.budgets.${b.team} in the cluster file). The eksai / Cost dashboard shows where it goes: stop idle notebooks and RayClusters, move work to spot, or raise the budget.`,
+      };
+    }),
+  };
+}

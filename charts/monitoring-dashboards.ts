@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../lib/config/types';
-import { GPU_IDLE_PERCENT } from './monitoring-alerts';
+import { COST_RECORDS, GPU_IDLE_PERCENT } from './monitoring-alerts';
 
 /**
  * Grafana dashboards as data, rendered to JSON deterministically (fixed ids, grid positions from the panel
@@ -145,6 +145,39 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
     ],
   },
 ];
+
+/**
+ * Node cost joined to the node's Karpenter labels: kube-state-metrics exposes them on `kube_node_labels` as
+ * label_karpenter_sh_nodepool / label_karpenter_sh_capacity_type because charts/kube-prometheus-stack.ts allow-lists
+ * them when the cost view is on. Nodes of the core node group carry no Karpenter label: their series have it empty.
+ */
+const nodeCostBy = (label: string): string =>
+  `sum by (${label}) (max by (node) (node_total_hourly_cost) * on (node) group_left (${label}) max by (node, ${label}) (kube_node_labels))`;
+
+/** GPU-hours of each namespace over a window: GPUs allocated, sampled every 5 minutes, summed, in hours. */
+const gpuHours = (window: string): string =>
+  `sum_over_time(sum by (namespace) (container_gpu_allocation{namespace=~"$namespace"})[${window}:5m]) * 5 / 60`;
+
+/**
+ * The cost view (charts/opencost.ts renders it when `cost.enabled`): OpenCost's price and allocation metrics plus
+ * the cost recording rules of charts/monitoring-alerts.ts. Team namespaces are the team names.
+ */
+export const COST_DASHBOARD: DashboardSpec = {
+  uid: 'eksai-cost',
+  title: 'eksai / Cost',
+  enabled: (c) => c.cost.enabled,
+  variables: [{ name: 'namespace', label: 'Namespace', selector: COST_RECORDS.namespaceHourly, valuesOf: 'namespace' }],
+  panels: [
+    { title: 'Cluster cost per hour', description: 'Sum of every node\'s hourly price (OpenCost list prices): what the cluster costs now, used or not.', unit: 'currencyUSD', type: 'stat', targets: [{ expr: 'sum(max by (node) (node_total_hourly_cost))', legend: 'USD/h' }] },
+    { title: 'Projected monthly cost per namespace', description: 'Last day\'s average hourly cost × 730 h; the budget alerts compare this with cost.budgets.', unit: 'currencyUSD', type: 'stat', targets: [{ expr: `sum by (namespace) (${COST_RECORDS.namespaceMonthlyProjected}{namespace=~"$namespace"})`, legend: '{{namespace}}' }] },
+    { title: 'Cost per team namespace', description: 'Hourly cost of the CPU, memory and GPUs each namespace\'s containers are allocated, at the prices of the nodes they run on.', unit: 'currencyUSD', targets: [{ expr: `sum by (namespace) (${COST_RECORDS.namespaceHourly}{namespace=~"$namespace"})`, legend: '{{namespace}}' }] },
+    { title: 'Cost per NodePool', description: 'Hourly price of the nodes of each Karpenter NodePool (empty: the core node group).', unit: 'currencyUSD', targets: [{ expr: nodeCostBy('label_karpenter_sh_nodepool'), legend: '{{label_karpenter_sh_nodepool}}' }] },
+    { title: 'Cost per capacity type', description: 'Hourly price of spot against on-demand Karpenter nodes (empty: the core node group).', unit: 'currencyUSD', targets: [{ expr: nodeCostBy('label_karpenter_sh_capacity_type'), legend: '{{label_karpenter_sh_capacity_type}}' }] },
+    { title: 'GPU cost per hour by namespace', description: 'GPUs allocated to each namespace times the hourly GPU price of their node.', unit: 'currencyUSD', targets: [{ expr: 'sum by (namespace) (sum by (namespace, node) (container_gpu_allocation{namespace=~"$namespace"}) * on (node) group_left () max by (node) (node_gpu_hourly_cost))', legend: '{{namespace}}' }] },
+    { title: 'GPU hours per team (last 24 h)', description: 'GPU-hours allocated to each namespace over the last 24 hours.', unit: 'short', targets: [{ expr: gpuHours('24h'), legend: '{{namespace}}' }] },
+    { title: 'GPU hours per team (last 30 days)', description: 'GPU-hours allocated to each namespace over the last 30 days (within Prometheus\' retention).', unit: 'short', type: 'stat', targets: [{ expr: gpuHours('30d'), legend: '{{namespace}}' }] },
+  ],
+};
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 

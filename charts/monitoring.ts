@@ -7,8 +7,8 @@ import { PLATFORM_NAMESPACES, SYNC_WAVES, type Component } from './component';
 import { karpenter, KARPENTER_NAMESPACE } from './karpenter';
 import { KUBERAY_NAMESPACE } from './kuberay-operator';
 import { GRAFANA_DASHBOARD_LABEL } from './kube-prometheus-stack';
-import { ALERT_GROUPS } from './monitoring-alerts';
-import { DASHBOARDS, dashboardJson } from './monitoring-dashboards';
+import { ALERT_GROUPS, type AlertRule, type RecordingRule } from './monitoring-alerts';
+import { DASHBOARDS, dashboardJson, type DashboardSpec } from './monitoring-dashboards';
 import { dcgmExporter } from './nvidia';
 import { HUB_METRICS, HUB_POD_LABELS, jupyterhub } from './jupyterhub';
 import { VOLCANO_NAMESPACE, volcano } from './volcano';
@@ -166,31 +166,48 @@ export class MonitoringChart extends Construct {
         });
       }
     }
-    for (const group of ALERT_GROUPS.filter((g) => g.enabled(cluster))) {
-      new mon.PrometheusRule(this, group.name, {
-        metadata: { name: group.name, namespace },
-        spec: {
-          groups: [{
-            name: group.name,
-            rules: group.rules.map((r) => ({
+    for (const group of ALERT_GROUPS.filter((g) => g.enabled(cluster))) new RuleGroup(this, group.name, { namespace, group });
+    for (const d of DASHBOARDS.filter((x) => x.enabled(cluster))) new DashboardConfigMap(this, `dashboard-${d.uid}`, { namespace, dashboard: d });
+  }
+}
+
+/** One PrometheusRule holding one rule group: recording rules first, then the alerts. */
+export class RuleGroup extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly group: { readonly name: string; readonly records?: readonly RecordingRule[]; readonly rules: readonly AlertRule[] } }) {
+    super(scope, id);
+    const { group, namespace } = props;
+    new mon.PrometheusRule(this, 'Resource', {
+      metadata: { name: group.name, namespace },
+      spec: {
+        groups: [{
+          name: group.name,
+          rules: [
+            ...(group.records ?? []).map((r) => ({ record: r.record, expr: mon.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+            ...group.rules.map((r) => ({
               alert: r.alert,
               expr: mon.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
               for: r.for,
               labels: { severity: r.severity },
               annotations: { summary: r.summary, description: r.description },
             })),
-          }],
-        },
-      });
-    }
-    for (const d of DASHBOARDS.filter((x) => x.enabled(cluster))) {
-      new ApiObject(this, `dashboard-${d.uid}`, {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: `grafana-dashboard-${d.uid.replace(/^eksai-/, '')}`, namespace, labels: { ...GRAFANA_DASHBOARD_LABEL } },
-        data: { [`${d.uid}.json`]: `${JSON.stringify(dashboardJson(d), null, 2)}\n` },
-      });
-    }
+          ],
+        }],
+      },
+    });
+  }
+}
+
+/** A Grafana dashboard as a ConfigMap labelled for the Grafana sidecar (which loads it from any namespace). */
+export class DashboardConfigMap extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly dashboard: DashboardSpec }) {
+    super(scope, id);
+    const d = props.dashboard;
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `grafana-dashboard-${d.uid.replace(/^eksai-/, '')}`, namespace: props.namespace, labels: { ...GRAFANA_DASHBOARD_LABEL } },
+      data: { [`${d.uid}.json`]: `${JSON.stringify(dashboardJson(d), null, 2)}\n` },
+    });
   }
 }
 

@@ -24,6 +24,8 @@ export const CHARTS = {
   kubePrometheusStack: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
   /** zero-to-jupyterhub; matches the mirrored values schema (Z2JH_VERSION in lib/schemas/pins.ts). */
   jupyterhub: { repoURL: 'https://hub.jupyter.org/helm-chart/', chart: 'jupyterhub', version: '4.4.0' },
+  /** opencost-helm-chart tag opencost-2.5.17 (appVersion 1.120.1); published by chart-releaser to its GitHub Pages repository. */
+  opencost: { repoURL: 'https://opencost.github.io/opencost-helm-chart', chart: 'opencost', version: '2.5.17' },
 } as const satisfies Record<string, ChartPin>;
 
 /**

@@ -233,7 +233,7 @@ export const RAY_DEFAULTS = {
  */
 export const RESERVED_NAMESPACES: readonly string[] = [
   'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
-  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'eksai-smoke',
+  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'opencost', 'eksai-smoke',
 ];
 
 /**
@@ -253,3 +253,9 @@ export const RESERVED_MOUNT_PATHS: Readonly<Record<string, string>> = {
   '/proc': 'the kernel\'s process files',
   '/sys': 'the kernel\'s system files',
 };
+
+/**
+ * Cost view. Off by default: OpenCost is one more Deployment and a few thousand series, worth it where someone reads
+ * the bill. A budget alert at 80% of the month's budget leaves a week or so to act before the money is spent.
+ */
+export const COST_DEFAULTS = { enabled: false, alertAtPercent: 80 } as const;

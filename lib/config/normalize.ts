@@ -3,7 +3,7 @@ import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, RayWo
 import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_DEFAULTS, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, SHARED_STORAGE_DEFAULTS, type LayerDefaults } from './defaults';
 import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
-import { JUPYTERHUB_DEFAULTS } from './defaults';
+import { COST_DEFAULTS, JUPYTERHUB_DEFAULTS } from './defaults';
 import { defaultNotebookImages } from '../../charts/versions';
 import { normalizeTeamS3 } from './s3';
 
@@ -270,6 +270,10 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
       alertmanagerConfigSecret: input.observability?.alertmanagerConfigSecret,
     },
     jupyterhub: normalizeJupyterHub(input, ciliumEnabled),
+    cost: {
+      enabled: input.cost?.enabled ?? COST_DEFAULTS.enabled,
+      budgets: Object.entries(input.cost?.budgets ?? {}).map(([team, b]) => ({ team, monthlyUSD: b.monthlyUSD, alertAtPercent: b.alertAtPercent ?? COST_DEFAULTS.alertAtPercent })),
+    },
     smoke: { enabled: input.smoke?.enabled ?? layer.smoke?.enabled ?? true, team: input.smoke?.team ?? input.teams?.[0]?.name },
     karpenter: {
       controller: { replicas: input.karpenter.controller?.replicas ?? layer.karpenter?.controller?.replicas ?? 2 },

@@ -429,7 +429,29 @@ export const teamSharedStorage: Rule = (ctx) => {
   }
 };
 
-export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, teamSharedStorage, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit, teamS3];
+/**
+ * Cost budgets name teams of this cluster; the cost view reads the platform Prometheus, so it needs observability.
+ * A budget while the cost view is off would silently never alert: a warning.
+ */
+export const costBudgets: Rule = (ctx) => {
+  const cost = ctx.input.cost;
+  if (cost === undefined) return;
+  const teams = (ctx.input.teams ?? []).map((t) => t.name);
+  for (const team of Object.keys(cost.budgets ?? {})) {
+    if (!teams.includes(team)) {
+      const guess = closest(team, teams);
+      ctx.errors.push({ file: ctx.file, path: `cost.budgets.${team}`, message: 'is a budget for a team this cluster does not have', value: team, fix: guess ? `did you mean '${guess}'?` : teams.length > 0 ? `use one of ${teams.join(', ')}` : 'add the team to teams, or remove the budget' });
+    }
+  }
+  if (cost.enabled === true && ctx.input.observability?.enabled === false) {
+    ctx.errors.push({ file: ctx.file, path: 'cost.enabled', message: 'needs observability: OpenCost reads and writes the platform Prometheus, and the cost dashboard and alerts live there', value: true, fix: 'set observability.enabled: true, or cost.enabled: false' });
+  }
+  if (cost.enabled !== true && Object.keys(cost.budgets ?? {}).length > 0) {
+    ctx.warnings.push({ file: ctx.file, path: 'cost.budgets', message: 'has budgets but the cost view is off, so no budget alert can fire', value: Object.keys(cost.budgets ?? {}).join(', '), fix: 'set cost.enabled: true, or remove the budgets' });
+  }
+};
+
+export const RULES: readonly Rule[] = [gpuPrerequisites, nameMatchesFile, knownRegion, gitRepoUrl, uniqueNames, atLeastOnePool, limitsNonNegative, gpuPools, nodeClassRefs, amiAliases, budgetsWellFormed, kuberayVolcano, teamRayClusters, teamQuotaFitsRay, teamContainerDefaults, teamNamespaces, teamSharedStorage, jupyterhubAuth, jupyterhubPrerequisites, jupyterhubImages, jupyterhubProfilesFit, teamS3, costBudgets];
 
 export function runRules(ctx: RuleContext): void {
   for (const rule of RULES) rule(ctx);

@@ -311,6 +311,28 @@ export const clusterSchema = z.strictObject({
       alertmanagerConfigSecret: z.string().regex(DNS_LABEL, 'must be a Secret name (lowercase letters, digits, "-")').optional(),
     })
     .optional(),
+  /**
+   * Cost view (charts/opencost.ts): OpenCost reading the platform Prometheus, a Grafana cost dashboard, and per team
+   * a monthly budget whose projected spend raises an alert at `alertAtPercent` of it. Needs observability.
+   * @default enabled false; alertAtPercent 80
+   */
+  cost: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Monthly budget per team, keyed by team name. */
+      budgets: z
+        .record(
+          dnsLabel,
+          z.strictObject({
+            /** US dollars per month. */
+            monthlyUSD: z.number().positive('must be a positive number of US dollars per month'),
+            /** Alert when the projected monthly cost reaches this share of the budget. @default 80 */
+            alertAtPercent: z.number().int().min(1, 'must be a percent from 1 to 1000').max(1000, 'must be a percent from 1 to 1000').optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
   /** JupyterHub with per-team Ray wiring. @default enabled when the cluster has teams */
   jupyterhub: jupyterhubSchema.optional(),
   /**

@@ -185,6 +185,8 @@ export interface ClusterConfig {
     /** Secret (namespace monitoring, key alertmanager.yaml) with the receivers; undefined: notifications are dropped. */
     readonly alertmanagerConfigSecret?: string;
   };
+  /** Cost view (OpenCost + dashboard + budget alerts); budgets in the order of the cluster file. */
+  readonly cost: { readonly enabled: boolean; readonly budgets: readonly TeamBudget[] };
   readonly jupyterhub: JupyterHub;
   /** Smoke tests; `team` is the team whose RayCluster runs the RayJob (undefined: no teams). */
   readonly smoke: { readonly enabled: boolean; readonly team?: string };
@@ -193,6 +195,13 @@ export interface ClusterConfig {
     readonly nodeClasses: readonly NodeClass[];
     readonly nodePools: readonly NodePool[];
   };
+}
+
+/** A team's monthly cost budget: an alert fires when its projected monthly cost reaches alertAtPercent of monthlyUSD. */
+export interface TeamBudget {
+  readonly team: string;
+  readonly monthlyUSD: number;
+  readonly alertAtPercent: number;
 }
 
 /** A key of a Kubernetes Secret in the jupyterhub namespace (OAuth client id/secret are only ever given this way). */

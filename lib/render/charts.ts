@@ -263,6 +263,7 @@ export class ChartSource {
       };
       merged.set(lockKey(r.ref), entry);
     }
-    return [...merged.values()];
+    // In the lock file's order (writeLock), whatever order the releases asked for their charts.
+    return [...merged.values()].sort((a, b) => lockKey(a).localeCompare(lockKey(b), 'en'));
   }
 }
