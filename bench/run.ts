@@ -17,10 +17,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { synthesize } from '../lib/synth';
+import { synthesize } from '../pipeline/synth';
 import { readRegistry } from '../lib/config/load';
 import { writeFleetRepo } from './fleet';
-import { resolveHelm } from '../lib/render/helm';
+import { resolveHelm } from '../pipeline/render/helm';
 
 const ROOT = join(__dirname, '..');
 // Schemas for validate: the mirror (absolute, because the fleet runs in another directory).

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect } from 'vitest';
-import { buildCluster, type Manifest } from '../../lib/synth/build';
+import { buildCluster, type Manifest } from '../../pipeline/synth/build';
 import { cleanupHelm, testEachExampleCluster, crdScopes, exampleClusters, groupOf, helmApps, isNamespaced, parseRendered, renderApp, renderCached, renderText, type HelmApp } from '../charts/render';
 
 /**

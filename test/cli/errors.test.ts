@@ -3,7 +3,7 @@ import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemErrorMessage } from '../../lib/cli';
+import { systemErrorMessage } from '../../cli';
 import { eksai, minimalInput, tempRepo } from '../helpers';
 
 const temps: string[] = [];

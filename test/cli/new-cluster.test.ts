@@ -5,7 +5,7 @@ import { transformSync } from 'esbuild';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as schema from '../../lib/config/schema';
-import { clusterTemplate, newCluster as newClusterInProcess, registryIdentifier } from '../../lib/cli/commands/new-cluster';
+import { clusterTemplate, newCluster as newClusterInProcess, registryIdentifier } from '../../cli/commands/new-cluster';
 import { UsageError } from '../../lib/errors';
 import { eksai, lookupsFor, REPO } from '../helpers';
 
@@ -19,7 +19,7 @@ afterEach(() => {
 function repoCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'eksai-new-'));
   dirs.push(dir);
-  for (const d of ['clusters', 'lib', 'charts', 'apps', 'imports']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
+  for (const d of ['clusters', 'lib', 'charts', 'apps', 'imports', 'pipeline', 'cli']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
