@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { CrossDoc } from './cross';
-import type { ValidationProblem } from './index';
+import type { CrossDoc, ValidationProblem } from './types';
 import { clusterOf, isApplication as isApp, nameOf, waveOf } from './owners';
 import { destinationCluster, destinationPermitted, globMatch } from './project';
 import { appSources, chartOf } from './pods';

@@ -1,8 +1,7 @@
 import { basename } from 'node:path';
 import type { RenderedRelease } from '../render';
 import * as pins from '../../lib/schemas/pins';
-import type { CrossDoc } from './cross';
-import type { ValidationProblem } from './index';
+import type { CrossDoc, ValidationProblem } from './types';
 import { clusterOf, nameOf, owners, waveOf } from './owners';
 import type { SchemaNode, SchemaSet } from '../check/schemas';
 

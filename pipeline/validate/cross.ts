@@ -1,29 +1,17 @@
 import { basename } from 'node:path';
 import { aimsAtGpuNodes, explainNoFit, placement, podPlacement, poolShapeFromManifest, type PodPlacement, type PoolShape } from '../../lib/placement';
 import { argoProblems } from './argo';
-import type { ValidationProblem } from './index';
+import type { CrossDoc, ScopeOf, ValidationProblem } from './types';
 import { clusterOf } from './owners';
-import { projectProblems, type ScopeOf } from './project';
+import { projectProblems } from './project';
 import { determinismProblem, releaseDifferences } from './determinism';
 import { crdProblems } from './crds';
 import type { RenderedRelease } from '../render';
 import { notebookPods, podTemplates } from './pods';
 
-type Obj = Record<string, unknown>;
+export type { CrossDoc } from './types';
 
-/** A document as the cross-resource checks see it. */
-export interface CrossDoc {
-  readonly file: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly obj: Obj;
-  /** Rendered objects: the dist cluster folder they belong to (`dist/dev`); dist files derive it from their path. */
-  readonly cluster?: string;
-  /** Rendered objects: the Application whose Helm release rendered them. */
-  readonly application?: string;
-  /** Rendered objects: index in the release's `objects`. */
-  readonly renderIndex?: number;
-}
+type Obj = Record<string, unknown>;
 
 /** One reference a document makes: the field, the target's name and (for namespaced targets) namespace. */
 interface Ref {

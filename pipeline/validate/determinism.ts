@@ -1,5 +1,5 @@
 import type { RenderedRelease } from '../render';
-import type { ValidationProblem } from './index';
+import type { ValidationProblem } from './types';
 import { childPath } from '../check/cel';
 import { fileMatch } from './project';
 

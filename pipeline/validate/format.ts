@@ -1,4 +1,4 @@
-import type { ResultStatus, ValidationReport, ValidationResult } from './index';
+import type { ResultStatus, ValidationReport, ValidationResult } from './types';
 
 /** Renders a validation report; one implementation per `--format`. */
 export interface Formatter {

@@ -1,7 +1,7 @@
 import { parseYaml } from '../../lib/yaml/safe';
 import type { VALUES_SCHEMA_URLS } from '../../lib/schemas/pins';
-import type { ValidationProblem } from './index';
-import { ajvProblems } from './index';
+import type { ValidationProblem } from './types';
+import { ajvProblems } from './ajv';
 import type { SchemaSet } from '../check/schemas';
 
 type Chart = keyof typeof VALUES_SCHEMA_URLS;

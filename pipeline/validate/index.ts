@@ -1,50 +1,24 @@
 import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { ErrorObject } from 'ajv';
 import { EnvironmentError, UsageError } from '../../lib/errors';
 import { parseYamlDocuments, readTextFile } from '../../lib/yaml/safe';
 import type { SchemaSourceOptions } from '../../lib/schemas/resolve';
-import { CelValidator, childPath } from '../check/cel';
+import { CelValidator } from '../check/cel';
 import { SchemaSet } from '../check/schemas';
 import { helmValuesProblems } from './helm';
 import { applySeverities, policyProblems, type PolicySeverity } from './policy';
-import { crossProblems, type CrossDoc } from './cross';
+import { crossProblems } from './cross';
+import { ajvProblems, join2 } from './ajv';
+import type { CrossDoc, ResultStatus, ValidationProblem, ValidationReport, ValidationResult } from './types';
+
+export type { ResultStatus, ValidationProblem, ValidationReport, ValidationResult } from './types';
+export { ajvProblems, dottedPath } from './ajv';
 import { listTypeFindings } from './lists';
 import { decodeBuiltinNulls, pruneCustomResourceNulls } from './nulls';
 import { renderReleases, type RenderedRelease, type RenderOptions } from '../render';
 import { distClusters, renderedDocs } from './rendered';
 import { kindScopes } from './scopes';
 import { pinProblems } from './crds';
-
-export type ResultStatus = 'valid' | 'invalid' | 'skipped' | 'error';
-
-export interface ValidationProblem {
-  /** Dotted path inside the document, e.g. `spec.disruption.budgets[0]` ('' for the whole document). */
-  readonly path: string;
-  readonly message: string;
-  /** The CEL rule for x-kubernetes-validations findings; `policy/<id>` for platform policy findings. */
-  readonly rule?: string;
-  /**
-   * 'unevaluated' for a CEL rule that could not be evaluated (reported, never passed silently); 'warning' for a
-   * policy set to warn (shown, does not make the document invalid). Absent = error.
-   */
-  readonly severity?: 'error' | 'unevaluated' | 'warning';
-}
-
-/** The outcome for one YAML document. */
-export interface ValidationResult {
-  /** File path relative to cwd. */
-  readonly file: string;
-  /** 1-based line where the document (or the YAML error) starts. */
-  readonly line: number;
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly status: ResultStatus;
-  readonly problems: readonly ValidationProblem[];
-  /** Rendered objects: the Argo CD Application whose Helm release renders them (file is then a virtual `rendered/…` path). */
-  readonly application?: string;
-}
 
 export interface ValidateOptions {
   /** Files or directories (recursively, *.yaml / *.yml). @default ['dist'] */
@@ -66,17 +40,6 @@ export interface ValidateOptions {
   readonly releases?: readonly RenderedRelease[];
   /** Options passed to renderReleases (chart mirror, cache, helm). */
   readonly renderOptions?: Omit<RenderOptions, 'cwd' | 'clusters' | 'determinism'>;
-}
-
-export interface ValidationReport {
-  readonly results: readonly ValidationResult[];
-  readonly files: number;
-  /** parse: reading and parsing the YAML; schemas: reading, compiling or loading cached validators; total: everything. */
-  readonly timingsMs: { readonly parse?: number; readonly schemas: number; readonly total: number };
-  /** Validators compiled in this run vs loaded from the compiled cache (pipeline/check/compiled.ts). */
-  readonly validators?: { readonly compiled: number; readonly cached: number };
-  /** What was rendered: releases, objects, the helm used (when validate rendered them itself). */
-  readonly rendered?: { readonly releases: number; readonly objects: number; readonly helm?: string; readonly ms: number };
 }
 
 interface Doc {
@@ -172,65 +135,6 @@ function docOf(file: string, line: number, value: unknown): Doc {
     return { file, line, yamlErrors: [{ path: '', message: 'document is not a mapping (a Kubernetes object needs apiVersion and kind)' }] };
   }
   return { file, line, value: value as Record<string, unknown> };
-}
-
-/** `/spec/template/0` → `spec.template[0]` */
-export function dottedPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : childPath(acc, seg)), '');
-}
-
-const join2 = (a: string, b: string): string => (b.startsWith('[') ? `${a}${b}` : a ? `${a}.${b}` : b);
-
-/** Message for a failed anyOf/oneOf from the errors of its branches (e.g. int-or-string → "must be integer or string"). */
-function junctorMessage(e: ErrorObject, branch: readonly ErrorObject[]): string {
-  const passing = (e.params as { passingSchemas?: number[] | null }).passingSchemas;
-  if (e.keyword === 'oneOf' && passing) return 'matches more than one of its mutually exclusive forms: set only one of them';
-  if (branch.length > 0 && branch.every((b) => b.keyword === 'type' && b.instancePath === e.instancePath)) {
-    return `must be ${[...new Set(branch.map((b) => String((b.params as { type: string }).type)))].join(' or ')}`;
-  }
-  if (branch.length > 0 && branch.every((b) => b.keyword === 'required' && b.instancePath === e.instancePath)) {
-    const fields = branch.map((b) => String((b.params as { missingProperty: string }).missingProperty));
-    return `must set ${e.keyword === 'oneOf' ? 'exactly' : 'at least'} one of ${fields.join(', ')}`;
-  }
-  return e.keyword === 'oneOf' ? 'must match exactly one of its allowed forms' : 'must match at least one of its allowed forms';
-}
-
-/** ajv errors → problems: unknown and missing fields name the field; branch errors of anyOf/oneOf fold into one. */
-export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, prefix = ''): ValidationProblem[] {
-  const seen = new Set<string>();
-  const out: ValidationProblem[] = [];
-  const all = errors ?? [];
-  const junctors = all.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-  const inBranch = (e: ErrorObject, j: ErrorObject): boolean => e !== j && e.schemaPath.startsWith(`${j.schemaPath}/`);
-  for (const e of all) {
-    if (junctors.some((j) => inBranch(e, j))) continue;
-    let path = dottedPath(e.instancePath);
-    let message = e.message ?? e.keyword;
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
-      message = junctorMessage(e, all.filter((b) => inBranch(b, e)));
-    } else if (e.keyword === 'additionalProperties') {
-      path = childPath(path, String((e.params as { additionalProperty: string }).additionalProperty));
-      message = 'unknown field';
-    } else if (e.keyword === 'required') {
-      path = childPath(path, String((e.params as { missingProperty: string }).missingProperty));
-      message = 'required field is missing';
-    } else if (e.keyword === 'format') {
-      const format = String((e.params as { format: string }).format).replace(/^k8s-/, '');
-      message = `must be a valid ${format}${format === 'byte' ? ' (base64)' : format === 'date-time' ? ' (RFC 3339)' : ''}`;
-    } else if (e.keyword === 'enum') {
-      message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
-    }
-    const full = prefix ? join2(prefix, path) : path;
-    const id = `${full}\0${message}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push({ path: full, message });
-  }
-  return out;
 }
 
 const hasStatus = (obj: Record<string, unknown>): boolean => obj.status !== undefined && obj.status !== null;

@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import type { CrossDoc } from './cross';
+import type { CrossDoc } from './types';
 import { appSources } from './pods';
 
 type Obj = Record<string, unknown>;

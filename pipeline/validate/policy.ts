@@ -1,4 +1,4 @@
-import type { ValidationProblem } from './index';
+import type { ValidationProblem } from './types';
 
 type Obj = Record<string, unknown>;
 

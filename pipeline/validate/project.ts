@@ -1,6 +1,7 @@
-import type { CrossDoc } from './cross';
-import type { ValidationProblem } from './index';
+import type { CrossDoc, ScopeOf, ValidationProblem } from './types';
 import { clusterOf, nameOf, owners } from './owners';
+
+export type { Scope, ScopeOf } from './types';
 
 /**
  * AppProject admission, decided the way Argo CD decides it when it syncs (argo-cd v3.5.1
@@ -15,11 +16,6 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-export type Scope = 'Cluster' | 'Namespaced';
-
-/** Scope of a kind by `group/Kind` (core: `/Kind`); undefined when no API the cluster serves knows it. */
-export type ScopeOf = (group: string, kind: string) => Scope | undefined;
 
 const GLOBS = new Map<string, RegExp>();
 

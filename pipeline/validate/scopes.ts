@@ -4,7 +4,7 @@ import { builtinApis } from '../render/api-versions';
 import { defaultChartCache } from '../render/charts';
 import { CRD_URLS } from '../../lib/schemas/pins';
 import { schemaPath } from '../../lib/schemas/resolve';
-import type { Scope, ScopeOf } from './project';
+import type { Scope, ScopeOf } from './types';
 
 type Obj = Record<string, unknown>;
 
