@@ -1,5 +1,6 @@
 import { UsageError } from '../../lib/errors';
-import { lookup, lookupTarget } from '../../lib/lookups/ssm';
+import { lookupTarget } from '../../lib/config/lookup-target';
+import { lookup } from '../../lib/lookups/ssm';
 import type { CommandSpec } from '../types';
 
 export const lookupCommand: CommandSpec = {

@@ -1,8 +1,6 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, type Problem } from '../errors';
 import { shownValue } from './facts';
-import type { ClusterConfigInput } from '../config/schema';
-import { layerDefaults, normalizePoolsAndTeams } from '../config/normalize';
 
 /**
  * AMI aliases verified at lookup time. Karpenter resolves an EC2NodeClass alias through public SSM
@@ -23,15 +21,6 @@ export interface NodeImageInputs {
   readonly kubernetesVersion: string;
   readonly nodeClasses: readonly { readonly name: string; readonly amiAlias: string }[];
   readonly nodePools: readonly { readonly name: string; readonly nodeClass: string; readonly kind: string; readonly arch: readonly Arch[] }[];
-}
-
-/** The AMI inputs of a cluster file that passed the shape check: its Kubernetes version, classes and pools with their defaults. */
-export function nodeImageInputs(input: ClusterConfigInput): NodeImageInputs {
-  return {
-    kubernetesVersion: input.kubernetesVersion ?? layerDefaults(input.environment).kubernetesVersion ?? '1.35',
-    nodeClasses: input.karpenter.nodeClasses ?? [],
-    nodePools: normalizePoolsAndTeams(input).pools,
-  };
 }
 
 export interface ImageNeed {

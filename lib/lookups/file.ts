@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../errors';
-import type { ClusterFacts } from '../config/types';
 import type { AmiRecord } from './amis';
 import { REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
-import { checkFact, endpointHost, isFactName, shownValue } from './facts';
+import { checkFact, endpointHost, isFactName, shownValue, type ClusterFacts } from './facts';
 
 /**
  * `clusters/<name>.lookups.json`: the committed snapshot of a cluster's SSM facts, written by
