@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, EnvironmentError, FindingsError, UsageError, formatProblem } from '../lib/errors';
 import { COMMANDS } from './commands';
 import type { CommandSpec } from './types';
+import { scalarText } from '../lib/text';
 
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -42,7 +43,7 @@ export function commandHelp(spec: CommandSpec): string {
   const opts = { ...spec.options, ...GLOBAL_OPTIONS };
   const rows = Object.entries(opts).map(([name, o]) => {
     const flag = `${'short' in o && o.short ? `-${o.short}, ` : ''}--${name}${'arg' in o && o.arg ? ` ${o.arg}` : ''}`;
-    const def = 'default' in o && o.default !== undefined ? ` (default: ${String(o.default)})` : '';
+    const def = 'default' in o && o.default !== undefined ? ` (default: ${scalarText(o.default)})` : '';
     return [flag, `${o.description}${def}`] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));
@@ -84,6 +85,7 @@ export function systemErrorMessage(err: unknown): string | undefined {
   const entry = SYSTEM_ERRORS[code];
   if (entry === undefined) return undefined;
   // Paths are shown as they are, quoted as JSON only when they hold control characters (one line).
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const show = (p: string) => (/[\u0000-\u001f\u007f]/.test(p) ? JSON.stringify(p) : p);
   const target = path !== undefined ? ` ${show(path)}${dest !== undefined ? ` → ${show(dest)}` : ''}` : '';
   // A child process that could not start has syscall `spawnSync <cmd>` and path `<cmd>`.

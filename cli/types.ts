@@ -37,5 +37,5 @@ export interface CommandSpec {
   readonly details: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly allowPositionals?: boolean;
-  readonly run: (ctx: CommandContext) => Promise<CommandOutput>;
+  readonly run: (ctx: CommandContext) => CommandOutput | Promise<CommandOutput>;
 }

@@ -42,7 +42,7 @@ export function minimalInput(patch: Record<string, unknown> = {}): ClusterConfig
       ],
     },
     ...patch,
-  } as ClusterConfigInput;
+  };
 }
 
 export function source(input: unknown, lookups?: unknown): ClusterSource {

@@ -19,7 +19,7 @@ Examples:
     outdir: { type: 'string', arg: '<dir>', default: 'dist', description: 'dist directory' },
     format: { type: 'string', arg: 'text|json', default: 'text', description: 'output format' },
   },
-  run: async (ctx) => {
+  run: (ctx) => {
     let result: CheckResult;
     try {
       result = checkDist({ cwd: ctx.cwd, only: ctx.values.cluster as string[] | undefined, outdir: ctx.values.outdir as string });

@@ -165,7 +165,7 @@ Example:
     team: { type: 'string', multiple: true, arg: '<name>', description: 'a team (namespace, queue, Ray cluster), repeatable (default: no teams)' },
     ami: { type: 'string', arg: '<alias>', default: DEFAULT_AMI_ALIAS, description: 'pinned AMI alias of the default node class' },
   },
-  run: async (ctx) => {
+  run: (ctx) => {
     const missing = ['name', 'region', 'repo'].filter((k) => typeof ctx.values[k] !== 'string');
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}; see \`eksai new-cluster --help\``);
     const o: NewClusterOptions = {

@@ -24,7 +24,7 @@ Examples:
     format: { type: 'string', arg: 'text|json', default: 'text', description: 'summary format' },
     quiet: { type: 'boolean', short: 'q', description: 'print nothing on success' },
   },
-  run: async (ctx) => {
+  run: (ctx) => {
     const result = synthesize({
       cwd: ctx.cwd,
       only: ctx.values.cluster as string[] | undefined,

@@ -1,6 +1,7 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, type Problem } from '../errors';
 import { shownValue } from './facts';
+import { scalarText } from '../text';
 
 /**
  * AMI aliases verified at lookup time. Karpenter resolves an EC2NodeClass alias through public SSM
@@ -134,7 +135,7 @@ export function amiProblems(cluster: string, clusterFile: string, inputs: NodeIm
     for (const img of need.images) {
       const id = images[img.key];
       if (typeof id !== 'string' || !AMI_ID.test(id)) {
-        const got = id === undefined ? 'has no' : `has a malformed (${shownValue(String(id))})`;
+        const got = id === undefined ? 'has no' : `has a malformed (${shownValue(scalarText(id))})`;
         problems.push({ file: clusterFile, path: at, message: `is not verified for ${img.key} (launched by ${forPools(img)}): ${rel} ${got} AMI id for it`, value: need.alias, fix });
       }
     }

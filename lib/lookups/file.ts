@@ -86,6 +86,7 @@ export function jsonErrorAt(text: string, message: string): { line: number; colu
     .replace(/ in JSON at position \d+.*$/s, '')
     .replace(/ after the JSON value$|Unexpected non-whitespace character after JSON.*$/s, 'Unexpected text after the JSON value')
     .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
     .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
   const positionOf = (m: string) => Number(/at position (\d+)/.exec(m)?.[1] ?? NaN);
   let pos = positionOf(message);

@@ -18,6 +18,7 @@ import {
 import { checkFact, isFactName, shownValue } from './facts';
 import { factsFromLookups, lookupsPath, MAX_LOOKUPS_BYTES, lookupsRelPath, serializeLookups, type LookupsFile } from './file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
+import { scalarText } from '../text';
 
 export { SSM_MAX_ATTEMPTS, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError, createSsmClient } from './client';
 
@@ -140,7 +141,7 @@ function diff(committed: unknown, next: LookupsFile): Drift[] {
   if (committed === undefined) return [{ name: 'file', status: 'missing' }];
   const drift: Drift[] = [];
   const doc = (typeof committed === 'object' && committed !== null ? committed : {}) as Partial<LookupsFile>;
-  const shown = (v: unknown) => (v === undefined ? undefined : shownValue(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)));
+  const shown = (v: unknown) => (v === undefined ? undefined : shownValue(scalarText(v)));
   for (const key of ['prefix', 'region'] as const) {
     if (doc[key] !== next[key]) drift.push({ name: key, status: 'changed', committed: shown(doc[key]) ?? 'undefined', ssm: next[key] });
   }

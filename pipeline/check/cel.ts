@@ -110,7 +110,7 @@ export function compiledRule(rule: string): Program | Error {
   let program = PROGRAMS.get(rule);
   if (!program) {
     try {
-      program = (ENV ??= kubernetesEnvironment()).parse(rule) as unknown as Program;
+      program = (ENV ??= kubernetesEnvironment()).parse(rule);
     } catch (err) {
       program = err as Error;
     }

@@ -78,8 +78,8 @@ export class CompiledCache {
     }
     const mod = { exports: {} as Record<string, unknown> };
     const req = (id: string): unknown => this.runtime[id] ?? require(id);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function('require', 'module', 'exports', code)(req, mod, mod.exports);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- ajv's standalone code, compiled by this module from the pinned schemas and cached by content hash
+    (new Function('require', 'module', 'exports', code) as (r: typeof req, m: typeof mod, e: typeof mod.exports) => void)(req, mod, mod.exports);
     this.hits += 1;
     const fn = (mod.exports.default ?? mod.exports) as ValidateFunction;
     MEMO.set(key, fn);
@@ -91,7 +91,6 @@ export class CompiledCache {
     MEMO.set(key, fn);
     if (!this.dir) return;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const standaloneCode = (require('ajv/dist/standalone') as { default: (a: Ajv, f: ValidateFunction) => string }).default;
       const code = standaloneCode(ajv, fn);
       mkdirSync(this.dir, { recursive: true });

@@ -307,7 +307,7 @@ export class SchemaSet {
       this.coreDocs.set(url, index);
       const doc = JSON.parse(this.coreTexts.get(url) ?? '{}') as { components?: { schemas?: Record<string, SchemaNode> } };
       const schemas = doc.components?.schemas ?? {};
-      this.ajv.addSchema({ $id: url, definitions: (toJsonSchema({ definitions: schemas }, false, 'core') as SchemaNode).definitions } as object);
+      this.ajv.addSchema({ $id: url, definitions: (toJsonSchema({ definitions: schemas }, false, 'core') as SchemaNode).definitions });
       for (const [name, schema] of Object.entries(schemas)) {
         for (const gvk of (schema['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[]) {
           const gv = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
@@ -327,7 +327,7 @@ export class SchemaSet {
   addCrd(crd: unknown, source: string): void {
     const spec = (crd as { spec?: Partial<ParsedCrd> } | null)?.spec;
     if (!spec || typeof spec.group !== 'string' || typeof spec.names?.kind !== 'string' || !Array.isArray(spec.versions)) return;
-    for (const version of spec.versions) {
+    for (const version of spec.versions as ParsedCrd['versions']) {
       if (version?.served === false || !version?.schema?.openAPIV3Schema) continue;
       const schema = version.schema.openAPIV3Schema;
       this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), { source, textHash: CompiledCache.textHash(JSON.stringify(schema)), crd: schema });

@@ -54,8 +54,8 @@ export class TransitionValidator {
       const keys = schema['x-kubernetes-list-map-keys'] as string[] | undefined;
       if (!items || schema['x-kubernetes-list-type'] !== 'map' || !keys) return;
       const id = (item: unknown) => (isObject(item) ? JSON.stringify(keys.map((k) => item[k])) : undefined);
-      cur.forEach((item, i) => {
-        const before = old.find((o) => id(o) !== undefined && id(o) === id(item));
+      (cur as unknown[]).forEach((item, i) => {
+        const before = (old as unknown[]).find((o) => id(o) !== undefined && id(o) === id(item));
         if (before !== undefined) this.walk(items, before, item, `${path}[${i}]`, out);
       });
       return;

@@ -2,6 +2,7 @@ import { childCursor, itemsCursor, schemaListKey, UNTYPED_KEYS, type ListKey, ty
 import { childHidden, leafHidden, redact, type Hidden } from './secrets';
 import type { FieldChange } from './types';
 import { parseYamlBounded } from './yaml';
+import { scalarText } from '../../lib/text';
 
 /** Where a value sits: its hidden state (secrets.ts) and, for typed resources, its schema (list keys). */
 export interface FieldContext {
@@ -114,7 +115,7 @@ function identify(key: ListKey): Identify {
     for (const f of key.fields) {
       const v = item[f] ?? key.defaults[f];
       if (v === undefined || v === null || typeof v === 'object') return undefined;
-      parts.push(`${f}=${String(v)}`);
+      parts.push(`${f}=${scalarText(v)}`);
     }
     return parts.join(',');
   };

@@ -11,7 +11,7 @@ function git(cwd: string, args: readonly string[], input?: Buffer): Buffer {
 export function resolveRef(cwd: string, ref: string): string {
   try {
     return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString('utf8').trim();
-  } catch (err) {
+  } catch {
     try {
       git(cwd, ['rev-parse', '--git-dir']);
     } catch {

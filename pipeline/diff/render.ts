@@ -1,5 +1,6 @@
 import type { DiffResult, FieldChange, ResourceChange } from './compare';
 import type { Risk } from './risks';
+import { scalarText } from '../../lib/text';
 
 export type DiffFormat = 'text' | 'markdown' | 'json';
 
@@ -12,7 +13,7 @@ const SIGN: Record<ResourceChange['kind'], string> = { added: '+', removed: '-',
 
 function value(v: unknown, max = 120): string {
   if (v === undefined) return '(none)';
-  const t = JSON.stringify(v) ?? String(v);
+  const t = JSON.stringify(v) ?? scalarText(v);
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 }
 

@@ -7,6 +7,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toYamlAll } from '../synth/yaml';
 import type { RenderedRelease } from './index';
+import { scalarText } from '../../lib/text';
 
 type Obj = Record<string, unknown>;
 
@@ -29,7 +30,7 @@ export function releaseFiles(release: RenderedRelease, clusterScoped: ReadonlySe
   const header = `# rendered by eksai — do not edit (${release.chart} ${release.version} ${release.digest}, Application ${release.application} in ${release.file})\n`;
   const texts = toYamlAll(release.objects);
   release.objects.forEach((o, i) => {
-    const name = String(((o.metadata ?? {}) as Obj).name ?? 'unnamed');
+    const name = scalarText(((o.metadata ?? {}) as Obj).name, 'unnamed');
     const ns = effectiveNamespace(o, release, clusterScoped);
     const base = ns === undefined ? `${String(o.kind)}.${name}` : `${String(o.kind)}.${ns}.${name}`;
     let file = `${base}.yaml`;

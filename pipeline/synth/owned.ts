@@ -64,6 +64,6 @@ const MARKER_FIX = 'restore it with `git checkout -- <dist>/.eksai-dist.json` or
 export function readMarker(outdir: string): string[] | undefined {
   const json = readOwnJson(outdir, MARKER, MARKER_FIX);
   if (json === undefined) return undefined;
-  const clusters = (json as { clusters?: unknown } | null)?.clusters;
+  const clusters = typeof json === 'object' && json !== null && 'clusters' in json ? json.clusters : undefined;
   return clusterNames(clusters, join(outdir, MARKER), 'clusters', MARKER_FIX);
 }

@@ -17,10 +17,12 @@ import { dump } from 'js-yaml';
  */
 export const DUMP_OPTIONS = { lineWidth: -1, noRefs: true, sortKeys: false } as const;
 
+/** What the fast path throws to give up on a document (two preallocated instances: no stack is captured per throw). */
+class FastPathExit extends Error {}
 /** Thrown inside the fast path for a value it does not reproduce. */
-const UNSUPPORTED = Symbol('unsupported');
+const UNSUPPORTED = new FastPathExit('unsupported');
 /** Thrown when a scalar or key has not been rendered yet (see fill). */
-const MISS = Symbol('miss');
+const MISS = new FastPathExit('miss');
 /** Memo entry for a scalar or key the fast path must not render. */
 const NONE = '';
 
@@ -97,7 +99,7 @@ const multilines = new Map<number, Map<string, string>>();
 function multiline(v: string, level: number): string {
   if (level < 1) throw UNSUPPORTED;
   let memo = multilines.get(level);
-  if (!memo) multilines.set(level, (memo = new Map()));
+  if (!memo) multilines.set(level, (memo = new Map<string, string>()));
   let text = memo.get(v);
   if (text === undefined) {
     let wrapped: unknown = v;
@@ -153,12 +155,12 @@ function sequence(items: readonly unknown[], level: number, compact: boolean): s
 }
 
 /** The fast path for one document: its YAML, or MISS / UNSUPPORTED. */
-function attempt(obj: unknown): string | typeof MISS | typeof UNSUPPORTED {
+function attempt(obj: unknown): string | FastPathExit {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || Object.getPrototypeOf(obj) !== Object.prototype || Object.keys(obj).length === 0) return UNSUPPORTED;
   try {
     return `${node(obj, 0, true)}\n`;
   } catch (err) {
-    if (err === MISS || err === UNSUPPORTED) return err;
+    if (err instanceof FastPathExit) return err; // MISS or UNSUPPORTED
     throw err;
   }
 }
@@ -168,7 +170,7 @@ function attempt(obj: unknown): string | typeof MISS | typeof UNSUPPORTED {
  * are rendered again after one batched fill for all of them.
  */
 export function toYamlAll(docs: readonly unknown[]): string[] {
-  const out: (string | typeof MISS | typeof UNSUPPORTED)[] = docs.map(attempt);
+  const out: (string | FastPathExit)[] = docs.map(attempt);
   const missed = docs.filter((_, i) => out[i] === MISS);
   if (missed.length > 0) {
     const pendingValues = new Set<Scalar>();

@@ -4,6 +4,7 @@ import type { CrossDoc, ValidationProblem } from './types';
 import { clusterOf, isApplication as isApp, nameOf, waveOf } from './owners';
 import { destinationCluster, destinationPermitted, globMatch } from './project';
 import { appSources, chartOf } from './pods';
+import { scalarText } from '../../lib/text';
 
 type Obj = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ const syncOptions = (d: CrossDoc): string[] => strs(obj(obj(d.obj.spec).syncPoli
 
 const skipsDryRun = (app: CrossDoc, cr: CrossDoc): boolean =>
   syncOptions(app).includes('SkipDryRunOnMissingResource=true') ||
-  String(obj(obj(cr.obj.metadata).annotations)['argocd.argoproj.io/sync-options'] ?? '')
+  scalarText(obj(obj(cr.obj.metadata).annotations)['argocd.argoproj.io/sync-options'])
     .split(',')
     .includes('SkipDryRunOnMissingResource=true');
 
@@ -68,19 +69,19 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
       if (chart) installer.set(chart, d);
     }
     for (const { i, d } of apps) {
-      const project = projects.get(String(obj(d.obj.spec).project ?? ''));
+      const project = projects.get(scalarText(obj(d.obj.spec).project));
       const dest = obj(obj(d.obj.spec).destination);
       if (project) {
         const spec = obj(project.obj.spec);
-        const ns = String(dest.namespace ?? '');
+        const ns = scalarText(dest.namespace);
         const fits = destinationPermitted(spec, { ...destinationCluster(d.obj), namespace: ns });
         if (!fits) {
-          add(i, 'spec.destination', `AppProject ${nameOf(project)} does not allow destination ${String(dest.server ?? dest.name ?? '?')} namespace ${JSON.stringify(ns)}: add it to the project's destinations or change the destination`, 'project-allows-destination');
+          add(i, 'spec.destination', `AppProject ${nameOf(project)} does not allow destination ${scalarText(dest.server ?? dest.name, '?')} namespace ${JSON.stringify(ns)}: add it to the project's destinations or change the destination`, 'project-allows-destination');
         }
       }
       const components: string[] = [];
       for (const { path, source } of appSources(d.obj)) {
-        const repo = String(source.repoURL ?? '');
+        const repo = scalarText(source.repoURL);
         if (project && !allowed(strs(obj(project.obj.spec).sourceRepos), repo)) {
           add(i, `${path}.repoURL`, `AppProject ${nameOf(project)} does not allow source ${JSON.stringify(repo)}: add it to the project's sourceRepos`, 'project-allows-source');
         }

@@ -4,6 +4,7 @@ import * as pins from '../../lib/schemas/pins';
 import type { CrossDoc, ValidationProblem } from './types';
 import { clusterOf, nameOf, owners, waveOf } from './owners';
 import type { SchemaNode, SchemaSet } from '../check/schemas';
+import { scalarText } from '../../lib/text';
 
 /**
  * CRDs against what uses them: every custom resource (dist or rendered) needs a CRD serving its
@@ -148,8 +149,8 @@ export async function pinProblems(releases: readonly RenderedRelease[], schemas:
     }
     for (const [index, o] of release.objects.entries()) {
       if (o.kind !== 'CustomResourceDefinition' || !isObj(o.spec) || !isObj(o.spec.names)) continue;
-      const group = String(o.spec.group ?? '');
-      const kind = String(o.spec.names.kind ?? '');
+      const group = scalarText(o.spec.group);
+      const kind = scalarText(o.spec.names.kind);
       const versions: Record<string, SchemaNode> = {};
       for (const v of (Array.isArray(o.spec.versions) ? o.spec.versions : []).filter(isObj)) {
         const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;

@@ -17,10 +17,11 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
  */
 export function decodeBuiltinNulls<T>(value: T): T {
   if (Array.isArray(value)) {
+    const items = value as unknown[];
     let out: unknown[] | undefined;
-    value.forEach((v, i) => {
+    items.forEach((v, i) => {
       const d = decodeBuiltinNulls(v);
-      if (d !== v) (out ??= [...value])[i] = d;
+      if (d !== v) (out ??= [...items])[i] = d;
     });
     return (out ?? value) as T;
   }
@@ -42,7 +43,7 @@ const childSchema = (s: SchemaNode | undefined, key: string): SchemaNode | undef
   if (!s) return undefined;
   const props = s.properties as Record<string, SchemaNode> | undefined;
   if (props?.[key]) return props[key];
-  return isObj(s.additionalProperties) ? (s.additionalProperties as SchemaNode) : undefined;
+  return isObj(s.additionalProperties) ? (s.additionalProperties) : undefined;
 };
 
 /**
@@ -61,11 +62,12 @@ export function pruneCustomResourceNulls<T>(value: T, schema: SchemaNode | undef
 
 function prune(value: unknown, schema: SchemaNode | undefined, resource: boolean): unknown {
   if (Array.isArray(value)) {
-    const items = schema && isObj(schema.items) ? (schema.items as SchemaNode) : undefined;
+    const items = schema && isObj(schema.items) ? (schema.items) : undefined;
+    const list = value as unknown[];
     let out: unknown[] | undefined;
-    value.forEach((v, i) => {
+    list.forEach((v, i) => {
       const d = prune(v, items, false);
-      if (d !== v) (out ??= [...value])[i] = d;
+      if (d !== v) (out ??= [...list])[i] = d;
     });
     return out ?? value;
   }

@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { CrossDoc } from './types';
 import { appSources } from './pods';
+import { scalarText } from '../../lib/text';
 
 type Obj = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.
 export const clusterOf = (d: CrossDoc): string => d.cluster ?? dirname(dirname(d.file));
 
 export const isApplication = (d: CrossDoc): boolean => d.apiVersion.startsWith('argoproj.io/') && d.kind === 'Application';
-export const nameOf = (d: CrossDoc): string => String(obj(d.obj.metadata).name ?? '');
+export const nameOf = (d: CrossDoc): string => scalarText(obj(d.obj.metadata).name);
 
 /** `dist/<cluster>/<component>` (any prefix) → [cluster, component]. */
 const DIST_PATH = /(?:^|\/)dist\/([^/]+)\/([^/]+)\/?$/;

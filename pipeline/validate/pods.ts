@@ -92,7 +92,7 @@ export function appSources(app: Obj): { readonly path: string; readonly source: 
 export function notebookPods(app: Obj): { readonly path: string; readonly role: string; readonly placement: PodPlacement }[] {
   const out: { path: string; role: string; placement: PodPlacement }[] = [];
   for (const { path, source } of appSources(app)) {
-    const chart = chartOf(source as HelmSource);
+    const chart = chartOf(source);
     if (!chart || !JUPYTERHUB_CHARTS.includes(chart)) continue;
     const singleuser = obj(obj(obj(source.helm).valuesObject).singleuser);
     const base = {

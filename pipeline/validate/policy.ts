@@ -1,4 +1,5 @@
 import type { ValidationProblem } from './types';
+import { scalarText } from '../../lib/text';
 
 type Obj = Record<string, unknown>;
 
@@ -34,7 +35,7 @@ export const POLICIES: readonly Policy[] = [
       const m = asObj(asObj(obj.spec).metadataOptions);
       const out: { path: string; message: string }[] = [];
       if (m.httpPutResponseHopLimit !== undefined && m.httpPutResponseHopLimit !== 1) {
-        out.push({ path: 'spec.metadataOptions.httpPutResponseHopLimit', message: `must be 1 so pods cannot reach the node's IMDS credentials (got ${String(m.httpPutResponseHopLimit)}): set it to 1` });
+        out.push({ path: 'spec.metadataOptions.httpPutResponseHopLimit', message: `must be 1 so pods cannot reach the node's IMDS credentials (got ${scalarText(m.httpPutResponseHopLimit)}): set it to 1` });
       }
       if (m.httpTokens !== undefined && m.httpTokens !== 'required') {
         out.push({ path: 'spec.metadataOptions.httpTokens', message: `must be "required" (IMDSv2 only, got ${JSON.stringify(m.httpTokens)}): set httpTokens: required` });

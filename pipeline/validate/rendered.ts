@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { RenderedRelease } from '../render';
 import { effectiveNamespace } from '../render/write';
+import { scalarText } from '../../lib/text';
 
 type Obj = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export function renderedDocs(releases: readonly RenderedRelease[], clusterScoped
     r.objects.forEach((o, index) => {
       const meta = (o.metadata ?? {}) as Obj;
       const ns = effectiveNamespace(o, r, clusterScoped);
-      const base = `${String(o.kind)}.${ns === undefined ? '' : `${ns}.`}${String(meta.name ?? 'unnamed')}`;
+      const base = `${String(o.kind)}.${ns === undefined ? '' : `${ns}.`}${scalarText(meta.name, 'unnamed')}`;
       let file = `${base}.yaml`;
       for (let n = 2; seen.has(file); n++) file = `${base}.${n}.yaml`;
       seen.add(file);

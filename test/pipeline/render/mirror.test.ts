@@ -32,7 +32,7 @@ describe('renderReleases on a fixture chart (offline mirror)', () => {
     const f = fixture();
     const r = await renderReleases({ cwd: f.cwd, chartMirror: f.mirror, cacheDir: f.cacheDir, kubeVersions: { c1: '1.34' } });
     const objs = r.releases[0]!.objects;
-    expect(objs.map((o) => `${o.kind}/${(o.metadata as { name: string }).name}`).sort()).toEqual(['ConfigMap/demo-cm', 'CustomResourceDefinition/widgets.example.com', 'Job/migrate', 'Secret/token', 'ServiceAccount/a', 'ServiceAccount/b']);
+    expect(objs.map((o) => `${o.kind as string}/${(o.metadata as { name: string }).name}`).sort()).toEqual(['ConfigMap/demo-cm', 'CustomResourceDefinition/widgets.example.com', 'Job/migrate', 'Secret/token', 'ServiceAccount/a', 'ServiceAccount/b']);
     // The chart's own CRD is served in the steady state (fixpoint), so Has "example.com/v1/Widget" is true.
     expect(objs.find((o) => o.kind === 'ConfigMap')).toMatchObject({ data: { ns: 'apps', kube: 'v1.34.0', value: 'hi', hasQueue: 'true' } });
     expect(objs.find((o) => o.kind === 'Job')).toMatchObject({ metadata: { annotations: { 'helm.sh/hook': 'pre-install,pre-upgrade' } } });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderReleases, type RenderResult, type RenderedRelease } from '../../../pipeline/render';
 import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
 import { join } from 'node:path';
 import { releaseScopes, SCOPE_FILE } from '../../../pipeline/render/scope';
 import { LOCK_FILE } from '../../../pipeline/render/charts';
@@ -114,7 +115,6 @@ describe('committed generated files', () => {
 
 describe('AppProject platform from charts/release-scope.json (apps/index.ts)', () => {
   test('admits every namespace and cluster-scoped kind the releases render, cilium-secrets and IngressClassParams included', () => {
-    const { load } = require('js-yaml') as typeof import('js-yaml');
     for (const cluster of ['dev', 'prod', 'staging']) {
       const project = load(readFileSync(join(REPO, 'dist', cluster, 'apps', 'AppProject.platform.yaml'), 'utf8')) as { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { group: string; kind: string }[] } };
       const namespaces = new Set(project.spec.destinations.map((d) => d.namespace));

@@ -51,7 +51,7 @@ describe('synth', () => {
   });
 
   test('output is byte-identical across runs, timezones and locales', () => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    const repo = tempRepo([minimalInput()]);
     expect(eksai(['synth', '--cwd', repo, '-q'], { TZ: 'UTC', LANG: 'C' }).status).toBe(0);
     const first = readTree(join(repo, 'dist'));
     expect(eksai(['synth', '--cwd', repo, '-q'], { TZ: 'Asia/Kathmandu', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' }).status).toBe(0);
@@ -60,9 +60,9 @@ describe('synth', () => {
   });
 
   test('files a synth no longer produces are removed, and so are clusters no longer registered', () => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>, minimalInput({ name: 'gone' }) as unknown as Record<string, unknown>]);
+    const repo = tempRepo([minimalInput(), minimalInput({ name: 'gone' })]);
     expect(eksai(['synth', '--cwd', repo, '-q']).status).toBe(0);
-    const only = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    const only = tempRepo([minimalInput()]);
     writeFileSync(join(repo, 'clusters', 'index.ts'), readFileSync(join(only, 'clusters', 'index.ts')));
     writeFileSync(join(repo, 'dist', 'minimal', 'node-pools', 'NodePool.old.yaml'), 'stale');
     writeFileSync(join(repo, 'dist', 'NOTES.md'), 'my notes, not synth\'s');
@@ -77,10 +77,10 @@ describe('synth', () => {
   });
 
   test('fails with exit 1 on a config error and leaves the previous dist untouched', () => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    const repo = tempRepo([minimalInput()]);
     expect(eksai(['synth', '--cwd', repo, '-q']).status).toBe(0);
     const before = readTree(join(repo, 'dist'));
-    const broken = tempRepo([minimalInput({ region: 'nowhere-1' }) as unknown as Record<string, unknown>]);
+    const broken = tempRepo([minimalInput({ region: 'nowhere-1' })]);
     writeFileSync(join(repo, 'clusters', 'index.ts'), readFileSync(join(broken, 'clusters', 'index.ts')));
     const r = eksai(['synth', '--cwd', repo]);
     expect(r.status).toBe(1);
@@ -91,7 +91,7 @@ describe('synth', () => {
   });
 
   test('check exits 1 listing stale files, 0 when fresh; it ignores top-level files synth keeps and reports leftovers', () => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    const repo = tempRepo([minimalInput()]);
     expect(eksai(['check', '--cwd', repo]).status).toBe(1);
     eksai(['synth', '--cwd', repo, '-q']);
     expect(eksai(['check', '--cwd', repo])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^dist is fresh/) });

@@ -228,7 +228,7 @@ describe('synth --outdir', () => {
   });
 
   test('fails with exit 2 and one line when the outdir is a file', () => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    const repo = tempRepo([minimalInput()]);
     temps.push(repo);
     writeFileSync(join(repo, 'dist'), 'not a folder\n');
     expect(eksai(['synth', '--cwd', repo])).toMatchObject({

@@ -183,7 +183,7 @@ describe('validate with rendered releases: CRDs', () => {
         if (o.kind !== 'CustomResourceDefinition' || (o.metadata as Obj).name !== 'nodepools.karpenter.sh') return o;
         const crd = structuredClone(o) as { spec: { versions: { schema: { openAPIV3Schema: { properties: Obj } } }[] } };
         crd.spec.versions[0]!.schema.openAPIV3Schema.properties.newField = { type: 'string' };
-        return crd as unknown as Obj;
+        return crd;
       });
       return { ...r, version: '1.15.0', objects };
     });
