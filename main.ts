@@ -3,7 +3,7 @@
  * written to $CDK8S_OUTDIR/<cluster>/. `npm run synth` (eksai's own route) does the same without the
  * cdk8s-cli wrapper, which deletes dist/ before running the app.
  */
-import { main } from './lib/cli';
+import { main } from './cli';
 
 main(['synth', '--cwd', __dirname, '--outdir', process.env.CDK8S_OUTDIR ?? 'dist'])
   .then((code) => {

@@ -84,7 +84,7 @@ function childApplication(app: App, scope: Chart, cluster: ClusterConfig, compon
       project: PROJECT_NAME,
       // One source when the component has either a chart or manifests; both → multi-source.
       source: rest.length === 0 ? first : undefined,
-      sources: rest.length === 0 ? undefined : [first!, ...rest],
+      sources: rest.length === 0 ? undefined : [first, ...rest],
       destination: { server: IN_CLUSTER, namespace: component.namespace },
       ignoreDifferences: component.ignoreDifferences?.map((d) => ({ ...d, jsonPointers: [...d.jsonPointers] })),
       syncPolicy: {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkClusterInput } from '../lib/config/load';
-import { amiNeeds, nodeImageInputs } from '../lib/lookups/amis';
+import { amiNeeds } from '../lib/lookups/amis';
+import { nodeImageInputs } from '../lib/config/node-images';
 
 /**
  * The `amis` section `eksai lookup` would write for a cluster file: every pinned alias verified for its

@@ -17,10 +17,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { synthesize } from '../lib/synth';
+import { load } from 'js-yaml';
+import { synthesize } from '../pipeline/synth';
 import { readRegistry } from '../lib/config/load';
 import { writeFleetRepo } from './fleet';
-import { resolveHelm } from '../lib/render/helm';
+import { resolveHelm } from '../pipeline/render/helm';
 
 const ROOT = join(__dirname, '..');
 // Schemas for validate: the mirror (absolute, because the fleet runs in another directory).
@@ -148,7 +149,6 @@ function benchSize(n: number): SizeResult {
 
   // The floor: the exact objects eksai produced, pre-built as JSON, serialized + written.
   const result = synthesize({ cwd: repo, sources: readRegistry(repo), dryRun: true });
-  const { load } = require('js-yaml') as typeof import('js-yaml');
   const objects: [string, unknown][] = [];
   for (const [cluster, files] of result.clusters) for (const [path, text] of files) objects.push([`${cluster}/${path}`, load(text)]);
   const objectsFile = join(repo, 'objects.json');

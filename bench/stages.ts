@@ -8,10 +8,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClusters, readRegistry } from '../lib/config/load';
-import { buildCluster } from '../lib/synth/build';
-import { renderCluster, type RenderedFiles } from '../lib/synth/render';
-import { writeDist } from '../lib/synth/write';
-import { validate } from '../lib/validate';
+import { buildCluster } from '../pipeline/synth/build';
+import { renderCluster, type RenderedFiles } from '../pipeline/synth/render';
+import { writeDist } from '../pipeline/synth/write';
+import { validate } from '../pipeline/validate';
 
 const [repo, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? '3');

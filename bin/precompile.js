@@ -2,7 +2,7 @@
 /**
  * How `bin/eksai.js` runs TypeScript without paying for it on every start:
  *
- * - eksai's own code (lib/, charts/, apps/, imports/) and the packages synth needs at start (INLINE)
+ * - eksai's own code (lib/, charts/, apps/, pipeline/, cli/, imports/) and the packages synth needs at start (INLINE)
  *   are bundled once by esbuild into `.cache/eksai/cli-<key>.js`; other packages stay plain
  *   `require`s. The key is a SHA-256 over the exact bytes esbuild read (captured in an onLoad
  *   plugin), the names in every folder a .ts input came from (a new file could change what an
@@ -16,7 +16,7 @@
  * The bundle runs with V8's code cache of an earlier run (`cli-<key>.js.v8`, written after the first
  * command that ran it). It has a linked source map that node ignores by default (parsing source maps
  * of every module costs start-up time); `node --enable-source-maps bin/eksai.js ...` maps stacks to
- * lib/*.ts.
+ * the .ts sources.
  * When the cache cannot be written (read-only checkout) everything still works, built in memory.
  */
 const { createHash } = require('node:crypto');
@@ -28,7 +28,7 @@ const { dirname, join, relative, sep } = require('node:path');
 /** Bump when the build options below change. */
 const FORMAT = 2;
 const ROOT = join(__dirname, '..');
-const ENTRY = 'lib/cli/index.ts';
+const ENTRY = 'cli/index.ts';
 /**
  * Packages compiled into the bundle (one file instead of ~200 module lookups and reads: zod alone is
  * 95 files); the rest (AWS SDK, ajv, CEL, ...) stay plain `require`s, loaded only by the commands
@@ -203,7 +203,7 @@ async function loadCli({ root = ROOT, cacheDir = defaultCacheDir(root) } = {}) {
     }
   }
   const built = await build(root);
-  // A hash of every source byte in the bundle (+ package-lock): what lib/validate/compiled.ts keys its cache on
+  // A hash of every source byte in the bundle (+ package-lock): what pipeline/check/compiled.ts keys its cache on
   // when its own source files are not beside it.
   globalThis.__EKSAI_SOURCE_KEY__ = built.key;
   const file = join(cacheDir, `cli-${built.key}.js`);

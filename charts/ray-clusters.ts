@@ -3,7 +3,7 @@ import * as ray from '../imports/ray.io';
 import { RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, RayWorkerGroup, Team } from '../lib/config/types';
 import type { PodPlacement } from '../lib/placement';
-import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../lib/ray';
+import { RAY_AUTOSCALER_RESOURCES, RAY_GID, RAY_UID, rayHeadPlacement, rayWorkerPlacement } from '../lib/ray';
 import { SYNC_WAVES, type Component } from './component';
 import { sharedVolume } from './storage';
 import { TEAM_LABEL } from './teams';
@@ -24,9 +24,6 @@ export const VOLCANO_QUEUE_LABEL = 'volcano.sh/queue-name';
  */
 export const RAY_PORT_NAMES = { gcs: 'gcs', dashboard: 'dashboard', client: 'client', metrics: 'metrics' } as const;
 
-/** The rayproject/ray images' user: `ray`, uid 1000, gid 100 (ray docker base-deps). */
-export const RAY_UID = 1000;
-export const RAY_GID = 100;
 
 /** Pod securityContext of every Ray pod: PSA `restricted` at pod level. */
 const POD_SECURITY = {

@@ -6,7 +6,7 @@ import { closest } from '../lib/config/paths';
 import type { ClusterConfig, NodePool, Team } from '../lib/config/types';
 import { quantityValue } from '../lib/config/quantity';
 import { explainNoFit, placement, podPlacement, poolShape } from '../lib/placement';
-import { RAY_AUTOSCALER_RESOURCES } from '../lib/ray';
+import { RAY_AUTOSCALER_RESOURCES, RAY_UID } from '../lib/ray';
 import { SYNC_WAVES, type Component } from './component';
 import { GPU_NODE_SELECTOR, gpuTolerations } from './nvidia';
 import { headGroup, VOLCANO_QUEUE_LABEL, workerGroup } from './ray-clusters';
@@ -56,8 +56,6 @@ function restrictedPod(uid: number): Record<string, unknown> {
 }
 const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true } as const;
 const NOBODY = 65534;
-/** The `ray` user of rayproject/ray images. */
-const RAY_UID = 1000;
 
 /**
  * The cpu pool the CPU Job (and the RayJob submitter) target, with the node selector that pins them to it:

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ClusterConfig, SharedStorage, Team } from '../lib/config/types';
 import { KEEP_DATA, SYNC_WAVES, type Component } from './component';
-import { RAY_GID, RAY_UID } from './ray-clusters';
+import { RAY_GID, RAY_UID } from '../lib/ray';
 
 export const GP3_STORAGE_CLASS = 'gp3';
 export const EFS_STORAGE_CLASS = 'efs';

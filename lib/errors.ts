@@ -1,5 +1,5 @@
 /**
- * The error types of eksai. Only lib/cli/index.ts catches them and maps them to exit codes:
+ * The error types of eksai. Only cli/index.ts catches them and maps them to exit codes:
  * ConfigError / FindingsError → 1, UsageError / EnvironmentError / an error of a system call → 2 with one line,
  * anything else → 2 as an internal error with its stack.
  */

@@ -1,5 +1,6 @@
 import { GPU_INSTANCE_FAMILIES } from './config/defaults';
 import type { NodePool, Taint } from './config/types';
+import { scalarText } from './text';
 
 /**
  * Can a pod land on a NodePool? One model used twice: by config rules (Ray worker groups and notebook
@@ -210,7 +211,7 @@ export function poolShapeFromManifest(nodePool: unknown): PoolShape {
     (categories !== undefined && 'in' in categories && categories.in.some((c) => GPU_CATEGORIES.includes(c))) ||
     gpuCount !== undefined ||
     Number(obj(obj(np.spec).limits)['nvidia.com/gpu'] ?? 0) > 0;
-  return { name: String(obj(np.metadata).name ?? ''), labels, taints, gpu };
+  return { name: scalarText(obj(np.metadata).name), labels, taints, gpu };
 }
 
 /** What a pod spec (or pod template spec) asks of a node. */
@@ -228,7 +229,7 @@ export function podPlacement(podSpec: unknown): PodPlacement {
   const terms = arr(obj(obj(obj(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution).nodeSelectorTerms);
   // matchFields (metadata.name) pins a node by name: not a pool property, so it is not judged here.
   const requiredTerms = terms.map((t) =>
-    arr(obj(t).matchExpressions).map((e) => ({ key: String(obj(e).key ?? ''), operator: String(obj(e).operator ?? ''), values: strings(obj(e).values) })),
+    arr(obj(t).matchExpressions).map((e) => ({ key: scalarText(obj(e).key), operator: scalarText(obj(e).operator), values: strings(obj(e).values) })),
   );
   return { nodeSelector, tolerations, gpus, ...(requiredTerms.length > 0 ? { requiredTerms } : {}) };
 }

@@ -39,3 +39,7 @@ export function rayWorkerPlacement(group: RayWorkerGroup): PodPlacement {
     gpus: group.gpus,
   };
 }
+
+/** The rayproject/ray images' user: `ray`, uid 1000, gid 100 (ray docker base-deps). */
+export const RAY_UID = 1000;
+export const RAY_GID = 100;

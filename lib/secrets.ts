@@ -1,5 +1,5 @@
 /**
- * Which keys and strings hold secrets, for every place eksai shows a value: the diff (lib/diff/secrets.ts
+ * Which keys and strings hold secrets, for every place eksai shows a value: the diff (pipeline/diff/secrets.ts
  * applies the full rule set described there) and error messages (lib/errors.ts never echoes such a value).
  */
 

@@ -8,7 +8,7 @@ export { verifiedAmis };
 import { loadCluster, type ClusterSource } from '../lib/config/load';
 import type { ClusterConfigInput } from '../lib/config/schema';
 import type { ClusterConfig } from '../lib/config/types';
-import { buildCluster, type Manifest } from '../lib/synth/build';
+import { buildCluster, type Manifest } from '../pipeline/synth/build';
 
 export const REPO = join(__dirname, '..');
 
@@ -42,7 +42,7 @@ export function minimalInput(patch: Record<string, unknown> = {}): ClusterConfig
       ],
     },
     ...patch,
-  } as ClusterConfigInput;
+  };
 }
 
 export function source(input: unknown, lookups?: unknown): ClusterSource {

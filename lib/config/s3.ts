@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Problem } from '../errors';
-import type { ClusterConfigInput } from './schema';
 
 /**
  * Per-team S3 access through EKS Pod Identity (`teams[].s3`): the shape, the defaults, the normalised
@@ -122,8 +121,15 @@ function prefixProblem(prefix: string): string | undefined {
   return undefined;
 }
 
+/** What teamS3Problems reads of a cluster file (a ClusterConfigInput; structural, so schema.ts, which imports this file, is not imported back). */
+export interface S3RuleInput {
+  readonly name: string;
+  readonly region: string;
+  readonly teams?: readonly { readonly name: string; readonly s3?: z.input<typeof teamS3Schema> }[];
+}
+
 /** Every problem of every team's `s3` block: names, ARNs, keys, lifecycle order, duplicates and ownership. */
-export function teamS3Problems(input: ClusterConfigInput, file: string): Problem[] {
+export function teamS3Problems(input: S3RuleInput, file: string): Problem[] {
   const problems: Problem[] = [];
   const partition = partitionOf(input.region);
   /** Bucket name → the team that creates it. */

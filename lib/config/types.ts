@@ -59,18 +59,9 @@ export interface NodePool {
   readonly startupTaints: readonly Taint[];
 }
 
-/** Facts about the cluster's AWS infrastructure, read from clusters/<name>.lookups.json (SSM snapshot). */
-export interface ClusterFacts {
-  /** https URL of the EKS API server. */
-  readonly endpoint: string;
-  /** Hostname of the API server (no scheme, no port): what Cilium's k8sServiceHost needs. */
-  readonly endpointHost: string;
-  readonly nodeRoleName: string;
-  readonly interruptionQueueName: string;
-  readonly vpcId: string;
-  /** Every parameter under /eksai/<cluster>/, by relative name (optional extras included). */
-  readonly parameters: Readonly<Record<string, string>>;
-}
+/** Facts about the cluster's AWS infrastructure (lib/lookups/facts.ts, where the lookups file is read into them). */
+export type { ClusterFacts } from '../lookups/facts';
+import type { ClusterFacts } from '../lookups/facts';
 
 export interface Team {
   readonly name: string;

@@ -1,8 +1,7 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, type Problem } from '../errors';
 import { shownValue } from './facts';
-import type { ClusterConfigInput } from '../config/schema';
-import { layerDefaults, normalizePoolsAndTeams } from '../config/normalize';
+import { scalarText } from '../text';
 
 /**
  * AMI aliases verified at lookup time. Karpenter resolves an EC2NodeClass alias through public SSM
@@ -23,15 +22,6 @@ export interface NodeImageInputs {
   readonly kubernetesVersion: string;
   readonly nodeClasses: readonly { readonly name: string; readonly amiAlias: string }[];
   readonly nodePools: readonly { readonly name: string; readonly nodeClass: string; readonly kind: string; readonly arch: readonly Arch[] }[];
-}
-
-/** The AMI inputs of a cluster file that passed the shape check: its Kubernetes version, classes and pools with their defaults. */
-export function nodeImageInputs(input: ClusterConfigInput): NodeImageInputs {
-  return {
-    kubernetesVersion: input.kubernetesVersion ?? layerDefaults(input.environment).kubernetesVersion ?? '1.35',
-    nodeClasses: input.karpenter.nodeClasses ?? [],
-    nodePools: normalizePoolsAndTeams(input).pools,
-  };
 }
 
 export interface ImageNeed {
@@ -145,7 +135,7 @@ export function amiProblems(cluster: string, clusterFile: string, inputs: NodeIm
     for (const img of need.images) {
       const id = images[img.key];
       if (typeof id !== 'string' || !AMI_ID.test(id)) {
-        const got = id === undefined ? 'has no' : `has a malformed (${shownValue(String(id))})`;
+        const got = id === undefined ? 'has no' : `has a malformed (${shownValue(scalarText(id))})`;
         problems.push({ file: clusterFile, path: at, message: `is not verified for ${img.key} (launched by ${forPools(img)}): ${rel} ${got} AMI id for it`, value: need.alias, fix });
       }
     }

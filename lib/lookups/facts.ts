@@ -1,5 +1,18 @@
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS } from './parameters';
 
+/** Facts about the cluster's AWS infrastructure, read from clusters/<name>.lookups.json (SSM snapshot). */
+export interface ClusterFacts {
+  /** https URL of the EKS API server. */
+  readonly endpoint: string;
+  /** Hostname of the API server (no scheme, no port): what Cilium's k8sServiceHost needs. */
+  readonly endpointHost: string;
+  readonly nodeRoleName: string;
+  readonly interruptionQueueName: string;
+  readonly vpcId: string;
+  /** Every parameter under /eksai/<cluster>/, by relative name (optional extras included). */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
 /**
  * The one set of rules for SSM facts, applied by `eksai lookup` before it writes a value and by
  * synth when it reads the lookups file: a value is checked and turned into its canonical form, and

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../errors';
-import type { ClusterFacts } from '../config/types';
 import type { AmiRecord } from './amis';
 import { REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
-import { checkFact, endpointHost, isFactName, shownValue } from './facts';
+import { checkFact, endpointHost, isFactName, shownValue, type ClusterFacts } from './facts';
 
 /**
  * `clusters/<name>.lookups.json`: the committed snapshot of a cluster's SSM facts, written by
@@ -87,6 +86,7 @@ export function jsonErrorAt(text: string, message: string): { line: number; colu
     .replace(/ in JSON at position \d+.*$/s, '')
     .replace(/ after the JSON value$|Unexpected non-whitespace character after JSON.*$/s, 'Unexpected text after the JSON value')
     .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
     .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
   const positionOf = (m: string) => Number(/at position (\d+)/.exec(m)?.[1] ?? NaN);
   let pos = positionOf(message);

@@ -1,10 +1,8 @@
 import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { GetParametersByPathCommand, type Parameter, type SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError, EnvironmentError, UsageError, type Problem } from '../errors';
-import { loadCluster, readRegistry, type ClusterSource } from '../config/load';
-import { clusterSchema } from '../config/schema';
+import { ConfigError, EnvironmentError, type Problem } from '../errors';
 import { writeFileAtomic } from './atomic';
-import { amiNeeds, amiProblems, nodeImageInputs, resolveAmis, type AmiRecord, type NodeImageInputs } from './amis';
+import { amiNeeds, amiProblems, resolveAmis, type AmiRecord, type NodeImageInputs } from './amis';
 import {
   createSsmClient,
   resolveTimeouts,
@@ -20,6 +18,7 @@ import {
 import { checkFact, isFactName, shownValue } from './facts';
 import { factsFromLookups, lookupsPath, MAX_LOOKUPS_BYTES, lookupsRelPath, serializeLookups, type LookupsFile } from './file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix, type RequiredParameter } from './parameters';
+import { scalarText } from '../text';
 
 export { SSM_MAX_ATTEMPTS, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError, createSsmClient } from './client';
 
@@ -42,8 +41,11 @@ export interface LookupOptions {
   readonly nodes: NodeImageInputs;
   /** Cluster file, relative to the repo root, for AMI messages. @default clusters/<cluster>.ts */
   readonly clusterFile?: string;
-  /** The cluster as the registry hands it over: when given, the new file must also pass every lookups rule of loadCluster (e.g. storage.efs needs its id). */
-  readonly source?: ClusterSource;
+  /**
+   * More checks the new file must pass before it is written (lookupTarget passes every lookups rule of loadCluster,
+   * e.g. storage.efs needs its id): the problems it has, empty when none.
+   */
+  readonly verify?: (doc: unknown) => readonly Problem[];
   /** Compare with the committed file instead of writing it. */
   readonly check?: boolean;
   /** SSM client to use; default: standard credential chain, AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL honoured, timeouts below. */
@@ -111,26 +113,6 @@ export class LookupsWriteError extends EnvironmentError {
   }
 }
 
-/** Region and AMI inputs of a cluster, from its config in clusters/index.ts. */
-export function lookupTarget(cwd: string, cluster: string): { region: string; nodes: NodeImageInputs; clusterFile: string; source: ClusterSource } {
-  const sources = readRegistry(cwd);
-  const source = sources.find((s) => s.name === cluster);
-  if (!source) {
-    const known = sources.map((s) => s.name).join(', ');
-    throw new UsageError(`unknown cluster '${cluster}': clusters/index.ts has ${known || 'no clusters'}; pass one of them or add it with \`eksai new-cluster\``);
-  }
-  const region = (source.input as { region?: unknown } | null)?.region;
-  if (typeof region !== 'string' || region === '') {
-    throw new ConfigError([{ file: source.file, path: 'region', message: 'is required to read SSM parameters', value: region, fix: "set region, e.g. region: 'us-west-2'" }]);
-  }
-  const parsed = clusterSchema.safeParse(source.input);
-  if (!parsed.success) {
-    throw new ConfigError([{ file: source.file, path: '', message: 'does not pass the config shape check, so its AMI aliases cannot be resolved', fix: `run \`eksai synth --cluster ${cluster}\` to see every problem, fix them, then rerun lookup` }]);
-  }
-  const nodes = nodeImageInputs(parsed.data);
-  return { region, nodes, clusterFile: source.file, source };
-}
-
 /** Every parameter under the prefix, following NextToken, within the page cap and never the same token twice. */
 async function readPath(client: SSMClient, prefix: string, deadline: Deadline, maxPages: number, ctx: CallContext): Promise<{ parameters: Parameter[]; pages: number }> {
   const parameters: Parameter[] = [];
@@ -159,7 +141,7 @@ function diff(committed: unknown, next: LookupsFile): Drift[] {
   if (committed === undefined) return [{ name: 'file', status: 'missing' }];
   const drift: Drift[] = [];
   const doc = (typeof committed === 'object' && committed !== null ? committed : {}) as Partial<LookupsFile>;
-  const shown = (v: unknown) => (v === undefined ? undefined : shownValue(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)));
+  const shown = (v: unknown) => (v === undefined ? undefined : shownValue(scalarText(v)));
   for (const key of ['prefix', 'region'] as const) {
     if (doc[key] !== next[key]) drift.push({ name: key, status: 'changed', committed: shown(doc[key]) ?? 'undefined', ssm: next[key] });
   }
@@ -275,10 +257,7 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   const doc = JSON.parse(serializeLookups(next)) as unknown;
   factsFromLookups(cluster, region, doc, problems);
   amiProblems(cluster, clusterFile, options.nodes, doc, problems);
-  if (options.source && problems.length === 0) {
-    const loaded = loadCluster({ ...options.source, lookups: doc }, cwd);
-    if ('errors' in loaded) problems.push(...loaded.errors.filter((p) => p.file === file));
-  }
+  if (options.verify && problems.length === 0) problems.push(...options.verify(doc));
   if (problems.length > 0) throw new InvalidParametersError(problems.map((p) => ({ ...p, message: `${p.message}; nothing was written` })));
   const path = lookupsPath(cwd, cluster);
   const text = serializeLookups(next);

@@ -31,7 +31,7 @@ function mirrorOf(options: SchemaSourceOptions): string | undefined {
   return mirror ? resolve(options.cwd ?? process.cwd(), mirror) : undefined;
 }
 
-/** Where compiled validators and parsed CRDs are cached (lib/validate/compiled.ts): `<cache dir>/.compiled`. */
+/** Where compiled validators and parsed CRDs are cached (pipeline/check/compiled.ts): `<cache dir>/.compiled`. */
 export function compiledCacheDir(options: SchemaSourceOptions = {}): string {
   return join(cacheDirOf(options), '.compiled');
 }

@@ -120,7 +120,7 @@ function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
-    let n = 0;
+    let n: number;
     let lo = 0x80;
     let hi = 0xbf;
     if (c < 0x80) n = 0;
@@ -171,24 +171,24 @@ export function parseYamlDocuments(text: string, options: ParseOptions = {}): Ya
   const out: YamlDocument[] = [];
   const markers = [...text.matchAll(/^---(?=[ \t\r\n]|$)/gm)].map((m) => m.index);
   const cuts = [0, ...markers.filter((i) => i > 0), text.length];
-  if (cuts.length === 2) return [syntaxError(whole, 0, limits.maxDepth)];
+  if (cuts.length === 2) return [syntaxError(whole.failed, 0, limits.maxDepth)];
   const lines = lineIndex(text);
   for (let k = 0; k + 1 < cuts.length; k++) {
     const chunk = text.slice(cuts[k], cuts[k + 1]);
     const firstLine0 = lineAt(lines, cuts[k]!) - 1;
     const docs = parseStream(chunk, firstLine0, limits);
-    out.push(...(Array.isArray(docs) ? docs : [syntaxError(docs, firstLine0, limits.maxDepth)]));
+    out.push(...(Array.isArray(docs) ? docs : [syntaxError(docs.failed, firstLine0, limits.maxDepth)]));
   }
   return out;
 }
 
 /** The documents of a stream, or the parser's error when it has a syntax error. `lineOffset` shifts reported lines. */
-function parseStream(text: string, lineOffset: number, limits: { maxNodes: number; maxDepth: number }): YamlDocument[] | unknown {
+function parseStream(text: string, lineOffset: number, limits: { maxNodes: number; maxDepth: number }): YamlDocument[] | { readonly failed: unknown } {
   let events: Event[];
   try {
     events = parseEvents(text, { maxDepth: limits.maxDepth });
   } catch (err) {
-    return err;
+    return { failed: err };
   }
   const lines = lineIndex(text);
   const out: YamlDocument[] = [];

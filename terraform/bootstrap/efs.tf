@@ -1,5 +1,5 @@
 # Shared storage (EFS), only for a cluster whose config sets storage.efs (dist/<cluster>/bootstrap/terraform.json
-# `efs`, lib/synth/bootstrap.ts), or for the one apply that first creates it (-var efs=true, README.md
+# `efs`, pipeline/synth/bootstrap.ts), or for the one apply that first creates it (-var efs=true, README.md
 # "Shared storage (EFS)"): the generator's StorageClasses need the file system id, which reaches them
 # through SSM /eksai/<cluster>/storage/efs-file-system-id and `eksai lookup`.
 #

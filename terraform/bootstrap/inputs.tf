@@ -1,6 +1,6 @@
 # What this root reads from eksai, and the guards that keep one state per cluster.
 #
-# `eksai synth` writes dist/<cluster>/bootstrap/terraform.json (lib/synth/bootstrap.ts) from the same
+# `eksai synth` writes dist/<cluster>/bootstrap/terraform.json (pipeline/synth/bootstrap.ts) from the same
 # cluster config that renders the manifests: the Kubernetes version (ClusterConfig.kubernetesVersion)
 # and the Cilium release (chart, version, release name, namespace and values, read off the generated
 # `cilium` Application). test/terraform/contract.test.ts keeps the file identical to that Application.

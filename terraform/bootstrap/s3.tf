@@ -1,5 +1,5 @@
 # Per-team S3 access through EKS Pod Identity, read from the `teams` section of the file `eksai synth`
-# writes (inputs.tf; lib/synth/team-s3.ts builds it from teams[].s3 of clusters/<cluster>.ts):
+# writes (inputs.tf; pipeline/synth/team-s3.ts builds it from teams[].s3 of clusters/<cluster>.ts):
 # per team an IAM role trusted by pods.eks.amazonaws.com, its least-privilege policy (written by the
 # generator: only the team's buckets and prefixes, KMS only on its keys), one Pod Identity association
 # per (namespace, ServiceAccount) that runs as the team, and the buckets eksai creates (SSE-KMS,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect } from 'vitest';
-import { buildCluster, type Manifest } from '../../lib/synth/build';
+import { buildCluster, type Manifest } from '../../pipeline/synth/build';
 import { cleanupHelm, testEachExampleCluster, crdScopes, exampleClusters, groupOf, helmApps, isNamespaced, parseRendered, renderApp, renderCached, renderText, type HelmApp } from '../charts/render';
 
 /**
@@ -88,7 +88,7 @@ function differingPointers(a: unknown, b: unknown, path = ''): string[] {
   if (a === b) return [];
   const isObj = (v: unknown) => v !== null && typeof v === 'object';
   if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [path || '/'];
-  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].flatMap((k) => differingPointers((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
 }
 

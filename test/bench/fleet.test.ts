@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { fleetInputs } from '../../bench/fleet';
 import { lookupsFor } from '../../bench/lookups';
-import { synthesize } from '../../lib/synth';
+import { synthesize } from '../../pipeline/synth';
 import { clusters } from '../../clusters';
 import { REPO } from '../helpers';
 

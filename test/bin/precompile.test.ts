@@ -11,14 +11,14 @@ const { loadCli, registerTs, bundleKey, saveCodeCache } = require('../../bin/pre
   bundleKey: (root: string, inputs: readonly string[]) => string | null;
 };
 
-/** A tiny eksai-shaped source tree: lib/cli/index.ts re-exports a value from lib/cli/value.ts. */
+/** A tiny eksai-shaped source tree: cli/index.ts re-exports a value from cli/value.ts. */
 function sourceTree(value: string): string {
   const root = mkdtempSync(join(tmpdir(), 'eksai-precompile-'));
-  mkdirSync(join(root, 'lib', 'cli'), { recursive: true });
+  mkdirSync(join(root, 'cli'), { recursive: true });
   writeFileSync(join(root, 'tsconfig.json'), '{"compilerOptions":{"target":"ES2022","strict":true}}\n');
   writeFileSync(join(root, 'package-lock.json'), '{}\n');
-  writeFileSync(join(root, 'lib', 'cli', 'index.ts'), "import { value } from './value';\nexport const main = async (): Promise<number> => 0;\nexport const answer: string = value;\n");
-  writeFileSync(join(root, 'lib', 'cli', 'value.ts'), `export const value: string = ${JSON.stringify(value)};\n`);
+  writeFileSync(join(root, 'cli', 'index.ts'), "import { value } from './value';\nexport const main = async (): Promise<number> => 0;\nexport const answer: string = value;\n");
+  writeFileSync(join(root, 'cli', 'value.ts'), `export const value: string = ${JSON.stringify(value)};\n`);
   return root;
 }
 
@@ -28,11 +28,11 @@ describe('precompiled CLI bundle', () => {
     const cacheDir = join(root, '.cache', 'eksai');
     expect((await loadCli({ root, cacheDir })).answer).toBe('one');
     const manifest = require(join(cacheDir, 'manifest.json')) as { key: string; inputs: string[] };
-    expect(manifest.inputs).toEqual(['lib/cli/index.ts', 'lib/cli/value.ts']);
+    expect(manifest.inputs).toEqual(['cli/index.ts', 'cli/value.ts']);
     expect(bundleKey(root, manifest.inputs)).toBe(manifest.key);
     expect((await loadCli({ root, cacheDir })).answer).toBe('one');
 
-    writeFileSync(join(root, 'lib', 'cli', 'value.ts'), 'export const value: string = "two";\n');
+    writeFileSync(join(root, 'cli', 'value.ts'), 'export const value: string = "two";\n');
     expect(bundleKey(root, manifest.inputs)).not.toBe(manifest.key);
     expect((await loadCli({ root, cacheDir })).answer).toBe('two');
     // the stale bundle is gone; one bundle + its map + the manifest remain
@@ -51,14 +51,14 @@ describe('precompiled CLI bundle', () => {
 
   test('a new file next to an input changes the key (it could change what an import resolves to)', () => {
     const root = sourceTree('one');
-    const before = bundleKey(root, ['lib/cli/index.ts', 'lib/cli/value.ts']);
-    writeFileSync(join(root, 'lib', 'cli', 'value.tsx'), 'export const value = "tsx";\n');
-    expect(bundleKey(root, ['lib/cli/index.ts', 'lib/cli/value.ts'])).not.toBe(before);
+    const before = bundleKey(root, ['cli/index.ts', 'cli/value.ts']);
+    writeFileSync(join(root, 'cli', 'value.tsx'), 'export const value = "tsx";\n');
+    expect(bundleKey(root, ['cli/index.ts', 'cli/value.ts'])).not.toBe(before);
   });
 
   test('a missing input means no key (rebuild)', () => {
     const root = sourceTree('one');
-    expect(bundleKey(root, ['lib/cli/index.ts', 'lib/cli/gone.ts'])).toBeNull();
+    expect(bundleKey(root, ['cli/index.ts', 'cli/gone.ts'])).toBeNull();
   });
 
   test('runs from memory when the cache cannot be written', async () => {
@@ -75,7 +75,7 @@ describe('.ts require hook for cluster files', () => {
     const cacheDir = join(root, '.cache', 'eksai');
     registerTs({ root: process.cwd(), cacheDir });
     const file = join(root, 'cluster.ts');
-    writeFileSync(file, "import { value } from './lib/cli/value';\nconst n: number = 2;\nexport default { n, value };\n");
+    writeFileSync(file, "import { value } from './cli/value';\nconst n: number = 2;\nexport default { n, value };\n");
     expect(createRequire(file)(file)).toMatchObject({ default: { n: 2, value: 'x' } });
     expect(readdirSync(join(cacheDir, 'ts'))).toHaveLength(2);
   });

@@ -6,7 +6,7 @@ import { ciliumValues, cilium } from '../../charts/cilium';
 import { VALUES_SCHEMA_URLS } from '../../lib/schemas/pins';
 import { schemaPath } from '../../lib/schemas/resolve';
 import { loadCluster } from '../../lib/config/load';
-import { buildCluster } from '../../lib/synth/build';
+import { buildCluster } from '../../pipeline/synth/build';
 import { chartObjects, loadOk, minimalInput, REPO } from '../helpers';
 
 process.env.EKSAI_SCHEMA_MIRROR ??= '../shared/schemas';

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { GRAFANA_DASHBOARD_LABEL, kubePrometheusStack, kubePrometheusStackValues, retentionSize } from '../../charts/kube-prometheus-stack';
 import { PLATFORM_NAMESPACES, SYNC_WAVES } from '../../charts/component';
 import { CHARTS } from '../../charts/versions';
-import { buildCluster } from '../../lib/synth/build';
+import { buildCluster } from '../../pipeline/synth/build';
 import { chartObjects, find, loadErrors, loadOk, minimalInput } from '../helpers';
 
 const CORE = { nodeSelector: { 'eksai.io/node-group': 'core' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] };

@@ -9,7 +9,7 @@ import { ALERT_GROUPS } from '../../charts/monitoring-alerts';
 import { DASHBOARDS } from '../../charts/monitoring-dashboards';
 import { RAY_METRICS_PORT, RAY_METRICS_PORT_NAME, SCRAPE_TARGETS, monitoring } from '../../charts/monitoring';
 import { SYNC_WAVES } from '../../charts/component';
-import { buildCluster, type Manifest } from '../../lib/synth/build';
+import { buildCluster, type Manifest } from '../../pipeline/synth/build';
 import { chartObjects, find, loadOk, minimalInput } from '../helpers';
 import { metricNames, promqlProblems } from './promql';
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { dcgmExporter, gpuTolerations, nvidiaDevicePlugin } from '../../charts/nvidia';
-import { buildCluster } from '../../lib/synth/build';
+import { buildCluster } from '../../pipeline/synth/build';
 import { chartObjects, loadErrors, loadOk, minimalInput } from '../helpers';
 import { cleanupHelm, helmApps, renderApp } from './render';
 

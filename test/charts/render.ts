@@ -7,7 +7,7 @@ import { loadAll } from 'js-yaml';
 import { clusters } from '../../clusters';
 import { loadClusters } from '../../lib/config/load';
 import type { ClusterConfig } from '../../lib/config/types';
-import { buildCluster, type Manifest } from '../../lib/synth/build';
+import { buildCluster, type Manifest } from '../../pipeline/synth/build';
 import { REPO } from '../helpers';
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { SMOKE_HOOK, SMOKE_XGBOOST_SCRIPT } from '../../charts/smoke';
 import { RAY_VERSION } from '../../charts/versions';
 import { loadCluster } from '../../lib/config/load';
-import type { Manifest } from '../../lib/synth/build';
+import type { Manifest } from '../../pipeline/synth/build';
 import { placement, podPlacement, poolShape, type PoolShape } from '../../lib/placement';
 import { chartObjects, eksai, find, loadErrors, loadOk, minimalInput, REPO, source, tempRepo } from '../helpers';
 

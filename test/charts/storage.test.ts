@@ -3,9 +3,10 @@ import { describe, expect, test } from 'vitest';
 import { awsLoadBalancerController } from '../../charts/aws-load-balancer-controller';
 import { KEEP_DATA } from '../../charts/component';
 import { jupyterhubValues } from '../../charts/jupyterhub';
-import { RAY_GID, RAY_UID, rayClusterProps } from '../../charts/ray-clusters';
+import { rayClusterProps } from '../../charts/ray-clusters';
+import { RAY_GID, RAY_UID } from '../../lib/ray';
 import { SHARED_STORAGE_DEFAULTS } from '../../lib/config/defaults';
-import { cleanupDiffRepos, diffTrees, exampleDist } from '../diff/helpers';
+import { cleanupDiffRepos, diffTrees, exampleDist } from '../pipeline/diff/helpers';
 import { chartObjects, find, loadErrors, loadOk, lookupsFor, minimalInput } from '../helpers';
 
 describe('storage', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { teams } from '../../charts/teams';
-import { buildCluster } from '../../lib/synth/build';
-import { renderCluster } from '../../lib/synth/render';
+import { buildCluster } from '../../pipeline/synth/build';
+import { renderCluster } from '../../pipeline/synth/render';
 import { chartObjects, find, loadOk, minimalInput } from '../helpers';
 
 const config = loadOk(minimalInput({ teams: [{ name: 'research', queue: { capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }, { name: 'ml-eng' }] }));

@@ -42,7 +42,7 @@ function chartDefaults(dir: string): Record<string, unknown> {
     const sub = join(dir, 'charts', dep.name);
     const key = dep.alias ?? dep.name;
     const subDefaults = existsSync(join(sub, 'values.yaml')) ? chartDefaults(sub) : {};
-    defaults[key] = { ...subDefaults, ...((defaults[key] as Record<string, unknown> | undefined) ?? {}) };
+    defaults[key] = { ...subDefaults, ...((defaults[key]) ?? {}) };
     for (const condition of (dep.condition ?? '').split(',').filter(Boolean)) {
       const [head, ...rest] = condition.trim().split('.');
       const target = (defaults[head!] ??= {}) as Record<string, unknown>;

@@ -3,7 +3,7 @@ import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemErrorMessage } from '../../lib/cli';
+import { systemErrorMessage } from '../../cli';
 import { eksai, minimalInput, tempRepo } from '../helpers';
 
 const temps: string[] = [];
@@ -67,7 +67,7 @@ describe('environment errors in commands', () => {
     ['dist is a symlink loop', (repo: string) => symlinkSync(join(repo, 'dist'), join(repo, 'dist')), 'dist', (repo: string) => `cannot stat ${join(repo, 'dist')}: too many levels of symbolic links (a symlink loop?) (ELOOP)`],
     ['the lock file is a folder', (repo: string) => mkdirSync(join(repo, 'dist', '.eksai-lock'), { recursive: true }), 'dist', () => 'cannot read: is a folder where a file is expected (EISDIR)'],
   ])('fails with exit 2 and one line, no stack, when %s', (_, arrange, outdir, message) => {
-    const repo = tempRepo([minimalInput() as unknown as Record<string, unknown>]);
+    const repo = tempRepo([minimalInput()]);
     temps.push(repo);
     arrange(repo);
     const out = eksai(['synth', '--cwd', repo, '--outdir', outdir]);

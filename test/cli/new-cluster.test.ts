@@ -5,7 +5,7 @@ import { transformSync } from 'esbuild';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as schema from '../../lib/config/schema';
-import { clusterTemplate, newCluster as newClusterInProcess, registryIdentifier } from '../../lib/cli/commands/new-cluster';
+import { clusterTemplate, newCluster as newClusterInProcess, registryIdentifier } from '../../cli/commands/new-cluster';
 import { UsageError } from '../../lib/errors';
 import { eksai, lookupsFor, REPO } from '../helpers';
 
@@ -19,7 +19,7 @@ afterEach(() => {
 function repoCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'eksai-new-'));
   dirs.push(dir);
-  for (const d of ['clusters', 'lib', 'charts', 'apps', 'imports']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
+  for (const d of ['clusters', 'lib', 'charts', 'apps', 'imports', 'pipeline', 'cli']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -149,7 +149,7 @@ describe('eksai new-cluster', () => {
   test.each(PAYLOADS.map((p) => [JSON.stringify(p), p]))('fails when --repo carries code: %s', (_, payload) => {
     const dir = repoCopy();
     const before = readFileSync(join(dir, 'clusters', 'index.ts'), 'utf8');
-    const r = newCluster(dir, ['--name', 'evil', '--region', 'us-west-2', '--repo', payload!]);
+    const r = newCluster(dir, ['--name', 'evil', '--region', 'us-west-2', '--repo', payload]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`--repo ${JSON.stringify(payload).slice(0, 20)}`);
     expect(r.stderr).toContain('must be an https or ssh git URL');
@@ -204,6 +204,7 @@ describe('eksai new-cluster', () => {
           const load = (file: string, modules: Record<string, unknown>) => {
             const mod = { exports: {} as Record<string, unknown> };
             const code = transformSync(readFileSync(join(dir, 'clusters', file), 'utf8'), { loader: 'ts', format: 'cjs' }).code;
+            // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the generated cluster file as CommonJS with a stub require, which is what it tests
             new Function('require', 'module', 'exports', code)((id: string) => modules[id] ?? expect.unreachable(`required ${id}`), mod, mod.exports);
             return mod.exports;
           };
@@ -225,6 +226,7 @@ describe('eksai new-cluster', () => {
       const code = transformSync(clusterTemplate({ cwd: '/', name: 'x', environment: s, region: s, repoURL: s, teams: [s], amiAlias: s }), { loader: 'ts', format: 'cjs' }).code;
       const required: string[] = [];
       const mod = { exports: {} as { default?: Record<string, unknown> } };
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the generated cluster file as CommonJS to record what it requires
       new Function('require', 'module', 'exports', code)((id: string) => (required.push(id), schema), mod, mod.exports);
       expect(required).toEqual(['../lib/config/schema']);
       expect((globalThis as { __pwned?: number }).__pwned).toBeUndefined();

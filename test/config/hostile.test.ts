@@ -59,7 +59,7 @@ describe('values a config cannot hold are config errors with path and value', ()
     const getter = Object.defineProperty({}, 'enabled', { enumerable: true, get: () => { throw new Error('nope'); } });
     let deep: Record<string, unknown> = {};
     const root = deep;
-    for (let i = 0; i < 40; i++) deep = (deep.x = {}) as Record<string, unknown>;
+    for (let i = 0; i < 40; i++) deep = (deep.x = {});
     const errors = loadErrors(minimalInput({ storage: cyclic, cilium: getter, tags: root }));
     expect(errors).toContain('clusters/minimal.ts: storage.self is a circular reference to storage: use plain data without cycles');
     expect(errors).toContain('clusters/minimal.ts: cilium.enabled cannot be read: nope: use plain data, not getters');

@@ -3,10 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, formatProblem } from '../../lib/errors';
 import { loadCluster } from '../../lib/config/load';
-import { buildCluster } from '../../lib/synth/build';
-import { manifestPath, renderCluster } from '../../lib/synth/render';
+import { buildCluster } from '../../pipeline/synth/build';
+import { manifestPath, renderCluster } from '../../pipeline/synth/render';
 import { lookupsFor, minimalInput, REPO } from '../helpers';
-import { BOOTSTRAP_INPUT_PATH } from '../../lib/synth/bootstrap';
+import { BOOTSTRAP_INPUT_PATH } from '../../pipeline/synth/bootstrap';
 
 /** A valid cluster that reaches most components: a team with Ray, notebooks, budgets, tags, labels, taints. */
 const BASE = minimalInput({

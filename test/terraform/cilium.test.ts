@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CILIUM_OPERATOR_SERVICE_ACCOUNT, cilium } from '../../charts/cilium';
 import { CORE_NODE_SELECTOR } from '../../charts/karpenter';
-import { BOOTSTRAP_INPUT_PATH } from '../../lib/synth/bootstrap';
-import { buildCluster } from '../../lib/synth/build';
-import { renderCluster } from '../../lib/synth/render';
+import { BOOTSTRAP_INPUT_PATH } from '../../pipeline/synth/bootstrap';
+import { buildCluster } from '../../pipeline/synth/build';
+import { renderCluster } from '../../pipeline/synth/render';
 import { loadOk, minimalInput } from '../helpers';
 import { bootstrapInputOf, dependsOn, distClusters, distObjects, loadBootstrap, moduleBlock, resource, type Block, type Tf } from './hcl';
 

@@ -10,7 +10,7 @@ import type { ClusterConfig } from '../../lib/config/types';
 import { factsFromLookups } from '../../lib/lookups/file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix } from '../../lib/lookups/parameters';
 import { TERRAFORM_SOURCE } from '../../lib/lookups/ssm';
-import { BOOTSTRAP_INPUT_PATH } from '../../lib/synth/bootstrap';
+import { BOOTSTRAP_INPUT_PATH } from '../../pipeline/synth/bootstrap';
 import { BOOTSTRAP_DIR, REPO_ROOT, bootstrapInputOf, distClusters, loadBootstrap, localOf, moduleBlock, resolveName, resource, type Block, type Tf } from './hcl';
 
 /**

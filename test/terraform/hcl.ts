@@ -38,7 +38,7 @@ export async function loadBootstrap(dir = BOOTSTRAP_DIR): Promise<Tf> {
       }
     }
   }
-  return { resource: {}, data: {}, module: {}, variable: {}, output: {}, terraform: [], ...merged, locals: Object.assign({}, ...(merged.locals ?? [])) } as Tf;
+  return { resource: {}, data: {}, module: {}, variable: {}, output: {}, terraform: [], ...merged, locals: Object.assign({}, ...(merged.locals ?? [])) };
 }
 
 /** One resource block by type and name. */

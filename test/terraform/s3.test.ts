@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { teamRoleName } from '../../lib/config/s3';
-import { S3_OBJECT_ACTIONS, type IamPolicy } from '../../lib/synth/team-s3';
+import { S3_OBJECT_ACTIONS, type IamPolicy } from '../../pipeline/synth/team-s3';
 import { bootstrapInputOf, distClusters, distObjects, loadBootstrap, resource, type Block, type Tf } from './hcl';
 
 /**

@@ -1,0 +1,89 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { diffRevisions, renderText } from '../../../pipeline/diff';
+import type { BootstrapBucket, BootstrapTeamS3 } from '../../../pipeline/synth/team-s3';
+import { tempRepo, type Tree } from './helpers';
+
+const repos: { cleanup: () => void }[] = [];
+afterAll(() => repos.forEach((r) => r.cleanup()));
+
+const bucket = (patch: Partial<BootstrapBucket> = {}): BootstrapBucket => ({
+  name: 'acme-research',
+  arn: 'arn:aws:s3:::acme-research',
+  create: true,
+  access: 'read-only',
+  prefixes: [],
+  kms_key_arn: null,
+  lifecycle: { infrequent_access_days: 30, expiration_days: null, abort_incomplete_multipart_days: 7 },
+  ...patch,
+});
+const team = (buckets: BootstrapBucket[], namespaces = ['research']): BootstrapTeamS3 => ({
+  service_accounts: namespaces.map((namespace) => ({ namespace, name: 'team-research' })),
+  policy: { Version: '2012-10-17', Statement: [] },
+  buckets,
+});
+/** dist/dev/bootstrap/terraform.json (the only file: the YAML diff has nothing to compare). */
+const input = (teams: Record<string, BootstrapTeamS3>): Tree => ({ 'dist/dev/bootstrap/terraform.json': `${JSON.stringify({ cluster_name: 'dev', region: 'us-west-2', kubernetes_version: '1.35', cilium: null, teams }, null, 2)}\n` });
+
+async function risksOf(base: Record<string, BootstrapTeamS3>, head: Record<string, BootstrapTeamS3>) {
+  const repo = tempRepo();
+  repos.push(repo);
+  const a = repo.commit(input(base), 'base');
+  const b = repo.commit(input(head), 'head');
+  const result = await diffRevisions({ cwd: repo.dir, base: a, head: b });
+  return { risks: result.risks.map((r) => `${r.level} ${r.cluster}/${r.component} ${r.resource}: ${r.message}`), text: renderText(result) };
+}
+
+describe('eksai diff: per-team S3 in the Terraform input', () => {
+  it('nothing changed: no risk', async () => {
+    expect((await risksOf({ research: team([bucket()]) }, { research: team([bucket()]) })).risks).toEqual([]);
+  });
+
+  it('read-only → read-write is a high risk (IAM policy widening), and back a low one', async () => {
+    expect((await risksOf({ research: team([bucket()]) }, { research: team([bucket({ access: 'read-write' })]) })).risks).toEqual([
+      'high dev/bootstrap iam-role/team-research: IAM policy widening: team research access to acme-research read-only → read-write',
+    ]);
+    expect((await risksOf({ research: team([bucket({ access: 'read-write' })]) }, { research: team([bucket()]) })).risks).toEqual([
+      'low dev/bootstrap iam-role/team-research: IAM policy narrowing: team research access to acme-research read-write → read-only',
+    ]);
+  });
+
+  it('a new bucket, a new prefix, dropping the prefixes, a new key or a new ServiceAccount widen the policy', async () => {
+    const shared = bucket({ name: 'shared', arn: 'arn:aws:s3:::shared', create: false, prefixes: ['a/'], lifecycle: null });
+    const { risks, text } = await risksOf(
+      { research: team([bucket(), shared]) },
+      {
+        research: team(
+          [bucket({ kms_key_arn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }), { ...shared, prefixes: ['a/', 'b/'] }, bucket({ name: 'new-one', arn: 'arn:aws:s3:::new-one', access: 'read-write' })],
+          ['research', 'jupyterhub'],
+        ),
+      },
+    );
+    expect(risks).toEqual([
+      'high dev/bootstrap iam-role/team-research: IAM policy widening: team research may use KMS key arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (was none)',
+      'high dev/bootstrap iam-role/team-research: IAM policy widening: team research prefixes of shared shared/a/ → shared/a/, shared/b/',
+      'high dev/bootstrap iam-role/team-research: IAM policy widening: team research gets read-write access to all of new-one (a new bucket)',
+      "high dev/bootstrap iam-role/team-research: IAM policy widening: ServiceAccount jupyterhub/team-research now runs as team research's role (a new Pod Identity association)",
+    ]);
+    expect(text).toContain('IAM policy widening');
+    expect((await risksOf({ research: team([shared]) }, { research: team([{ ...shared, prefixes: [] }]) })).risks).toEqual([
+      'high dev/bootstrap iam-role/team-research: IAM policy widening: team research prefixes of shared shared/a/ → all of shared',
+    ]);
+  });
+
+  it('a removed created bucket, or a team that drops S3, is a data-loss risk; a removed referenced bucket only loses access', async () => {
+    const shared = bucket({ name: 'shared', arn: 'arn:aws:s3:::shared', create: false, lifecycle: null });
+    expect((await risksOf({ research: team([bucket(), shared]) }, {})).risks).toEqual([
+      'high dev/bootstrap s3-bucket/acme-research: bucket acme-research is no longer created by eksai for team research: the next terraform apply destroys it and its objects (refused while it is not empty); keep it in the config, or move it out of the Terraform state first (terraform state rm)',
+      'low dev/bootstrap iam-role/team-research: team research loses access to all of acme-research',
+      'low dev/bootstrap iam-role/team-research: team research loses access to all of shared',
+    ]);
+  });
+
+  it('a new or shorter expiry is a data-loss risk', async () => {
+    const expiring = (days: number | null) => bucket({ lifecycle: { infrequent_access_days: 30, expiration_days: days, abort_incomplete_multipart_days: 7 } });
+    expect((await risksOf({ research: team([expiring(null)]) }, { research: team([expiring(365)]) })).risks).toEqual([
+      'high dev/bootstrap s3-bucket/acme-research: data loss: objects of bucket acme-research now expire after 365 days (was never); older ones are deleted by S3',
+    ]);
+    expect((await risksOf({ research: team([expiring(90)]) }, { research: team([expiring(365)]) })).risks).toEqual([]);
+  });
+});
