@@ -95,7 +95,7 @@ export function headGroup(team: Team, head: { readonly cpu: string; readonly mem
       { name: RAY_PORT_NAMES.client, containerPort: RAY_PORTS.client },
       { name: RAY_PORT_NAMES.metrics, containerPort: RAY_PORTS.metrics },
     ],
-    { limit: ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesLimits.fromString, request: ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesRequests.fromString },
+    { limit: (v: string) => ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesLimits.fromString(v), request: (v: string) => ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesRequests.fromString(v) },
   );
   return {
     // KubeRay uses this name instead of `<cluster>-head-svc` (kuberay common/service.go,
@@ -119,8 +119,8 @@ export function headGroup(team: Team, head: { readonly cpu: string; readonly mem
 /** A worker group of a team's Ray cluster (pods labelled with the team: its NetworkPolicies select them). */
 export function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSpecWorkerGroupSpecs {
   const container = rayContainer('ray-worker', imageFor(group.gpus), group, [{ name: RAY_PORT_NAMES.metrics, containerPort: RAY_PORTS.metrics }], {
-    limit: ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesLimits.fromString,
-    request: ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesRequests.fromString,
+    limit: (v: string) => ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesLimits.fromString(v),
+    request: (v: string) => ray.RayClusterSpecWorkerGroupSpecsTemplateSpecContainersResourcesRequests.fromString(v),
   });
   return {
     groupName: group.name,

@@ -9,7 +9,7 @@ export function formatPath(root: unknown, path: readonly PropertyKey[]): string 
   let node: unknown = root;
   for (const key of path) {
     if (typeof key === 'number') {
-      const item = Array.isArray(node) ? node[key] : undefined;
+      const item: unknown = Array.isArray(node) ? (node as readonly unknown[])[key] : undefined;
       const name = item && typeof item === 'object' ? (item as { name?: unknown }).name : undefined;
       out += typeof name === 'string' && name !== '' ? `[${name}]` : `[${key}]`;
     } else {

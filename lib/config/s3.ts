@@ -117,6 +117,7 @@ function prefixProblem(prefix: string): string | undefined {
   if (prefix === '') return 'is empty (leave prefixes out for the whole bucket)';
   if (prefix.startsWith('/')) return 'starts with "/": S3 keys have no leading slash';
   if (/[*?]|\$\{/.test(prefix)) return 'holds *, ? or ${, which IAM reads as wildcards or policy variables';
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(prefix)) return 'holds a control character';
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { scalarText } from '../../lib/text';
 import { sources } from './fates';
 import { isRecord, resourceKey, type Resource } from './identity';
 import type { ResourceChange, Risk, RiskLevel } from './types';
@@ -106,7 +107,7 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
       // A chart bump (rendered) or a dist change that drops a version breaks every client and manifest using it.
       const before = crdVersions(lookup(base, c));
       const after = crdVersions(lookup(head, c));
-      const group = String(get(lookup(head, c)?.body, ['spec', 'group']) ?? '');
+      const group = scalarText(get(lookup(head, c)?.body, ['spec', 'group']));
       for (const v of [...before.served].filter((x) => !after.served.has(x)).sort()) {
         add(c, 'high', `CRD ${c.name} stops serving ${group}/${v}: manifests and clients using it fail${before.storage === v ? `, and objects stored at ${v} must be migrated first` : ''}`);
       }
