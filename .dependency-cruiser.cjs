@@ -20,7 +20,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'A cycle makes load order matter and hides which module is the lower one: move what both need into its own file that both import (e.g. pipeline/validate/types.ts).',
+      comment:
+        'A cycle makes load order matter and hides which module is the lower one: move what both need into its own file that both import (e.g. pipeline/validate/types.ts).',
       from: {},
       to: { circular: true },
     },
@@ -34,7 +35,8 @@ module.exports = {
     {
       name: 'lookups-below-config',
       severity: 'error',
-      comment: 'config reads the lookups file (lookups → facts → config); lookups never imports config: what both need lives in lib/lookups (e.g. ClusterFacts), what needs a cluster config in lib/config (node-images.ts, lookup-target.ts).',
+      comment:
+        'config reads the lookups file (lookups → facts → config); lookups never imports config: what both need lives in lib/lookups (e.g. ClusterFacts), what needs a cluster config in lib/config (node-images.ts, lookup-target.ts).',
       from: { path: '^lib/lookups/' },
       to: { path: '^lib/config/' },
     },

@@ -22,7 +22,14 @@ export default tseslint.config(
     // it) only when that command runs; cluster files load through the .ts require hook of bin/precompile.js; package.json
     // versions and ajv's standalone code are read where they are needed; the precompile test loads the CommonJS bin/
     // module. An `import()` would make these paths async, and esbuild's bundle keeps a require as it is.
-    files: ['cli/index.ts', 'cli/commands/index.ts', 'lib/config/load.ts', 'pipeline/check/compiled.ts', 'pipeline/render/helm.ts', 'test/bin/precompile.test.ts'],
+    files: [
+      'cli/index.ts',
+      'cli/commands/index.ts',
+      'lib/config/load.ts',
+      'pipeline/check/compiled.ts',
+      'pipeline/render/helm.ts',
+      'test/bin/precompile.test.ts',
+    ],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

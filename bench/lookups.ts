@@ -16,7 +16,10 @@ export function verifiedAmis(input: unknown): Record<string, unknown> {
   return Object.fromEntries(
     amiNeeds(nodeImageInputs(parsed)).map((need) => [
       need.alias,
-      { images: Object.fromEntries(need.images.map((i) => [i.key, `ami-${createHash('sha256').update(`${need.alias} ${i.key}`).digest('hex').slice(0, 17)}`])), kubernetesVersion: need.kubernetesVersion },
+      {
+        images: Object.fromEntries(need.images.map((i) => [i.key, `ami-${createHash('sha256').update(`${need.alias} ${i.key}`).digest('hex').slice(0, 17)}`])),
+        kubernetesVersion: need.kubernetesVersion,
+      },
     ]),
   );
 }

@@ -39,7 +39,13 @@ Options:
   --json            print JSON instead of the table
   -h, --help        show this help
 `;
-const options = { json: { type: 'boolean' }, sizes: { type: 'string', default: '3,100' }, runs: { type: 'string', default: '5' }, 'skip-cdk8s': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const options = {
+  json: { type: 'boolean' },
+  sizes: { type: 'string', default: '3,100' },
+  runs: { type: 'string', default: '5' },
+  'skip-cdk8s': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
 try {
   parsed = parseArgs({ options });
@@ -55,7 +61,9 @@ if (values.help) {
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
-  process.stderr.write(`bench: --sizes must be positive integers separated by commas and --runs a positive integer (got --sizes ${values.sizes} --runs ${values.runs})\n`);
+  process.stderr.write(
+    `bench: --sizes must be positive integers separated by commas and --runs a positive integer (got --sizes ${values.sizes} --runs ${values.runs})\n`,
+  );
   process.exit(2);
 }
 // Charts for render: the mirror; the bundled (or the user's) helm resolved once, outside the timings.
@@ -95,7 +103,12 @@ function timeInterleaved(jobs: readonly Job[], n: number, cwd: string): ProcessS
       before?.();
       const t0 = performance.now();
       const r = TIME
-        ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } })
+        ? spawnSync(TIME, ['-f', '%U %S %M', cmd, ...args], {
+            cwd,
+            encoding: 'utf8',
+            maxBuffer: 1 << 28,
+            env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+          })
         : spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
       walls[j]!.push(performance.now() - t0);
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error?.message ?? r.signal}):\n${r.stderr}`);
@@ -142,8 +155,16 @@ function benchSize(n: number): SizeResult {
   writeFleetRepo(repo, n);
   process.stderr.write(`fleet of ${n}: stages...\n`);
 
-  const stagesOut = execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'stages.ts'), repo, String(runs)], { encoding: 'utf8' });
-  const st = JSON.parse(stagesOut) as { stages: Record<string, number[]>; objects: number; maxRssKiB: number; validateWarmCpuMs: number; validateWarmParseMs: number };
+  const stagesOut = execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'stages.ts'), repo, String(runs)], {
+    encoding: 'utf8',
+  });
+  const st = JSON.parse(stagesOut) as {
+    stages: Record<string, number[]>;
+    objects: number;
+    maxRssKiB: number;
+    validateWarmCpuMs: number;
+    validateWarmParseMs: number;
+  };
   const stagesMs = Object.fromEntries(Object.entries(st.stages).map(([k, v]) => [k, median(v)]));
   const total = Object.values(stagesMs).reduce((a, b) => a + b, 0);
 
@@ -162,7 +183,11 @@ function benchSize(n: number): SizeResult {
     [
       // Moved aside, not deleted: creating ~2,000 files right after unlinking ~2,000 costs up to 2 s
       // of kernel time on this disk, which is the deletion's cost, not the write's.
-      { cmd: process.execPath, args: synthArgs, before: () => existsSync(join(repo, 'dist')) && renameSync(join(repo, 'dist'), join(repo, `.trash-${trash++}`)) },
+      {
+        cmd: process.execPath,
+        args: synthArgs,
+        before: () => existsSync(join(repo, 'dist')) && renameSync(join(repo, 'dist'), join(repo, `.trash-${trash++}`)),
+      },
       { cmd: process.execPath, args: synthArgs },
       { cmd: process.execPath, args: [join(__dirname, 'floor.js'), objectsFile, join(repo, 'floor-out')] },
     ],
@@ -173,7 +198,12 @@ function benchSize(n: number): SizeResult {
 
   // validate the fleet's dist (whole process: schema loading and compiling included).
   process.stderr.write(`fleet of ${n}: eksai validate...\n`);
-  const validate = timeProcess(process.execPath, [join(ROOT, 'bin', 'eksai.js'), 'validate', '--cwd', repo, join(repo, 'dist'), '--format', 'json'], runs, repo);
+  const validate = timeProcess(
+    process.execPath,
+    [join(ROOT, 'bin', 'eksai.js'), 'validate', '--cwd', repo, join(repo, 'dist'), '--format', 'json'],
+    runs,
+    repo,
+  );
 
   // diff of two fleets: every gpu pool's GPU limit doubled, in a throwaway git repo.
   process.stderr.write(`fleet of ${n}: eksai diff...\n`);
@@ -183,10 +213,19 @@ function benchSize(n: number): SizeResult {
   git('commit', '-qm', 'base');
   for (const cluster of readdirSync(join(repo, 'dist'))) {
     const file = join(repo, 'dist', cluster, 'node-pools', 'NodePool.gpu.yaml');
-    if (existsSync(file)) writeFileSync(file, readFileSync(file, 'utf8').replace(/nvidia\.com\/gpu: (\d+)/, (_, g: string) => `nvidia.com/gpu: ${Number(g) * 2}`));
+    if (existsSync(file))
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(/nvidia\.com\/gpu: (\d+)/, (_, g: string) => `nvidia.com/gpu: ${Number(g) * 2}`),
+      );
   }
   git('commit', '-qam', 'head');
-  const diff = timeProcess(process.execPath, [join(ROOT, 'bin', 'eksai.js'), 'diff', '--cwd', repo, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], runs, repo);
+  const diff = timeProcess(
+    process.execPath,
+    [join(ROOT, 'bin', 'eksai.js'), 'diff', '--cwd', repo, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'],
+    runs,
+    repo,
+  );
 
   // render the fleet's Helm releases: cold (empty chart and render cache), then warm. Cold at N = 100 is
   // ~900 helm runs, so it runs once there.

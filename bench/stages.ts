@@ -49,7 +49,9 @@ const maxRssKiB = process.resourceUsage().maxRSS;
   const warm = await validate({ cwd: repo!, paths: [out] });
   const cpu = process.cpuUsage(cpu0);
   rmSync(out, { recursive: true, force: true });
-  process.stdout.write(JSON.stringify({ stages, objects, maxRssKiB, validateWarmCpuMs: (cpu.user + cpu.system) / 1000, validateWarmParseMs: warm.timingsMs.parse ?? 0 }));
+  process.stdout.write(
+    JSON.stringify({ stages, objects, maxRssKiB, validateWarmCpuMs: (cpu.user + cpu.system) / 1000, validateWarmParseMs: warm.timingsMs.parse ?? 0 }),
+  );
 })().catch((err: unknown) => {
   process.stderr.write(`${String((err as Error).stack ?? err)}\n`);
   process.exitCode = 1;

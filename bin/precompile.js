@@ -147,7 +147,10 @@ async function build(root) {
         return { contents: bytes, loader: args.path.endsWith('.json') ? 'json' : args.path.endsWith('.ts') ? 'ts' : 'js' };
       });
       b.onResolve({ filter: /^[^./]/ }, (args) => {
-        const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+        const name = args.path
+          .split('/')
+          .slice(0, args.path.startsWith('@') ? 2 : 1)
+          .join('/');
         return INLINE.has(name) ? undefined : { path: args.path, external: true };
       });
     },

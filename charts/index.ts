@@ -19,4 +19,21 @@ import { opencost } from './opencost';
  * Every platform component, in dist order. Adding a component = one file in charts/ + one line here;
  * apps/ turns the enabled ones into child Applications.
  */
-export const COMPONENTS: readonly Component[] = [cilium, karpenter, nodePools, storage, awsLoadBalancerController, nvidiaDevicePlugin, dcgmExporter, volcano, kuberayOperator, kubePrometheusStack, monitoring, opencost, teams, rayClusters, jupyterhub, smoke];
+export const COMPONENTS: readonly Component[] = [
+  cilium,
+  karpenter,
+  nodePools,
+  storage,
+  awsLoadBalancerController,
+  nvidiaDevicePlugin,
+  dcgmExporter,
+  volcano,
+  kuberayOperator,
+  kubePrometheusStack,
+  monitoring,
+  opencost,
+  teams,
+  rayClusters,
+  jupyterhub,
+  smoke,
+];

@@ -42,9 +42,33 @@ interface ProfileSpec {
  * and its unsaved state die). GPU sizes fit a g5/g6.2xlarge after daemonset overhead.
  */
 export const NOTEBOOK_PROFILES: readonly ProfileSpec[] = [
-  { slug: 'cpu-small', displayName: 'CPU small: 2 vCPU, 8 GB', poolKind: 'cpu', cpu: { guarantee: 1, limit: 2 }, memory: { guarantee: '4G', limit: '8G' }, gpus: 0, fix: "add a cpu pool that allows on-demand capacity (the cpu default is spot + on-demand), or set jupyterhub.enabled: false" },
-  { slug: 'cpu-large', displayName: 'CPU large: 8 vCPU, 32 GB', poolKind: 'cpu', cpu: { guarantee: 4, limit: 8 }, memory: { guarantee: '16G', limit: '32G' }, gpus: 0, fix: "add a cpu pool that allows on-demand capacity (the cpu default is spot + on-demand), or set jupyterhub.enabled: false" },
-  { slug: 'gpu', displayName: '1 NVIDIA GPU, 8 vCPU, 30 GB', poolKind: 'gpu', cpu: { guarantee: 3, limit: 8 }, memory: { guarantee: '12G', limit: '30G' }, gpus: 1, fix: "let the gpu pool use on-demand capacity (the gpu default), or remove it" },
+  {
+    slug: 'cpu-small',
+    displayName: 'CPU small: 2 vCPU, 8 GB',
+    poolKind: 'cpu',
+    cpu: { guarantee: 1, limit: 2 },
+    memory: { guarantee: '4G', limit: '8G' },
+    gpus: 0,
+    fix: 'add a cpu pool that allows on-demand capacity (the cpu default is spot + on-demand), or set jupyterhub.enabled: false',
+  },
+  {
+    slug: 'cpu-large',
+    displayName: 'CPU large: 8 vCPU, 32 GB',
+    poolKind: 'cpu',
+    cpu: { guarantee: 4, limit: 8 },
+    memory: { guarantee: '16G', limit: '32G' },
+    gpus: 0,
+    fix: 'add a cpu pool that allows on-demand capacity (the cpu default is spot + on-demand), or set jupyterhub.enabled: false',
+  },
+  {
+    slug: 'gpu',
+    displayName: '1 NVIDIA GPU, 8 vCPU, 30 GB',
+    poolKind: 'gpu',
+    cpu: { guarantee: 3, limit: 8 },
+    memory: { guarantee: '12G', limit: '30G' },
+    gpus: 1,
+    fix: 'let the gpu pool use on-demand capacity (the gpu default), or remove it',
+  },
 ];
 
 /** A profile as the chart renders it and as the placement rule checks it: one computation for both. */
@@ -117,7 +141,10 @@ function teamOptions(cluster: ClusterConfig): Record<string, unknown> | undefine
 function notebookSharedVolume(team: Team): Record<string, unknown> {
   const shared = sharedVolume(team, team.sharedStorage?.notebookClaimName);
   if (!shared) return {};
-  return { volumes: Object.fromEntries(shared.volumes.map((v) => [v.name, v])), volume_mounts: Object.fromEntries(shared.volumeMounts.map((m) => [m.name, m])) };
+  return {
+    volumes: Object.fromEntries(shared.volumes.map((v) => [v.name, v])),
+    volume_mounts: Object.fromEntries(shared.volumeMounts.map((m) => [m.name, m])),
+  };
 }
 
 /** Per team with shared storage, its claim in the jupyterhub namespace: notebooks can only mount claims of their own namespace. */
@@ -157,7 +184,8 @@ export function rayEgressRules(cluster: ClusterConfig): Record<string, unknown>[
 const secretEnv = (name: string, ref: SecretRef) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
 
 /** OAuth callback on the ingress host; without an ingress OAuthenticator derives it from the request. */
-const callbackUrl = (cluster: ClusterConfig) => (cluster.jupyterhub.ingress ? { oauth_callback_url: `https://${cluster.jupyterhub.ingress.host}/hub/oauth_callback` } : {});
+const callbackUrl = (cluster: ClusterConfig) =>
+  cluster.jupyterhub.ingress ? { oauth_callback_url: `https://${cluster.jupyterhub.ingress.host}/hub/oauth_callback` } : {};
 
 /**
  * hub.config (traitlets) and hub.extraEnv for the authenticator. OAuthenticator reads the client id
@@ -254,7 +282,12 @@ function ingressValues(cluster: ClusterConfig): Record<string, unknown> {
 
 /** Restricted Pod Security for notebook pods (z2jh 4 hardened its own pods; KubeSpawner's need these). */
 const NOTEBOOK_POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } as const;
-const NOTEBOOK_CONTAINER_SECURITY = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } } as const;
+const NOTEBOOK_CONTAINER_SECURITY = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
 
 /** Values of the zero-to-jupyterhub chart. */
 export function jupyterhubValues(cluster: ClusterConfig): Record<string, unknown> {
@@ -278,7 +311,12 @@ export function jupyterhubValues(cluster: ClusterConfig): Record<string, unknown
         enabled: true,
         ingress: [
           {
-            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PLATFORM_NAMESPACES.monitoring } }, podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }],
+            from: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PLATFORM_NAMESPACES.monitoring } },
+                podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } },
+              },
+            ],
             ports: [{ protocol: 'TCP', port: HUB_METRICS.port }],
           },
         ],
@@ -374,7 +412,8 @@ export const jupyterhub: Component = {
   build: (chart, cluster) => {
     hubApiServerPolicy(chart);
     // Notebooks run in this namespace: each team with S3 has its ServiceAccount here too (its own Pod Identity association).
-    for (const team of cluster.teams.filter((t) => t.s3)) new ApiObject(chart, `team-${team.name}-service-account`, teamServiceAccountManifest(team, PLATFORM_NAMESPACES.jupyterhub));
+    for (const team of cluster.teams.filter((t) => t.s3))
+      new ApiObject(chart, `team-${team.name}-service-account`, teamServiceAccountManifest(team, PLATFORM_NAMESPACES.jupyterhub));
     notebookClaims(chart, cluster);
   },
   // z2jh generates the proxy token, cookie secret and auth-state key with Helm `lookup` + randAlphaNum;

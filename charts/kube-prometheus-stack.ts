@@ -38,7 +38,9 @@ interface Placement {
 export interface KubePrometheusStackValues {
   readonly crds: { readonly enabled: true; readonly upgradeJob: { readonly enabled: false } };
   /** Rule groups for control-plane parts EKS runs and hides (or Cilium replaces): they could only ever fire "down". */
-  readonly defaultRules: { readonly rules: Readonly<Record<'etcd' | 'kubeControllerManager' | 'kubeProxy' | 'kubeSchedulerAlerting' | 'kubeSchedulerRecording', false>> };
+  readonly defaultRules: {
+    readonly rules: Readonly<Record<'etcd' | 'kubeControllerManager' | 'kubeProxy' | 'kubeSchedulerAlerting' | 'kubeSchedulerRecording', false>>;
+  };
   readonly kubeControllerManager: { readonly enabled: false };
   readonly kubeScheduler: { readonly enabled: false };
   readonly kubeEtcd: { readonly enabled: false };
@@ -63,7 +65,10 @@ export interface KubePrometheusStackValues {
       };
     };
   };
-  readonly alertmanager: { readonly enabled: boolean; readonly alertmanagerSpec: Placement & { readonly configSecret?: string; readonly useExistingSecret?: true } };
+  readonly alertmanager: {
+    readonly enabled: boolean;
+    readonly alertmanagerSpec: Placement & { readonly configSecret?: string; readonly useExistingSecret?: true };
+  };
   readonly grafana: Placement & {
     readonly enabled: boolean;
     readonly admin: typeof GRAFANA_ADMIN_SECRET;

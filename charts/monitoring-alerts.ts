@@ -42,7 +42,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'warning',
         summary: 'Node {{ $labels.node }} is not Ready',
-        description: 'Node {{ $labels.node }} has not been Ready for 10 minutes. Pods on it are not running; Karpenter replaces an unhealthy node it owns only after its repair policy period.',
+        description:
+          'Node {{ $labels.node }} has not been Ready for 10 minutes. Pods on it are not running; Karpenter replaces an unhealthy node it owns only after its repair policy period.',
       },
       {
         alert: 'PersistentVolumeFilling',
@@ -50,7 +51,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: 'Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is over 85% full',
-        description: 'PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free. gp3 volumes can be expanded in place: raise the PVC request.',
+        description:
+          'PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free. gp3 volumes can be expanded in place: raise the PVC request.',
       },
       {
         alert: 'PersistentVolumeAlmostFull',
@@ -58,7 +60,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '5m',
         severity: 'critical',
         summary: 'Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is over 95% full',
-        description: 'PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free; writes will fail soon. Expand the PVC or delete data.',
+        description:
+          'PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free; writes will fail soon. Expand the PVC or delete data.',
       },
     ],
   },
@@ -75,7 +78,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '30m',
         severity: 'warning',
         summary: 'Karpenter keeps failing to launch {{ $labels.capacity_type }} instances ({{ $labels.reason }})',
-        description: 'EC2 CreateFleet has been rejecting {{ $labels.capacity_type }} offerings with {{ $labels.reason }} for 30 minutes, so NodeClaims are not launching and pending pods wait. InsufficientInstanceCapacity: widen the pool\'s instance families or zones; other reasons usually mean IAM, quota or subnet problems.',
+        description:
+          "EC2 CreateFleet has been rejecting {{ $labels.capacity_type }} offerings with {{ $labels.reason }} for 30 minutes, so NodeClaims are not launching and pending pods wait. InsufficientInstanceCapacity: widen the pool's instance families or zones; other reasons usually mean IAM, quota or subnet problems.",
       },
       {
         alert: 'KarpenterSpotInterruptionsHigh',
@@ -83,7 +87,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'warning',
         summary: 'More than 5 spot interruptions in the last hour',
-        description: '{{ $value }} spot interruption warnings reached Karpenter\'s queue in the last hour. Work on spot nodes is being restarted: diversify instance types, or move long-running Ray work to on-demand.',
+        description:
+          "{{ $value }} spot interruption warnings reached Karpenter's queue in the last hour. Work on spot nodes is being restarted: diversify instance types, or move long-running Ray work to on-demand.",
       },
       {
         alert: 'KarpenterNodePoolNearLimit',
@@ -91,7 +96,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: 'NodePool {{ $labels.nodepool }} uses over 90% of its {{ $labels.resource_type }} limit',
-        description: 'NodePool {{ $labels.nodepool }} is at {{ $value | humanizePercentage }} of its {{ $labels.resource_type }} limit; Karpenter launches nothing past it, so pods that need that pool stay Pending. Raise karpenter.nodePools[{{ $labels.nodepool }}].limits if the demand is expected.',
+        description:
+          'NodePool {{ $labels.nodepool }} is at {{ $value | humanizePercentage }} of its {{ $labels.resource_type }} limit; Karpenter launches nothing past it, so pods that need that pool stay Pending. Raise karpenter.nodePools[{{ $labels.nodepool }}].limits if the demand is expected.',
       },
     ],
   },
@@ -106,7 +112,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: 'RayCluster {{ $labels.namespace }}/{{ $labels.name }} is not provisioned',
-        description: 'RayCluster {{ $labels.namespace }}/{{ $labels.name }} has not had all its pods ready for 15 minutes. Check for Pending pods (queue capability, NodePool limits, GPU capacity) and image pulls.',
+        description:
+          'RayCluster {{ $labels.namespace }}/{{ $labels.name }} has not had all its pods ready for 15 minutes. Check for Pending pods (queue capability, NodePool limits, GPU capacity) and image pulls.',
       },
       {
         alert: 'RayJobFailed',
@@ -114,7 +121,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '1m',
         severity: 'warning',
         summary: 'RayJob {{ $labels.namespace }}/{{ $labels.name }} failed',
-        description: 'RayJob {{ $labels.namespace }}/{{ $labels.name }} is in deployment status Failed. `kubectl -n {{ $labels.namespace }} describe rayjob {{ $labels.name }}` shows the reason; the alert clears when the RayJob is deleted.',
+        description:
+          'RayJob {{ $labels.namespace }}/{{ $labels.name }} is in deployment status Failed. `kubectl -n {{ $labels.namespace }} describe rayjob {{ $labels.name }}` shows the reason; the alert clears when the RayJob is deleted.',
       },
     ],
   },
@@ -129,7 +137,10 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '1h',
         severity: 'warning',
         summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} has been idle for over an hour',
-        description: 'GPU {{ $labels.gpu }} ({{ $labels.modelName }}) on {{ $labels.Hostname }} averaged under ' + GPU_IDLE_PERCENT + '% utilization for 90 minutes. An idle GPU node costs the same as a busy one: stop idle notebooks or Ray workers holding it, or let the pool scale down.',
+        description:
+          'GPU {{ $labels.gpu }} ({{ $labels.modelName }}) on {{ $labels.Hostname }} averaged under ' +
+          GPU_IDLE_PERCENT +
+          '% utilization for 90 minutes. An idle GPU node costs the same as a busy one: stop idle notebooks or Ray workers holding it, or let the pool scale down.',
       },
       {
         alert: 'GPUFleetSaturated',
@@ -137,7 +148,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '30m',
         severity: 'info',
         summary: 'GPUs are over ' + GPU_SATURATED_PERCENT + '% busy cluster-wide',
-        description: 'Average GPU utilization is {{ $value | humanize }}% across all GPUs for 30 minutes. Queued GPU work waits for capacity: consider raising the gpu pool limit or the teams\' queue capability.',
+        description:
+          "Average GPU utilization is {{ $value | humanize }}% across all GPUs for 30 minutes. Queued GPU work waits for capacity: consider raising the gpu pool limit or the teams' queue capability.",
       },
       {
         alert: 'GPUXidErrors',
@@ -145,7 +157,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '5m',
         severity: 'warning',
         summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reports XID error {{ $value }}',
-        description: 'The NVIDIA driver reported XID {{ $value }} on GPU {{ $labels.gpu }} of {{ $labels.Hostname }}. Many XIDs (e.g. 48, 63, 79) mean the GPU needs a reset: drain the node and let Karpenter replace it.',
+        description:
+          'The NVIDIA driver reported XID {{ $value }} on GPU {{ $labels.gpu }} of {{ $labels.Hostname }}. Many XIDs (e.g. 48, 63, 79) mean the GPU needs a reset: drain the node and let Karpenter replace it.',
       },
     ],
   },
@@ -188,7 +201,11 @@ export const COST_RECORDING_RULES: readonly RecordingRule[] = [
 ];
 
 /** The cost rules of a cluster: the recording rules, and one budget alert per team with a budget. */
-export function costRuleGroup(cluster: ClusterConfig): { readonly name: string; readonly records: readonly RecordingRule[]; readonly rules: readonly AlertRule[] } {
+export function costRuleGroup(cluster: ClusterConfig): {
+  readonly name: string;
+  readonly records: readonly RecordingRule[];
+  readonly rules: readonly AlertRule[];
+} {
   const namespaceOf = new Map(cluster.teams.map((t) => [t.name, t.namespace]));
   return {
     name: 'eksai-cost',

@@ -55,8 +55,18 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
       { name: 'cluster', label: 'RayCluster', selector: 'ray_node_cpu_count{namespace=~"$namespace"}', valuesOf: 'ray_io_cluster' },
     ],
     panels: [
-      { title: 'Tasks by state', description: 'Live Ray tasks per scheduler state.', unit: 'short', targets: [{ expr: `sum by (State) (ray_tasks{${RAY},State!~"FINISHED|FAILED"})`, legend: '{{State}}' }] },
-      { title: 'Actors by state', description: 'Ray actors per state (GCS view).', unit: 'short', targets: [{ expr: `sum by (State) (ray_actors{${RAY},Source="gcs"})`, legend: '{{State}}' }] },
+      {
+        title: 'Tasks by state',
+        description: 'Live Ray tasks per scheduler state.',
+        unit: 'short',
+        targets: [{ expr: `sum by (State) (ray_tasks{${RAY},State!~"FINISHED|FAILED"})`, legend: '{{State}}' }],
+      },
+      {
+        title: 'Actors by state',
+        description: 'Ray actors per state (GCS view).',
+        unit: 'short',
+        targets: [{ expr: `sum by (State) (ray_actors{${RAY},Source="gcs"})`, legend: '{{State}}' }],
+      },
       {
         title: 'Logical CPUs used / total',
         description: 'CPUs reserved by tasks and actors (num_cpus) against what the cluster offers.',
@@ -75,12 +85,45 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
           { expr: `sum(ray_resources{${RAY},Name="GPU"})`, legend: 'total' },
         ],
       },
-      { title: 'Node CPU utilization', description: 'Hardware CPU utilization per Ray node.', unit: 'percent', targets: [{ expr: `avg by (pod) (ray_node_cpu_utilization{${RAY}})`, legend: '{{pod}}' }] },
-      { title: 'Node GPU utilization', description: 'Hardware GPU utilization per Ray node and GPU.', unit: 'percent', targets: [{ expr: `avg by (pod, GpuIndex) (ray_node_gpus_utilization{${RAY}})`, legend: '{{pod}} gpu {{GpuIndex}}' }] },
-      { title: 'Node memory used', description: 'Heap + object store memory per Ray node, as a share of the node\'s memory.', unit: 'percentunit', targets: [{ expr: `sum by (pod) (ray_node_mem_used{${RAY}}) / sum by (pod) (ray_node_mem_total{${RAY}})`, legend: '{{pod}}' }] },
-      { title: 'OOM-killed workers', description: 'Tasks and actors killed by Ray\'s memory monitor in the last hour.', unit: 'short', targets: [{ expr: `sum by (Name) (increase(ray_memory_manager_worker_eviction_total{${RAY}}[1h]))`, legend: '{{Name}}' }] },
-      { title: 'RayClusters not provisioned', description: 'RayClusters whose pods are not all ready (KubeRay operator).', unit: 'short', type: 'stat', targets: [{ expr: 'count(kuberay_cluster_condition_provisioned{namespace=~"$namespace",condition="false"} == 1) or vector(0)', legend: 'not provisioned' }] },
-      { title: 'RayJobs by status', description: 'RayJobs per deployment status (KubeRay operator).', unit: 'short', targets: [{ expr: 'count by (deployment_status) (kuberay_job_deployment_status{namespace=~"$namespace"})', legend: '{{deployment_status}}' }] },
+      {
+        title: 'Node CPU utilization',
+        description: 'Hardware CPU utilization per Ray node.',
+        unit: 'percent',
+        targets: [{ expr: `avg by (pod) (ray_node_cpu_utilization{${RAY}})`, legend: '{{pod}}' }],
+      },
+      {
+        title: 'Node GPU utilization',
+        description: 'Hardware GPU utilization per Ray node and GPU.',
+        unit: 'percent',
+        targets: [{ expr: `avg by (pod, GpuIndex) (ray_node_gpus_utilization{${RAY}})`, legend: '{{pod}} gpu {{GpuIndex}}' }],
+      },
+      {
+        title: 'Node memory used',
+        description: "Heap + object store memory per Ray node, as a share of the node's memory.",
+        unit: 'percentunit',
+        targets: [{ expr: `sum by (pod) (ray_node_mem_used{${RAY}}) / sum by (pod) (ray_node_mem_total{${RAY}})`, legend: '{{pod}}' }],
+      },
+      {
+        title: 'OOM-killed workers',
+        description: "Tasks and actors killed by Ray's memory monitor in the last hour.",
+        unit: 'short',
+        targets: [{ expr: `sum by (Name) (increase(ray_memory_manager_worker_eviction_total{${RAY}}[1h]))`, legend: '{{Name}}' }],
+      },
+      {
+        title: 'RayClusters not provisioned',
+        description: 'RayClusters whose pods are not all ready (KubeRay operator).',
+        unit: 'short',
+        type: 'stat',
+        targets: [
+          { expr: 'count(kuberay_cluster_condition_provisioned{namespace=~"$namespace",condition="false"} == 1) or vector(0)', legend: 'not provisioned' },
+        ],
+      },
+      {
+        title: 'RayJobs by status',
+        description: 'RayJobs per deployment status (KubeRay operator).',
+        unit: 'short',
+        targets: [{ expr: 'count by (deployment_status) (kuberay_job_deployment_status{namespace=~"$namespace"})', legend: '{{deployment_status}}' }],
+      },
     ],
   },
   {
@@ -90,13 +133,30 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
     enabled: () => true,
     variables: [{ name: 'nodepool', label: 'NodePool', selector: 'karpenter_nodepools_limit', valuesOf: 'nodepool' }],
     panels: [
-      { title: 'Nodes', description: 'Nodes in Karpenter\'s cluster state.', unit: 'short', type: 'stat', targets: [{ expr: 'sum(karpenter_cluster_state_node_count)', legend: 'nodes' }] },
-      { title: 'Pods waiting for capacity', description: 'Pods Karpenter is trying to schedule.', unit: 'short', type: 'stat', targets: [{ expr: 'sum(karpenter_scheduler_queue_depth)', legend: 'queued' }] },
+      {
+        title: 'Nodes',
+        description: "Nodes in Karpenter's cluster state.",
+        unit: 'short',
+        type: 'stat',
+        targets: [{ expr: 'sum(karpenter_cluster_state_node_count)', legend: 'nodes' }],
+      },
+      {
+        title: 'Pods waiting for capacity',
+        description: 'Pods Karpenter is trying to schedule.',
+        unit: 'short',
+        type: 'stat',
+        targets: [{ expr: 'sum(karpenter_scheduler_queue_depth)', legend: 'queued' }],
+      },
       {
         title: 'NodePool usage / limit',
-        description: 'Provisioned capacity as a share of each NodePool\'s limit; at 100% Karpenter launches nothing more.',
+        description: "Provisioned capacity as a share of each NodePool's limit; at 100% Karpenter launches nothing more.",
         unit: 'percentunit',
-        targets: [{ expr: 'karpenter_nodepools_usage{nodepool=~"$nodepool"} / karpenter_nodepools_limit{nodepool=~"$nodepool"}', legend: '{{nodepool}} {{resource_type}}' }],
+        targets: [
+          {
+            expr: 'karpenter_nodepools_usage{nodepool=~"$nodepool"} / karpenter_nodepools_limit{nodepool=~"$nodepool"}',
+            legend: '{{nodepool}} {{resource_type}}',
+          },
+        ],
       },
       {
         title: 'NodeClaims created / terminated (per hour)',
@@ -107,10 +167,37 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
           { expr: 'sum by (nodepool) (increase(karpenter_nodeclaims_terminated_total{nodepool=~"$nodepool"}[1h]))', legend: 'terminated {{nodepool}}' },
         ],
       },
-      { title: 'Instance launch failures', description: 'CreateFleet offering failures by capacity type and EC2 reason.', unit: 'short', targets: [{ expr: 'sum by (capacity_type, reason) (increase(karpenter_cloudprovider_instance_launch_failures_total[15m]))', legend: '{{capacity_type}} {{reason}}' }] },
-      { title: 'Interruption messages', description: 'Spot interruptions, rebalance recommendations, scheduled changes and state changes from the SQS queue (per hour).', unit: 'short', targets: [{ expr: 'sum by (message_type) (increase(karpenter_interruption_received_messages_total[1h]))', legend: '{{message_type}}' }] },
-      { title: 'Disruption decisions', description: 'Voluntary disruptions (consolidation, drift, expiry) by reason and decision (per hour).', unit: 'short', targets: [{ expr: 'sum by (reason, decision) (increase(karpenter_voluntary_disruption_decisions_total[1h]))', legend: '{{reason}} {{decision}}' }] },
-      { title: 'Disrupted NodeClaims', description: 'NodeClaims disrupted per reason and NodePool (per hour).', unit: 'short', targets: [{ expr: 'sum by (reason, nodepool) (increase(karpenter_nodeclaims_disrupted_total{nodepool=~"$nodepool"}[1h]))', legend: '{{nodepool}} {{reason}}' }] },
+      {
+        title: 'Instance launch failures',
+        description: 'CreateFleet offering failures by capacity type and EC2 reason.',
+        unit: 'short',
+        targets: [
+          {
+            expr: 'sum by (capacity_type, reason) (increase(karpenter_cloudprovider_instance_launch_failures_total[15m]))',
+            legend: '{{capacity_type}} {{reason}}',
+          },
+        ],
+      },
+      {
+        title: 'Interruption messages',
+        description: 'Spot interruptions, rebalance recommendations, scheduled changes and state changes from the SQS queue (per hour).',
+        unit: 'short',
+        targets: [{ expr: 'sum by (message_type) (increase(karpenter_interruption_received_messages_total[1h]))', legend: '{{message_type}}' }],
+      },
+      {
+        title: 'Disruption decisions',
+        description: 'Voluntary disruptions (consolidation, drift, expiry) by reason and decision (per hour).',
+        unit: 'short',
+        targets: [{ expr: 'sum by (reason, decision) (increase(karpenter_voluntary_disruption_decisions_total[1h]))', legend: '{{reason}} {{decision}}' }],
+      },
+      {
+        title: 'Disrupted NodeClaims',
+        description: 'NodeClaims disrupted per reason and NodePool (per hour).',
+        unit: 'short',
+        targets: [
+          { expr: 'sum by (reason, nodepool) (increase(karpenter_nodeclaims_disrupted_total{nodepool=~"$nodepool"}[1h]))', legend: '{{nodepool}} {{reason}}' },
+        ],
+      },
     ],
   },
   {
@@ -130,18 +217,54 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
           { expr: 'sum(kube_node_status_allocatable{resource="nvidia_com_gpu"})', legend: 'allocatable' },
         ],
       },
-      { title: 'Idle GPUs', description: `GPUs under ${GPU_IDLE_PERCENT}% utilization over the last 30 minutes: paid for, not used.`, unit: 'short', type: 'stat', targets: [{ expr: `count(avg_over_time(DCGM_FI_DEV_GPU_UTIL[30m]) < ${GPU_IDLE_PERCENT}) or vector(0)`, legend: 'idle' }] },
-      { title: 'GPU utilization', description: 'Per GPU.', unit: 'percent', targets: [{ expr: 'avg by (Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }] },
-      { title: 'GPU utilization by namespace', description: 'Average utilization of the GPUs each namespace\'s pods hold.', unit: 'percent', targets: [{ expr: 'avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace!=""})', legend: '{{namespace}}' }] },
+      {
+        title: 'Idle GPUs',
+        description: `GPUs under ${GPU_IDLE_PERCENT}% utilization over the last 30 minutes: paid for, not used.`,
+        unit: 'short',
+        type: 'stat',
+        targets: [{ expr: `count(avg_over_time(DCGM_FI_DEV_GPU_UTIL[30m]) < ${GPU_IDLE_PERCENT}) or vector(0)`, legend: 'idle' }],
+      },
+      {
+        title: 'GPU utilization',
+        description: 'Per GPU.',
+        unit: 'percent',
+        targets: [{ expr: 'avg by (Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }],
+      },
+      {
+        title: 'GPU utilization by namespace',
+        description: "Average utilization of the GPUs each namespace's pods hold.",
+        unit: 'percent',
+        targets: [{ expr: 'avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace!=""})', legend: '{{namespace}}' }],
+      },
       {
         title: 'GPU memory used',
-        description: 'Framebuffer memory used as a share of the GPU\'s memory.',
+        description: "Framebuffer memory used as a share of the GPU's memory.",
         unit: 'percentunit',
-        targets: [{ expr: 'avg by (Hostname, gpu) (DCGM_FI_DEV_FB_USED{Hostname=~"$node"} / (DCGM_FI_DEV_FB_USED{Hostname=~"$node"} + DCGM_FI_DEV_FB_FREE{Hostname=~"$node"}))', legend: '{{Hostname}} gpu {{gpu}}' }],
+        targets: [
+          {
+            expr: 'avg by (Hostname, gpu) (DCGM_FI_DEV_FB_USED{Hostname=~"$node"} / (DCGM_FI_DEV_FB_USED{Hostname=~"$node"} + DCGM_FI_DEV_FB_FREE{Hostname=~"$node"}))',
+            legend: '{{Hostname}} gpu {{gpu}}',
+          },
+        ],
       },
-      { title: 'Power draw', description: 'Per GPU.', unit: 'watt', targets: [{ expr: 'avg by (Hostname, gpu) (DCGM_FI_DEV_POWER_USAGE{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }] },
-      { title: 'Temperature', description: 'Per GPU.', unit: 'celsius', targets: [{ expr: 'max by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }] },
-      { title: 'XID errors', description: 'Last XID error per GPU (0 = none).', unit: 'short', targets: [{ expr: 'max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }] },
+      {
+        title: 'Power draw',
+        description: 'Per GPU.',
+        unit: 'watt',
+        targets: [{ expr: 'avg by (Hostname, gpu) (DCGM_FI_DEV_POWER_USAGE{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }],
+      },
+      {
+        title: 'Temperature',
+        description: 'Per GPU.',
+        unit: 'celsius',
+        targets: [{ expr: 'max by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }],
+      },
+      {
+        title: 'XID errors',
+        description: 'Last XID error per GPU (0 = none).',
+        unit: 'short',
+        targets: [{ expr: 'max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS{Hostname=~"$node"})', legend: '{{Hostname}} gpu {{gpu}}' }],
+      },
     ],
   },
 ];
@@ -155,8 +278,7 @@ const nodeCostBy = (label: string): string =>
   `sum by (${label}) (max by (node) (node_total_hourly_cost) * on (node) group_left (${label}) max by (node, ${label}) (kube_node_labels))`;
 
 /** GPU-hours of each namespace over a window: GPUs allocated, sampled every 5 minutes, summed, in hours. */
-const gpuHours = (window: string): string =>
-  `sum_over_time(sum by (namespace) (container_gpu_allocation{namespace=~"$namespace"})[${window}:5m]) * 5 / 60`;
+const gpuHours = (window: string): string => `sum_over_time(sum by (namespace) (container_gpu_allocation{namespace=~"$namespace"})[${window}:5m]) * 5 / 60`;
 
 /**
  * The cost view (charts/opencost.ts renders it when `cost.enabled`): OpenCost's price and allocation metrics plus
@@ -168,14 +290,62 @@ export const COST_DASHBOARD: DashboardSpec = {
   enabled: (c) => c.cost.enabled,
   variables: [{ name: 'namespace', label: 'Namespace', selector: COST_RECORDS.namespaceHourly, valuesOf: 'namespace' }],
   panels: [
-    { title: 'Cluster cost per hour', description: 'Sum of every node\'s hourly price (OpenCost list prices): what the cluster costs now, used or not.', unit: 'currencyUSD', type: 'stat', targets: [{ expr: 'sum(max by (node) (node_total_hourly_cost))', legend: 'USD/h' }] },
-    { title: 'Projected monthly cost per namespace', description: 'Last day\'s average hourly cost × 730 h; the budget alerts compare this with cost.budgets.', unit: 'currencyUSD', type: 'stat', targets: [{ expr: `sum by (namespace) (${COST_RECORDS.namespaceMonthlyProjected}{namespace=~"$namespace"})`, legend: '{{namespace}}' }] },
-    { title: 'Cost per team namespace', description: 'Hourly cost of the CPU, memory and GPUs each namespace\'s containers are allocated, at the prices of the nodes they run on.', unit: 'currencyUSD', targets: [{ expr: `sum by (namespace) (${COST_RECORDS.namespaceHourly}{namespace=~"$namespace"})`, legend: '{{namespace}}' }] },
-    { title: 'Cost per NodePool', description: 'Hourly price of the nodes of each Karpenter NodePool (empty: the core node group).', unit: 'currencyUSD', targets: [{ expr: nodeCostBy('label_karpenter_sh_nodepool'), legend: '{{label_karpenter_sh_nodepool}}' }] },
-    { title: 'Cost per capacity type', description: 'Hourly price of spot against on-demand Karpenter nodes (empty: the core node group).', unit: 'currencyUSD', targets: [{ expr: nodeCostBy('label_karpenter_sh_capacity_type'), legend: '{{label_karpenter_sh_capacity_type}}' }] },
-    { title: 'GPU cost per hour by namespace', description: 'GPUs allocated to each namespace times the hourly GPU price of their node.', unit: 'currencyUSD', targets: [{ expr: 'sum by (namespace) (sum by (namespace, node) (container_gpu_allocation{namespace=~"$namespace"}) * on (node) group_left () max by (node) (node_gpu_hourly_cost))', legend: '{{namespace}}' }] },
-    { title: 'GPU hours per team (last 24 h)', description: 'GPU-hours allocated to each namespace over the last 24 hours.', unit: 'short', targets: [{ expr: gpuHours('24h'), legend: '{{namespace}}' }] },
-    { title: 'GPU hours per team (last 30 days)', description: 'GPU-hours allocated to each namespace over the last 30 days (within Prometheus\' retention).', unit: 'short', type: 'stat', targets: [{ expr: gpuHours('30d'), legend: '{{namespace}}' }] },
+    {
+      title: 'Cluster cost per hour',
+      description: "Sum of every node's hourly price (OpenCost list prices): what the cluster costs now, used or not.",
+      unit: 'currencyUSD',
+      type: 'stat',
+      targets: [{ expr: 'sum(max by (node) (node_total_hourly_cost))', legend: 'USD/h' }],
+    },
+    {
+      title: 'Projected monthly cost per namespace',
+      description: "Last day's average hourly cost × 730 h; the budget alerts compare this with cost.budgets.",
+      unit: 'currencyUSD',
+      type: 'stat',
+      targets: [{ expr: `sum by (namespace) (${COST_RECORDS.namespaceMonthlyProjected}{namespace=~"$namespace"})`, legend: '{{namespace}}' }],
+    },
+    {
+      title: 'Cost per team namespace',
+      description: "Hourly cost of the CPU, memory and GPUs each namespace's containers are allocated, at the prices of the nodes they run on.",
+      unit: 'currencyUSD',
+      targets: [{ expr: `sum by (namespace) (${COST_RECORDS.namespaceHourly}{namespace=~"$namespace"})`, legend: '{{namespace}}' }],
+    },
+    {
+      title: 'Cost per NodePool',
+      description: 'Hourly price of the nodes of each Karpenter NodePool (empty: the core node group).',
+      unit: 'currencyUSD',
+      targets: [{ expr: nodeCostBy('label_karpenter_sh_nodepool'), legend: '{{label_karpenter_sh_nodepool}}' }],
+    },
+    {
+      title: 'Cost per capacity type',
+      description: 'Hourly price of spot against on-demand Karpenter nodes (empty: the core node group).',
+      unit: 'currencyUSD',
+      targets: [{ expr: nodeCostBy('label_karpenter_sh_capacity_type'), legend: '{{label_karpenter_sh_capacity_type}}' }],
+    },
+    {
+      title: 'GPU cost per hour by namespace',
+      description: 'GPUs allocated to each namespace times the hourly GPU price of their node.',
+      unit: 'currencyUSD',
+      targets: [
+        {
+          expr: 'sum by (namespace) (sum by (namespace, node) (container_gpu_allocation{namespace=~"$namespace"}) * on (node) group_left () max by (node) (node_gpu_hourly_cost))',
+          legend: '{{namespace}}',
+        },
+      ],
+    },
+    {
+      title: 'GPU hours per team (last 24 h)',
+      description: 'GPU-hours allocated to each namespace over the last 24 hours.',
+      unit: 'short',
+      targets: [{ expr: gpuHours('24h'), legend: '{{namespace}}' }],
+    },
+    {
+      title: 'GPU hours per team (last 30 days)',
+      description: "GPU-hours allocated to each namespace over the last 30 days (within Prometheus' retention).",
+      unit: 'short',
+      type: 'stat',
+      targets: [{ expr: gpuHours('30d'), legend: '{{namespace}}' }],
+    },
   ],
 };
 
@@ -191,7 +361,10 @@ export function dashboardJson(spec: DashboardSpec): Record<string, unknown> {
     datasource: DATASOURCE,
     gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-    options: p.type === 'stat' ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } } : { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
+    options:
+      p.type === 'stat'
+        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } }
+        : { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
     targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), datasource: DATASOURCE, expr: t.expr, legendFormat: t.legend })),
   }));
   const variables = spec.variables.map((v) => ({
@@ -216,7 +389,12 @@ export function dashboardJson(spec: DashboardSpec): Record<string, unknown> {
     time: { from: 'now-6h', to: 'now' },
     refresh: '1m',
     timezone: 'utc',
-    templating: { list: [{ name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: { text: 'Prometheus', value: 'prometheus' } }, ...variables] },
+    templating: {
+      list: [
+        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: { text: 'Prometheus', value: 'prometheus' } },
+        ...variables,
+      ],
+    },
     panels,
   };
 }

@@ -66,7 +66,14 @@ export const SCRAPE_TARGETS: readonly TargetSource[] = [
     // kuberay-operator chart 1.7 templates/service.yaml: labels app.kubernetes.io/name: kuberay-operator, port `http` (8080).
     // honorLabels: the kuberay_* series carry the RayCluster's/RayJob's own name and namespace.
     enabled: (c) => c.kuberay.enabled,
-    target: () => ({ name: 'kuberay-operator', kind: 'ServiceMonitor', namespace: KUBERAY_NAMESPACE, matchLabels: { 'app.kubernetes.io/name': 'kuberay-operator' }, port: 'http', honorLabels: true }),
+    target: () => ({
+      name: 'kuberay-operator',
+      kind: 'ServiceMonitor',
+      namespace: KUBERAY_NAMESPACE,
+      matchLabels: { 'app.kubernetes.io/name': 'kuberay-operator' },
+      port: 'http',
+      honorLabels: true,
+    }),
   },
   {
     // karpenter chart templates/service.yaml: Service `karpenter`, selector labels name + instance, port `http-metrics` (8080).
@@ -83,19 +90,39 @@ export const SCRAPE_TARGETS: readonly TargetSource[] = [
     // cilium chart templates/cilium-agent/service.yaml (rendered by prometheus.metricsService): Service `cilium-agent`,
     // labels k8s-app: cilium + app.kubernetes.io/name: cilium-agent, port `metrics` (9962). honorLabels as upstream's own monitor.
     enabled: (c) => c.cilium.enabled,
-    target: () => ({ name: 'cilium-agent', kind: 'ServiceMonitor', namespace: 'kube-system', matchLabels: { 'k8s-app': 'cilium', 'app.kubernetes.io/name': 'cilium-agent' }, port: 'metrics', honorLabels: true }),
+    target: () => ({
+      name: 'cilium-agent',
+      kind: 'ServiceMonitor',
+      namespace: 'kube-system',
+      matchLabels: { 'k8s-app': 'cilium', 'app.kubernetes.io/name': 'cilium-agent' },
+      port: 'metrics',
+      honorLabels: true,
+    }),
   },
   {
     // cilium chart templates/cilium-operator/service.yaml (operator.prometheus.metricsService): labels io.cilium/app: operator,
     // name: cilium-operator, port `metrics` (9963).
     enabled: (c) => c.cilium.enabled,
-    target: () => ({ name: 'cilium-operator', kind: 'ServiceMonitor', namespace: 'kube-system', matchLabels: { 'io.cilium/app': 'operator', name: 'cilium-operator' }, port: 'metrics' }),
+    target: () => ({
+      name: 'cilium-operator',
+      kind: 'ServiceMonitor',
+      namespace: 'kube-system',
+      matchLabels: { 'io.cilium/app': 'operator', name: 'cilium-operator' },
+      port: 'metrics',
+    }),
   },
   {
     // cilium chart templates/hubble/metrics-service.yaml (hubble.metrics.enabled): Service `hubble-metrics`, label k8s-app: hubble,
     // port `hubble-metrics` (9965).
     enabled: (c) => c.cilium.enabled && c.cilium.hubble,
-    target: () => ({ name: 'hubble', kind: 'ServiceMonitor', namespace: 'kube-system', matchLabels: { 'k8s-app': 'hubble' }, port: 'hubble-metrics', honorLabels: true }),
+    target: () => ({
+      name: 'hubble',
+      kind: 'ServiceMonitor',
+      namespace: 'kube-system',
+      matchLabels: { 'k8s-app': 'hubble' },
+      port: 'hubble-metrics',
+      honorLabels: true,
+    }),
   },
   {
     // dcgm-exporter chart templates/service.yaml + _helpers.tpl selectorLabels: name + instance, port `metrics` (9400).
@@ -114,7 +141,13 @@ export const SCRAPE_TARGETS: readonly TargetSource[] = [
     // volcano chart templates/scheduler.yaml: Service `<release>-scheduler-service`, label app: volcano-scheduler, port `metrics`
     // (8080, served with custom.scheduler_metrics_enable).
     enabled: (c) => volcano.enabled(c),
-    target: () => ({ name: 'volcano-scheduler', kind: 'ServiceMonitor', namespace: VOLCANO_NAMESPACE, matchLabels: { app: 'volcano-scheduler' }, port: 'metrics' }),
+    target: () => ({
+      name: 'volcano-scheduler',
+      kind: 'ServiceMonitor',
+      namespace: VOLCANO_NAMESPACE,
+      matchLabels: { app: 'volcano-scheduler' },
+      port: 'metrics',
+    }),
   },
   {
     // z2jh 4.4 templates/hub/service.yaml: Service `hub`, labels from jupyterhub.labels (app: jupyterhub, component: hub),
@@ -151,13 +184,21 @@ export class MonitoringChart extends Construct {
     const { cluster } = props;
     const namespace = PLATFORM_NAMESPACES.monitoring;
     for (const t of scrapeTargets(cluster)) {
-      const selector = { matchLabels: t.matchLabels ? { ...t.matchLabels } : undefined, matchExpressions: t.matchExpressions?.map((e) => ({ ...e, values: e.values ? [...e.values] : undefined })) };
+      const selector = {
+        matchLabels: t.matchLabels ? { ...t.matchLabels } : undefined,
+        matchExpressions: t.matchExpressions?.map((e) => ({ ...e, values: e.values ? [...e.values] : undefined })),
+      };
       const namespaceSelector = t.namespace === undefined ? { any: true } : { matchNames: [t.namespace] };
       const metadata = { name: t.name, namespace };
       if (t.kind === 'PodMonitor') {
         new mon.PodMonitor(this, t.name, {
           metadata,
-          spec: { selector, namespaceSelector, podTargetLabels: t.podTargetLabels ? [...t.podTargetLabels] : undefined, podMetricsEndpoints: [{ port: t.port, path: t.path ?? '/metrics', honorLabels: t.honorLabels }] },
+          spec: {
+            selector,
+            namespaceSelector,
+            podTargetLabels: t.podTargetLabels ? [...t.podTargetLabels] : undefined,
+            podMetricsEndpoints: [{ port: t.port, path: t.path ?? '/metrics', honorLabels: t.honorLabels }],
+          },
         });
       } else {
         new mon.ServiceMonitor(this, t.name, {
@@ -173,25 +214,34 @@ export class MonitoringChart extends Construct {
 
 /** One PrometheusRule holding one rule group: recording rules first, then the alerts. */
 export class RuleGroup extends Construct {
-  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly group: { readonly name: string; readonly records?: readonly RecordingRule[]; readonly rules: readonly AlertRule[] } }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      readonly namespace: string;
+      readonly group: { readonly name: string; readonly records?: readonly RecordingRule[]; readonly rules: readonly AlertRule[] };
+    },
+  ) {
     super(scope, id);
     const { group, namespace } = props;
     new mon.PrometheusRule(this, 'Resource', {
       metadata: { name: group.name, namespace },
       spec: {
-        groups: [{
-          name: group.name,
-          rules: [
-            ...(group.records ?? []).map((r) => ({ record: r.record, expr: mon.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
-            ...group.rules.map((r) => ({
-              alert: r.alert,
-              expr: mon.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-              for: r.for,
-              labels: { severity: r.severity },
-              annotations: { summary: r.summary, description: r.description },
-            })),
-          ],
-        }],
+        groups: [
+          {
+            name: group.name,
+            rules: [
+              ...(group.records ?? []).map((r) => ({ record: r.record, expr: mon.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+              ...group.rules.map((r) => ({
+                alert: r.alert,
+                expr: mon.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+                for: r.for,
+                labels: { severity: r.severity },
+                annotations: { summary: r.summary, description: r.description },
+              })),
+            ],
+          },
+        ],
       },
     });
   }

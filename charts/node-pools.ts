@@ -98,9 +98,12 @@ export class NodePoolsChart extends Construct {
             spec: {
               nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.nodeClass },
               requirements: requirements(pool),
-              taints: pool.taints.length > 0 ? pool.taints.map((t) => ({ ...t, effect: t.effect as karpenter.NodePoolSpecTemplateSpecTaintsEffect })) : undefined,
+              taints:
+                pool.taints.length > 0 ? pool.taints.map((t) => ({ ...t, effect: t.effect as karpenter.NodePoolSpecTemplateSpecTaintsEffect })) : undefined,
               startupTaints:
-                pool.startupTaints.length > 0 ? pool.startupTaints.map((t) => ({ ...t, effect: t.effect as karpenter.NodePoolSpecTemplateSpecStartupTaintsEffect })) : undefined,
+                pool.startupTaints.length > 0
+                  ? pool.startupTaints.map((t) => ({ ...t, effect: t.effect as karpenter.NodePoolSpecTemplateSpecStartupTaintsEffect }))
+                  : undefined,
               expireAfter: pool.expireAfter,
               terminationGracePeriod: pool.terminationGracePeriod,
             },

@@ -41,7 +41,14 @@ export function gpuNodeAffinity(families: readonly AmiFamily[]): Record<string, 
   return {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchExpressions: [{ key, operator: 'In', values: [value] }, { key: AMI_FAMILY_LABEL, operator: 'In', values: [...families] }] }],
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key, operator: 'In', values: [value] },
+              { key: AMI_FAMILY_LABEL, operator: 'In', values: [...families] },
+            ],
+          },
+        ],
       },
     },
   };
@@ -71,7 +78,13 @@ export const nvidiaDevicePlugin: Component = {
   helm: (cluster): HelmRelease => ({
     ...CHARTS.nvidiaDevicePlugin,
     releaseName: 'nvidia-device-plugin',
-    values: { nodeSelector: { ...GPU_NODE_SELECTOR }, tolerations: gpuTolerations(cluster), affinity: gpuNodeAffinity(FAMILIES_NEEDING_PLUGIN), gfd: { enabled: false }, nfd: { enabled: false } },
+    values: {
+      nodeSelector: { ...GPU_NODE_SELECTOR },
+      tolerations: gpuTolerations(cluster),
+      affinity: gpuNodeAffinity(FAMILIES_NEEDING_PLUGIN),
+      gfd: { enabled: false },
+      nfd: { enabled: false },
+    },
   }),
 };
 
@@ -90,6 +103,11 @@ export const dcgmExporter: Component = {
   helm: (cluster): HelmRelease => ({
     ...CHARTS.dcgmExporter,
     releaseName: 'dcgm-exporter',
-    values: { nodeSelector: { ...GPU_NODE_SELECTOR }, tolerations: gpuTolerations(cluster), affinity: gpuNodeAffinity(ALL_FAMILIES), serviceMonitor: { enabled: false } },
+    values: {
+      nodeSelector: { ...GPU_NODE_SELECTOR },
+      tolerations: gpuTolerations(cluster),
+      affinity: gpuNodeAffinity(ALL_FAMILIES),
+      serviceMonitor: { enabled: false },
+    },
   }),
 };

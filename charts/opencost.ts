@@ -14,7 +14,11 @@ export const OPENCOST_NAMESPACE = 'opencost';
  * Service `<kube-prometheus-stack.fullname>-prometheus` (fullname = the release name, which contains the chart name)
  * on `prometheus.service.port` 9090 (values.yaml).
  */
-export const PLATFORM_PROMETHEUS = { serviceName: `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus`, namespace: PLATFORM_NAMESPACES.monitoring, port: 9090 } as const;
+export const PLATFORM_PROMETHEUS = {
+  serviceName: `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus`,
+  namespace: PLATFORM_NAMESPACES.monitoring,
+  port: 9090,
+} as const;
 
 /**
  * Metrics OpenCost's exporter registers, with their labels: opencost/opencost pkg/costmodel/metrics.go

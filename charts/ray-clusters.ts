@@ -24,7 +24,6 @@ export const VOLCANO_QUEUE_LABEL = 'volcano.sh/queue-name';
  */
 export const RAY_PORT_NAMES = { gcs: 'gcs', dashboard: 'dashboard', client: 'client', metrics: 'metrics' } as const;
 
-
 /** Pod securityContext of every Ray pod: PSA `restricted` at pod level. */
 const POD_SECURITY = {
   runAsNonRoot: true,
@@ -52,7 +51,13 @@ interface Quantities<L, R> {
 }
 
 /** The Ray container: requests = limits (Ray sizes its object store and CPU count from them), GPUs as limits. */
-function rayContainer<L, R>(name: string, image: string, res: { cpu: string; memory: string; gpus: number }, ports: { name: string; containerPort: number }[], q: Quantities<L, R>) {
+function rayContainer<L, R>(
+  name: string,
+  image: string,
+  res: { cpu: string; memory: string; gpus: number },
+  ports: { name: string; containerPort: number }[],
+  q: Quantities<L, R>,
+) {
   const limits: Record<string, L> = { cpu: q.limit(res.cpu), memory: q.limit(res.memory) };
   if (res.gpus > 0) limits['nvidia.com/gpu'] = q.limit(String(res.gpus));
   return {
@@ -95,7 +100,10 @@ export function headGroup(team: Team, head: { readonly cpu: string; readonly mem
       { name: RAY_PORT_NAMES.client, containerPort: RAY_PORTS.client },
       { name: RAY_PORT_NAMES.metrics, containerPort: RAY_PORTS.metrics },
     ],
-    { limit: (v: string) => ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesLimits.fromString(v), request: (v: string) => ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesRequests.fromString(v) },
+    {
+      limit: (v: string) => ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesLimits.fromString(v),
+      request: (v: string) => ray.RayClusterSpecHeadGroupSpecTemplateSpecContainersResourcesRequests.fromString(v),
+    },
   );
   return {
     // KubeRay uses this name instead of `<cluster>-head-svc` (kuberay common/service.go,
@@ -128,7 +136,10 @@ export function workerGroup(team: Team, group: RayWorkerGroup): ray.RayClusterSp
     minReplicas: group.minReplicas,
     maxReplicas: group.maxReplicas,
     rayStartParams: {},
-    template: { metadata: { labels: { [TEAM_LABEL]: team.name } }, spec: { ...podSpec(container, rayWorkerPlacement(group), team), serviceAccountName: team.s3?.serviceAccount } },
+    template: {
+      metadata: { labels: { [TEAM_LABEL]: team.name } },
+      spec: { ...podSpec(container, rayWorkerPlacement(group), team), serviceAccountName: team.s3?.serviceAccount },
+    },
   };
 }
 

@@ -139,7 +139,10 @@ function submitterTemplate(nodeSelector: Readonly<Record<string, string>>): ray.
           // KubeRay fills in the `ray job submit` command when the first container has none.
           name: 'ray-job-submitter',
           image: IMAGES.ray,
-          resources: { requests: { cpu: q.fromString(SUBMITTER.cpu), memory: q.fromString(SUBMITTER.memory) }, limits: { cpu: l.fromString('1'), memory: l.fromString('1Gi') } },
+          resources: {
+            requests: { cpu: q.fromString(SUBMITTER.cpu), memory: q.fromString(SUBMITTER.memory) },
+            limits: { cpu: l.fromString('1'), memory: l.fromString('1Gi') },
+          },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
         },
       ],
@@ -195,9 +198,14 @@ export function smokePodSpecs(cluster: ClusterConfig): Map<string, Record<string
   if (hasGpuPool(cluster)) pods.set(SMOKE_NAMES.gpu, gpuPodSpec(cluster));
   const team = smokeTeam(cluster);
   if (target && team && smokeRayJobEnabled(cluster)) {
-    const rendered = ray.RayJob.manifest({ spec: { submitterPodTemplate: submitterTemplate(target.nodeSelector) } }) as { spec: { submitterPodTemplate: { spec: Record<string, unknown> } } };
+    const rendered = ray.RayJob.manifest({ spec: { submitterPodTemplate: submitterTemplate(target.nodeSelector) } }) as {
+      spec: { submitterPodTemplate: { spec: Record<string, unknown> } };
+    };
     pods.set(`${SMOKE_NAMES.rayJob} submitter`, rendered.spec.submitterPodTemplate.spec);
-    const spec = smokeRayClusterSpec(team, target.pool) as { headGroupSpec: { template: { spec: Record<string, unknown> } }; workerGroupSpecs: { template: { spec: Record<string, unknown> } }[] };
+    const spec = smokeRayClusterSpec(team, target.pool) as {
+      headGroupSpec: { template: { spec: Record<string, unknown> } };
+      workerGroupSpecs: { template: { spec: Record<string, unknown> } }[];
+    };
     pods.set(`${SMOKE_NAMES.rayJob} head`, spec.headGroupSpec.template.spec);
     pods.set(`${SMOKE_NAMES.rayJob} workers`, spec.workerGroupSpecs[0]!.template.spec);
   }
@@ -211,7 +219,16 @@ export function smokePodSpecs(cluster: ClusterConfig): Map<string, Record<string
  */
 export function smokeRayClusterSpec(team: Team, workerPool: NodePool): Record<string, unknown> {
   const { head, workers } = SMOKE_RAY_CLUSTER;
-  const group = { name: workers.name, cpu: workers.cpu, memory: workers.memory, gpus: 0, minReplicas: workers.replicas, maxReplicas: workers.replicas, pool: workerPool.name, capacityType: workerPool.capacityTypes.includes('spot') ? ('spot' as const) : undefined };
+  const group = {
+    name: workers.name,
+    cpu: workers.cpu,
+    memory: workers.memory,
+    gpus: 0,
+    minReplicas: workers.replicas,
+    maxReplicas: workers.replicas,
+    pool: workerPool.name,
+    capacityType: workerPool.capacityTypes.includes('spot') ? ('spot' as const) : undefined,
+  };
   const manifest = ray.RayCluster.manifest({
     metadata: { name: SMOKE_NAMES.rayJob },
     spec: {
@@ -247,15 +264,33 @@ export function smokeProblems(cluster: ClusterConfig): { readonly errors: Proble
   const teams = cluster.teams.map((t) => t.name);
   if (cluster.smoke.team !== undefined && !teams.includes(cluster.smoke.team)) {
     const guess = closest(cluster.smoke.team, teams);
-    problems.push({ file, path: 'smoke.team', message: 'is not a team of this cluster', value: cluster.smoke.team, fix: guess ? `did you mean '${guess}'?` : teams.length > 0 ? `use one of ${teams.join(', ')}` : 'add the team to teams, or remove smoke.team' });
+    problems.push({
+      file,
+      path: 'smoke.team',
+      message: 'is not a team of this cluster',
+      value: cluster.smoke.team,
+      fix: guess ? `did you mean '${guess}'?` : teams.length > 0 ? `use one of ${teams.join(', ')}` : 'add the team to teams, or remove smoke.team',
+    });
   }
   const cpuPools = cluster.karpenter.nodePools.filter((p) => p.kind === 'cpu');
   if (cpuPools.length === 0) {
-    warnings.push({ file, path: 'smoke.enabled', message: 'is on but the cluster has no cpu pool: the smoke CPU Job and RayJob are left out', value: true, fix: "add a pool with kind: 'cpu', or set smoke: { enabled: false }" });
+    warnings.push({
+      file,
+      path: 'smoke.enabled',
+      message: 'is on but the cluster has no cpu pool: the smoke CPU Job and RayJob are left out',
+      value: true,
+      fix: "add a pool with kind: 'cpu', or set smoke: { enabled: false }",
+    });
   } else if (!smokeCpuTarget(cluster)) {
     const shapes = cpuPools.map(poolShape);
     const why = explainNoFit(shapes, placement({ nodeSelector: {}, tolerations: [], gpus: 0 }, shapes).reasons);
-    problems.push({ file, path: 'smoke.enabled', message: `is on but no cpu NodePool accepts the smoke CPU Job: ${why}`, value: true, fix: "add a kind: 'cpu' pool without taints, or set smoke: { enabled: false }" });
+    problems.push({
+      file,
+      path: 'smoke.enabled',
+      message: `is on but no cpu NodePool accepts the smoke CPU Job: ${why}`,
+      value: true,
+      fix: "add a kind: 'cpu' pool without taints, or set smoke: { enabled: false }",
+    });
   }
   const team = smokeTeam(cluster);
   if (team && smokeRayJobEnabled(cluster)) problems.push(...smokeRayJobFits(cluster, team));
@@ -263,7 +298,13 @@ export function smokeProblems(cluster: ClusterConfig): { readonly errors: Proble
   for (const [name, spec] of smokePodSpecs(cluster)) {
     const fit = placement(podPlacement(spec), shapes);
     if (fit.fits.length === 0) {
-      problems.push({ file, path: 'smoke.enabled', message: `is on but smoke pod ${name} fits no NodePool: ${explainNoFit(shapes, fit.reasons)}`, value: true, fix: 'make a pool accept it (labels, taints), or set smoke: { enabled: false }' });
+      problems.push({
+        file,
+        path: 'smoke.enabled',
+        message: `is on but smoke pod ${name} fits no NodePool: ${explainNoFit(shapes, fit.reasons)}`,
+        value: true,
+        fix: 'make a pool accept it (labels, taints), or set smoke: { enabled: false }',
+      });
     }
   }
   return { errors: problems, warnings };
@@ -291,7 +332,13 @@ function smokeRayJobFits(cluster: ClusterConfig, team: Team): Problem[] {
   for (const [path, hard, demand, text, inUse] of limits) {
     if (hard === undefined || demand + inUse <= quantityValue(hard)) continue;
     const besides = inUse > 0 ? ` besides the team RayCluster's head (${text(inUse)})` : '';
-    problems.push({ file: cluster.file, path, message: `is too small for the smoke RayJob's Ray cluster, which needs ${text(demand)}${besides} (SMOKE_RAY_CLUSTER in charts/smoke.ts)`, value: hard, fix: `raise it to at least ${text(demand + inUse)}, pick another smoke.team, or set smoke: { enabled: false }` });
+    problems.push({
+      file: cluster.file,
+      path,
+      message: `is too small for the smoke RayJob's Ray cluster, which needs ${text(demand)}${besides} (SMOKE_RAY_CLUSTER in charts/smoke.ts)`,
+      value: hard,
+      fix: `raise it to at least ${text(demand + inUse)}, pick another smoke.team, or set smoke: { enabled: false }`,
+    });
   }
   return problems;
 }

@@ -23,7 +23,10 @@ export class StorageChart extends Construct {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       // Bound volumes name their class (volume expansion reads it): deleting the storage app must not delete it.
-      metadata: { name: GP3_STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true', 'argocd.argoproj.io/sync-options': KEEP_DATA } },
+      metadata: {
+        name: GP3_STORAGE_CLASS,
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true', 'argocd.argoproj.io/sync-options': KEEP_DATA },
+      },
       provisioner: 'ebs.csi.aws.com',
       parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
       reclaimPolicy: 'Delete',
@@ -99,7 +102,10 @@ export function sharedClaim(scope: Construct, id: string, shared: SharedStorage,
 }
 
 /** The pod volume and the container mount of a team's shared claim; none when the team has no shared storage. */
-export function sharedVolume(team: Team, claimName?: string): { volumes: { name: string; persistentVolumeClaim: { claimName: string } }[]; volumeMounts: { name: string; mountPath: string }[] } | undefined {
+export function sharedVolume(
+  team: Team,
+  claimName?: string,
+): { volumes: { name: string; persistentVolumeClaim: { claimName: string } }[]; volumeMounts: { name: string; mountPath: string }[] } | undefined {
   const shared = team.sharedStorage;
   if (!shared) return undefined;
   return {

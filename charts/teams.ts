@@ -104,7 +104,11 @@ export function quotaHard(team: Team): Record<string, string> {
     persistentvolumeclaims: q.persistentVolumeClaims,
     'requests.storage': q.storage,
   };
-  return Object.fromEntries(Object.entries(hard).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(hard)
+      .filter((e): e is [string, string | number] => e[1] !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 /**
@@ -152,7 +156,12 @@ export function networkPolicies(team: Team): [string, Record<string, unknown>][]
   policies.push(
     [
       'ray-internal',
-      { podSelector: rayPods, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ podSelector: rayPods }] }], egress: [{ to: [{ podSelector: rayPods }] }] },
+      {
+        podSelector: rayPods,
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: rayPods }] }],
+        egress: [{ to: [{ podSelector: rayPods }] }],
+      },
     ],
     [
       'ray-head-clients',
@@ -161,14 +170,20 @@ export function networkPolicies(team: Team): [string, Record<string, unknown>][]
         policyTypes: ['Ingress'],
         ingress: [
           {
-            from: [{ namespaceSelector: namespaceIs(PLATFORM_NAMESPACES.jupyterhub), podSelector: { matchLabels: { ...NOTEBOOK_POD_LABELS } } }, { podSelector: {} }],
+            from: [
+              { namespaceSelector: namespaceIs(PLATFORM_NAMESPACES.jupyterhub), podSelector: { matchLabels: { ...NOTEBOOK_POD_LABELS } } },
+              { podSelector: {} },
+            ],
             ports: tcp(RAY_PORTS.client, RAY_PORTS.dashboard),
           },
           { from: [{ namespaceSelector: namespaceIs(KUBERAY_NAMESPACE) }], ports: tcp(RAY_PORTS.dashboard) },
         ],
       },
     ],
-    ['to-ray-head', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: rayHead }], ports: tcp(RAY_PORTS.client, RAY_PORTS.dashboard) }] }],
+    [
+      'to-ray-head',
+      { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: rayHead }], ports: tcp(RAY_PORTS.client, RAY_PORTS.dashboard) }] },
+    ],
     [
       'ray-metrics',
       {

@@ -86,9 +86,5 @@ export const volcano: Component = {
   helm: (cluster): HelmRelease => ({ ...CHARTS.volcano, releaseName: 'volcano', values: volcanoValues(cluster) }),
   build: (chart, cluster) => new VolcanoQueues(chart, 'Resource', { cluster }),
   syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
-  clusterResources: [
-    ...OPERATOR_RESOURCES,
-    ...WEBHOOK_RESOURCES,
-    { group: 'scheduling.volcano.sh', kind: 'Queue' },
-  ],
+  clusterResources: [...OPERATOR_RESOURCES, ...WEBHOOK_RESOURCES, { group: 'scheduling.volcano.sh', kind: 'Queue' }],
 };

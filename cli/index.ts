@@ -33,7 +33,7 @@ export function mainHelp(): string {
     'Commands:',
     ...specs.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `eksai <command> --help` for a command\'s options and examples.',
+    "Run `eksai <command> --help` for a command's options and examples.",
     'Exit codes: 0 ok, 1 findings (config errors, invalid manifests, stale dist, changes), 2 usage or environment error.',
     '',
   ].join('\n');
@@ -47,7 +47,9 @@ export function commandHelp(spec: CommandSpec): string {
     return [flag, `${o.description}${def}`] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));
-  return [`Usage: eksai ${spec.usage}`, '', spec.summary, '', spec.details, '', 'Options:', ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`), ''].join('\n');
+  return [`Usage: eksai ${spec.usage}`, '', spec.summary, '', spec.details, '', 'Options:', ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`), ''].join(
+    '\n',
+  );
 }
 
 /**

@@ -9,7 +9,10 @@ export default defineCluster({
   region: 'us-east-1',
   gitops: { repoURL: 'https://github.com/acme/ai-platform.git' },
   tags: { team: 'platform', 'cost-center': 'ml-staging' },
-  teams: [{ name: 'research', queue: { weight: 1, capability: { cpu: 128, memory: '512Gi', gpu: 4 } } }, { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }],
+  teams: [
+    { name: 'research', queue: { weight: 1, capability: { cpu: 128, memory: '512Gi', gpu: 4 } } },
+    { name: 'ml-eng', queue: { weight: 1, capability: { cpu: 64, memory: '256Gi', gpu: 4 } } },
+  ],
   // Cost view: OpenCost, the eksai / Cost dashboard, and an alert when a team is on course to pass 80% of its budget.
   cost: { enabled: true, budgets: { research: { monthlyUSD: 20000 } } },
   jupyterhub: {

@@ -99,15 +99,22 @@ function requirementMismatch(r: NodeSelectorRequirement, pool: PoolShape): strin
   switch (r.operator) {
     case 'In':
       if (!values) return noLabel;
-      if ('in' in values) return values.in.some((v) => r.values.includes(v)) ? undefined : `${what}: pool ${pool.name} has ${r.key} in [${values.in.join(', ')}]`;
+      if ('in' in values)
+        return values.in.some((v) => r.values.includes(v)) ? undefined : `${what}: pool ${pool.name} has ${r.key} in [${values.in.join(', ')}]`;
       return r.values.some((v) => !values.notIn.includes(v)) ? undefined : `${what}: pool ${pool.name} excludes ${r.values.join(', ')}`;
     case 'NotIn':
       // A node without the label matches NotIn.
-      return values && 'in' in values && values.in.every((v) => r.values.includes(v)) ? `${what}: pool ${pool.name} has ${r.key} in [${values.in.join(', ')}]` : undefined;
+      return values && 'in' in values && values.in.every((v) => r.values.includes(v))
+        ? `${what}: pool ${pool.name} has ${r.key} in [${values.in.join(', ')}]`
+        : undefined;
     case 'Exists':
       return values ? undefined : noLabel;
     case 'DoesNotExist':
-      return values && pool.labels[r.key] !== undefined ? `${what}: nodes of pool ${pool.name} carry ${r.key}` : values ? `${what}: every node carries ${r.key}` : undefined;
+      return values && pool.labels[r.key] !== undefined
+        ? `${what}: nodes of pool ${pool.name} carry ${r.key}`
+        : values
+          ? `${what}: every node carries ${r.key}`
+          : undefined;
     case 'Gt':
     case 'Lt': {
       const bound = number(r.values[0] ?? '');
@@ -173,10 +180,7 @@ export function poolShape(pool: NodePool): PoolShape {
   labels['kubernetes.io/os'] = { in: ['linux'] };
   if (pool.instanceFamilies) labels['karpenter.k8s.aws/instance-family'] = { in: [...pool.instanceFamilies] };
   if (pool.instanceCategories) labels['karpenter.k8s.aws/instance-category'] = { in: [...pool.instanceCategories] };
-  const gpu =
-    pool.kind === 'gpu' ||
-    (pool.instanceFamilies ?? []).some(isGpuFamily) ||
-    (pool.instanceCategories ?? []).some((c) => GPU_CATEGORIES.includes(c));
+  const gpu = pool.kind === 'gpu' || (pool.instanceFamilies ?? []).some(isGpuFamily) || (pool.instanceCategories ?? []).some((c) => GPU_CATEGORIES.includes(c));
   return { name: pool.name, labels, taints: pool.taints, gpu };
 }
 

@@ -20,7 +20,8 @@ export const RAY_AUTOSCALER_RESOURCES = { cpu: '500m', memory: '512Mi' } as cons
 /** The GPU taint, tolerated by GPU worker groups only. */
 export const GPU_TOLERATION: Toleration = { key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect };
 
-const poolSelector = (pool: string | undefined, kind: 'cpu' | 'gpu'): Record<string, string> => (pool !== undefined ? { [POOL_LABEL]: pool } : { [POOL_KIND_LABEL]: kind });
+const poolSelector = (pool: string | undefined, kind: 'cpu' | 'gpu'): Record<string, string> =>
+  pool !== undefined ? { [POOL_LABEL]: pool } : { [POOL_KIND_LABEL]: kind };
 
 /**
  * The head: on-demand capacity of a cpu pool (or the pinned pool). It holds the GCS and carries

@@ -5,22 +5,106 @@
 
 /** Words that make a key secret-bearing on their own. */
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials',
-  'bearer', 'htpasswd', 'dockerconfigjson', 'dockercfg', 'kubeconfig', 'dsn', 'salt', 'apikey', 'privatekey',
+  'password',
+  'passwd',
+  'passphrase',
+  'pass',
+  'pwd',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'credential',
+  'credentials',
+  'bearer',
+  'htpasswd',
+  'dockerconfigjson',
+  'dockercfg',
+  'kubeconfig',
+  'dsn',
+  'salt',
+  'apikey',
+  'privatekey',
 ]);
 
 /** Substrings that make a one-word key secret-bearing (`clientsecret`, `authtoken`). */
 const SECRET_PARTS = /password|passwd|passphrase|secret|token|credential/;
 
 /** `key`/`keys` after one of these words (or glued to it: `apikey`) is key material. */
-const KEY_QUALIFIERS = new Set(['api', 'private', 'access', 'secret', 'signing', 'encryption', 'ssh', 'tls', 'ca', 'client', 'master', 'auth', 'license', 'session', 'hmac', 'jwt', 'rsa', 'gpg', 'pgp', 'sshkey']);
+const KEY_QUALIFIERS = new Set([
+  'api',
+  'private',
+  'access',
+  'secret',
+  'signing',
+  'encryption',
+  'ssh',
+  'tls',
+  'ca',
+  'client',
+  'master',
+  'auth',
+  'license',
+  'session',
+  'hmac',
+  'jwt',
+  'rsa',
+  'gpg',
+  'pgp',
+  'sshkey',
+]);
 
 /** Last words that describe or reference a secret instead of holding it (`secretName`, `tokenTTL`, `passwordFile`). */
 export const DESCRIPTOR_WORDS = new Set([
-  'ref', 'refs', 'name', 'names', 'namespace', 'selector', 'path', 'paths', 'file', 'files', 'dir', 'mount', 'mounts',
-  'enabled', 'disabled', 'ttl', 'timeout', 'expiry', 'expiration', 'lifetime', 'length', 'size', 'type', 'mode', 'format',
-  'algorithm', 'url', 'uri', 'endpoint', 'header', 'claim', 'provider', 'store', 'class', 'annotations', 'labels', 'version',
-  'interval', 'period', 'duration', 'rotation', 'template', 'policy', 'from', 'source', 'sources', 'key', 'keys', 'field',
+  'ref',
+  'refs',
+  'name',
+  'names',
+  'namespace',
+  'selector',
+  'path',
+  'paths',
+  'file',
+  'files',
+  'dir',
+  'mount',
+  'mounts',
+  'enabled',
+  'disabled',
+  'ttl',
+  'timeout',
+  'expiry',
+  'expiration',
+  'lifetime',
+  'length',
+  'size',
+  'type',
+  'mode',
+  'format',
+  'algorithm',
+  'url',
+  'uri',
+  'endpoint',
+  'header',
+  'claim',
+  'provider',
+  'store',
+  'class',
+  'annotations',
+  'labels',
+  'version',
+  'interval',
+  'period',
+  'duration',
+  'rotation',
+  'template',
+  'policy',
+  'from',
+  'source',
+  'sources',
+  'key',
+  'keys',
+  'field',
 ]);
 
 /** The words of a key: camelCase, snake_case, kebab-case, dotted (`AWS_SECRET_ACCESS_KEY` → aws secret access key). */
@@ -34,7 +118,9 @@ export function words(key: string): string[] {
 }
 
 function isKeyMaterial(w: readonly string[]): boolean {
-  return w.some((x, i) => ((x === 'key' || x === 'keys') && i > 0 && KEY_QUALIFIERS.has(w[i - 1]!)) || (x.endsWith('key') && KEY_QUALIFIERS.has(x.slice(0, -3))));
+  return w.some(
+    (x, i) => ((x === 'key' || x === 'keys') && i > 0 && KEY_QUALIFIERS.has(w[i - 1]!)) || (x.endsWith('key') && KEY_QUALIFIERS.has(x.slice(0, -3))),
+  );
 }
 
 /** Whether a map key names a value that holds a secret (rule 2). A bare `key` is a selector, not a secret. */

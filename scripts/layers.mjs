@@ -11,7 +11,10 @@ import { parseArgs } from 'node:util';
 import { cruise } from 'dependency-cruiser';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { config: { type: 'string', default: '.dependency-cruiser.cjs' }, 'no-ignore-known': { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { config: { type: 'string', default: '.dependency-cruiser.cjs' }, 'no-ignore-known': { type: 'boolean', default: false } },
+});
 const DEFAULT_PATHS = ['main.ts', 'lib', 'charts', 'apps', 'clusters', 'pipeline', 'cli', 'bench', 'scripts', 'test'];
 const paths = positionals.length > 0 ? positionals : DEFAULT_PATHS.filter((p) => existsSync(p));
 const config = createRequire(import.meta.url)(resolve(values.config));

@@ -11,14 +11,31 @@ function messages(patch: Record<string, unknown>): string[] {
 }
 
 describe('error messages never echo a secret value', () => {
-  const github = (clientId: unknown, clientSecret: unknown) => ({ jupyterhub: { auth: { kind: 'github', clientId, clientSecret, allowedOrganizations: ['acme'] } } });
+  const github = (clientId: unknown, clientSecret: unknown) => ({
+    jupyterhub: { auth: { kind: 'github', clientId, clientSecret, allowedOrganizations: ['acme'] } },
+  });
 
   it.each([
     ['a literal OAuth client secret', github({ secretName: 'oauth', key: 'id' }, 'hunter2-the-secret'), 'jupyterhub.auth.clientSecret', 'hunter2-the-secret'],
     ['a client secret given as a number', github({ secretName: 'oauth', key: 'id' }, 31337313373133), 'jupyterhub.auth.clientSecret', '31337313373133'],
     ['a repo URL with a password', { gitops: { repoURL: 'https://bot:s3cr3t-pw@github.com/acme/x.git' } }, 'gitops.repoURL', 's3cr3t-pw'],
-    ['a GitHub token in a tag value', { tags: { owner: 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n' } }, 'tags', 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB'],
-    ['a private key in a label', { karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 }, labels: { k: '-----BEGIN RSA PRIVATE KEY-----\nMIIB' } }] } }, 'labels', 'MIIB'],
+    [
+      'a GitHub token in a tag value',
+      { tags: { owner: 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n' } },
+      'tags',
+      'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB',
+    ],
+    [
+      'a private key in a label',
+      {
+        karpenter: {
+          nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20260714' }],
+          nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 }, labels: { k: '-----BEGIN RSA PRIVATE KEY-----\nMIIB' } }],
+        },
+      },
+      'labels',
+      'MIIB',
+    ],
   ])('fails without printing the value when the config has %s', (_, patch, path, secret) => {
     const found = messages(patch);
     const line = found.find((m) => m.includes(path));
@@ -29,6 +46,8 @@ describe('error messages never echo a secret value', () => {
 
   it('still shows values that are not secrets', () => {
     expect(messages({ region: 'us-wset-2' }).join('\n')).toContain('(got "us-wset-2")');
-    expect(messages(github('plain-client-id', { secretName: 'oauth', key: 'secret' })).join('\n')).toContain('jupyterhub.auth.clientId must be a Secret reference { secretName, key } (never the value itself) (got "plain-client-id")');
+    expect(messages(github('plain-client-id', { secretName: 'oauth', key: 'secret' })).join('\n')).toContain(
+      'jupyterhub.auth.clientId must be a Secret reference { secretName, key } (never the value itself) (got "plain-client-id")',
+    );
   });
 });

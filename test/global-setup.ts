@@ -19,7 +19,8 @@ import { CHARTS } from '../charts/versions';
 const REPO = resolve(__dirname, '..');
 
 function pinnedSchemaUrls(): string[] {
-  const flat = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(flat) : v && typeof v === 'object' ? Object.values(v).flatMap(flat) : []);
+  const flat = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(flat) : v && typeof v === 'object' ? Object.values(v).flatMap(flat) : [];
   return [...flat(CRD_URLS), ...flat(VALUES_SCHEMA_URLS), ...flat(KUBERNETES_OPENAPI_URLS)];
 }
 
@@ -68,8 +69,12 @@ export default function setup(): () => void {
     }
     const needs = m.needs();
     if (serves(m.shared, needs)) process.env[m.variable] = m.shared;
-    else if (m.cache && serves(m.cache, needs)) continue; // the code under test falls back to the cache by itself
-    else problems.push(`${m.variable} is not set and neither ${m.shared}${m.cache ? ` nor the cache ${m.cache}` : ''} holds ${m.what}: export ${m.variable}=<dir>`);
+    else if (m.cache && serves(m.cache, needs))
+      continue; // the code under test falls back to the cache by itself
+    else
+      problems.push(
+        `${m.variable} is not set and neither ${m.shared}${m.cache ? ` nor the cache ${m.cache}` : ''} holds ${m.what}: export ${m.variable}=<dir>`,
+      );
   }
   if (problems.length > 0) throw new Error(`the tests need the offline upstream material:\n  ${problems.join('\n  ')}`);
   const runTmp = mkdtempSync(join(tmpdir(), 'eksai-tests-'));

@@ -48,7 +48,10 @@ describe('placement: config side (poolShape) and manifest side (poolShapeFromMan
   }
 
   test('the gpu pool is on-demand only: a spot selector with the GPU toleration fits nothing', () => {
-    const { fits, reasons } = placement(pod({ gpus: 1, tolerations: [GPU_TOLERATION], nodeSelector: { 'karpenter.sh/capacity-type': 'spot' } }), manifestShapes);
+    const { fits, reasons } = placement(
+      pod({ gpus: 1, tolerations: [GPU_TOLERATION], nodeSelector: { 'karpenter.sh/capacity-type': 'spot' } }),
+      manifestShapes,
+    );
     expect(fits).toEqual([]);
     expect(reasons.gpu).toEqual(['nodeSelector karpenter.sh/capacity-type=spot: pool gpu has karpenter.sh/capacity-type in [on-demand]']);
   });
@@ -100,13 +103,29 @@ describe('placement: required node affinity (terms ORed, expressions ANDed)', ()
   });
 
   test.each([
-    ['In on a label the nodes do not carry (the NVIDIA device plugin NFD default)', term('feature.node.kubernetes.io/pci-10de.present', 'In', ['true']), 'feature.node.kubernetes.io/pci-10de.present In [true]: nodes of pool gpu have no feature.node.kubernetes.io/pci-10de.present label'],
+    [
+      'In on a label the nodes do not carry (the NVIDIA device plugin NFD default)',
+      term('feature.node.kubernetes.io/pci-10de.present', 'In', ['true']),
+      'feature.node.kubernetes.io/pci-10de.present In [true]: nodes of pool gpu have no feature.node.kubernetes.io/pci-10de.present label',
+    ],
     ['In of values the pool does not have', term('eksai.io/pool', 'In', ['cpu']), 'eksai.io/pool In [cpu]: pool gpu has eksai.io/pool in [gpu]'],
     ['NotIn of every value the pool has', term('eksai.io/pool', 'NotIn', ['gpu']), 'eksai.io/pool NotIn [gpu]: pool gpu has eksai.io/pool in [gpu]'],
-    ['Exists on a label the nodes do not carry', term('nvidia.com/gpu.present', 'Exists'), 'nvidia.com/gpu.present Exists: nodes of pool gpu have no nvidia.com/gpu.present label'],
+    [
+      'Exists on a label the nodes do not carry',
+      term('nvidia.com/gpu.present', 'Exists'),
+      'nvidia.com/gpu.present Exists: nodes of pool gpu have no nvidia.com/gpu.present label',
+    ],
     ['DoesNotExist of a label the pool sets', term('eksai.io/pool', 'DoesNotExist'), 'eksai.io/pool DoesNotExist: nodes of pool gpu carry eksai.io/pool'],
-    ['Gt above every value', term('karpenter.k8s.aws/instance-gpu-count', 'Gt', ['8']), 'karpenter.k8s.aws/instance-gpu-count Gt [8]: pool gpu has karpenter.k8s.aws/instance-gpu-count in [1, 4]'],
-    ['Lt below every value', term('karpenter.k8s.aws/instance-gpu-count', 'Lt', ['1']), 'karpenter.k8s.aws/instance-gpu-count Lt [1]: pool gpu has karpenter.k8s.aws/instance-gpu-count in [1, 4]'],
+    [
+      'Gt above every value',
+      term('karpenter.k8s.aws/instance-gpu-count', 'Gt', ['8']),
+      'karpenter.k8s.aws/instance-gpu-count Gt [8]: pool gpu has karpenter.k8s.aws/instance-gpu-count in [1, 4]',
+    ],
+    [
+      'Lt below every value',
+      term('karpenter.k8s.aws/instance-gpu-count', 'Lt', ['1']),
+      'karpenter.k8s.aws/instance-gpu-count Lt [1]: pool gpu has karpenter.k8s.aws/instance-gpu-count in [1, 4]',
+    ],
     ['In of a value the pool excludes', term('karpenter.sh/capacity-type', 'In', ['spot']), 'karpenter.sh/capacity-type In [spot]: pool gpu excludes spot'],
   ])('fails when a required term is %s', (_, t, why) => {
     const { fits: f, reasons } = fits(t);

@@ -68,7 +68,11 @@ function examples(blocks: readonly Block[]): Example[] {
 
 /** `node bin/eksai.js synth --cluster dev` → ['synth', '--cluster', 'dev']; undefined when the line runs no eksai command. */
 function eksaiArgv(segment: string): string[] | undefined {
-  const words = segment.trim().replace(/\s+#.*$/, '').split(/\s+/).filter(Boolean);
+  const words = segment
+    .trim()
+    .replace(/\s+#.*$/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) words.shift(); // env assignments
   if (words[0] === 'node' && words[1] === 'bin/eksai.js') return words.slice(2);
   if (words[0] === 'npx' && words[1] === 'eksai') return words.slice(2);
@@ -202,7 +206,9 @@ describe('README', () => {
       });
       const actual = (r.stdout ?? '').replaceAll(copy, '/repo').replaceAll(homedir(), '~').replace(/\n$/, '').split('\n');
       if (!matches(ex.expected, actual)) {
-        problems.push(`README.md:${ex.line}: \`$ ${ex.command}\`\n  README shows:\n    ${ex.expected.join('\n    ')}\n  it prints:\n    ${actual.join('\n    ')}`);
+        problems.push(
+          `README.md:${ex.line}: \`$ ${ex.command}\`\n  README shows:\n    ${ex.expected.join('\n    ')}\n  it prints:\n    ${actual.join('\n    ')}`,
+        );
       }
       if (ex.edits.length > 0) execFileSync('node', ['bin/eksai.js', 'synth'], { cwd: copy }); // undo the edit for the next example
     }

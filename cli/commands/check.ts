@@ -27,7 +27,9 @@ Examples:
       // check never writes: say that dist could not be compared, not "nothing was written".
       if (!(err instanceof ConfigError)) throw err;
       const n = err.problems.length;
-      throw new FindingsError(`${n} config error${n === 1 ? '' : 's'}; dist/ was not compared (fix them, then run \`eksai synth\`)\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+      throw new FindingsError(
+        `${n} config error${n === 1 ? '' : 's'}; dist/ was not compared (fix them, then run \`eksai synth\`)\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+      );
     }
     if (ctx.values.format === 'json') return { exitCode: result.fresh ? 0 : 1, stdout: `${JSON.stringify(result, null, 2)}\n` };
     if (result.fresh) return { exitCode: 0, stdout: `dist is fresh (${result.files} files)\n` };

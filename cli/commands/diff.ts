@@ -36,7 +36,10 @@ Examples:
     head: { type: 'string', arg: '<ref>', description: 'git revision to compare to (default: the working tree)' },
     format: { type: 'string', arg: 'text|markdown|json', default: 'text', description: 'output format' },
     'exit-code': { type: 'boolean', description: 'exit 1 when there are changes (like git diff --exit-code)' },
-    'no-render': { type: 'boolean', description: 'do not render the Helm releases whose chart version or values changed (needs helm and the charts: EKSAI_CHART_MIRROR or network)' },
+    'no-render': {
+      type: 'boolean',
+      description: 'do not render the Helm releases whose chart version or values changed (needs helm and the charts: EKSAI_CHART_MIRROR or network)',
+    },
   },
   run: async (ctx) => {
     const base = ctx.values.base;

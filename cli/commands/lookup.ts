@@ -5,7 +5,7 @@ import type { CommandSpec } from '../types';
 
 export const lookupCommand: CommandSpec = {
   name: 'lookup',
-  summary: 'read a cluster\'s facts from SSM /eksai/<cluster>/ and verify its AMI aliases into clusters/<name>.lookups.json',
+  summary: "read a cluster's facts from SSM /eksai/<cluster>/ and verify its AMI aliases into clusters/<name>.lookups.json",
   usage: 'lookup --cluster <name> [--check] [--format text|json]',
   details: `Reads every parameter under /eksai/<cluster>/ (GetParametersByPath, recursive, paginated) in the
 region of the cluster config, with the standard AWS credential chain. AWS_ENDPOINT_URL_SSM or
@@ -38,17 +38,26 @@ Examples:
     const result = await lookup({ cluster, ...target, cwd: ctx.cwd, check });
     const exitCode = check && result.drift.length > 0 ? 1 : 0;
     if (ctx.values.format === 'json') return { exitCode, stdout: `${JSON.stringify(result, null, 2)}\n` };
-    if (result.ignored.length > 0) ctx.log(`note: ignored ${result.ignored.length} parameter(s) eksai does not use under ${result.prefix}: ${result.ignored.join(', ')}`);
+    if (result.ignored.length > 0)
+      ctx.log(`note: ignored ${result.ignored.length} parameter(s) eksai does not use under ${result.prefix}: ${result.ignored.join(', ')}`);
     const n = Object.keys(result.parameters).length;
     const lines = result.drift.map((d) =>
-      d.status === 'missing' ? `  missing ${result.file}` : `  ${d.status.padEnd(7)} ${d.name}${d.committed !== undefined ? ` committed=${d.committed}` : ''}${d.ssm !== undefined ? ` ssm=${d.ssm}` : ''}`,
+      d.status === 'missing'
+        ? `  missing ${result.file}`
+        : `  ${d.status.padEnd(7)} ${d.name}${d.committed !== undefined ? ` committed=${d.committed}` : ''}${d.ssm !== undefined ? ` ssm=${d.ssm}` : ''}`,
     );
     if (check) {
       if (result.drift.length === 0) return { exitCode, stdout: `${result.file} matches SSM ${result.prefix} in ${result.region} (${n} parameters)\n` };
-      return { exitCode, stdout: `${result.file} drifted from SSM ${result.prefix} in ${result.region}:\n${lines.join('\n')}\nrun \`eksai lookup --cluster ${cluster}\`, then synth and commit\n` };
+      return {
+        exitCode,
+        stdout: `${result.file} drifted from SSM ${result.prefix} in ${result.region}:\n${lines.join('\n')}\nrun \`eksai lookup --cluster ${cluster}\`, then synth and commit\n`,
+      };
     }
     const what = result.written ? 'wrote' : 'unchanged:';
     const a = Object.keys(result.amis).length;
-    return { exitCode, stdout: `${what} ${result.file} (${n} parameters from SSM ${result.prefix} in ${result.region}, ${result.pages} page${result.pages === 1 ? '' : 's'}; ${a} AMI alias${a === 1 ? '' : 'es'} verified)\n` };
+    return {
+      exitCode,
+      stdout: `${what} ${result.file} (${n} parameters from SSM ${result.prefix} in ${result.region}, ${result.pages} page${result.pages === 1 ? '' : 's'}; ${a} AMI alias${a === 1 ? '' : 'es'} verified)\n`,
+    };
   },
 };

@@ -79,9 +79,11 @@ export default defineCluster(${tsLiteral(input)});
 }
 
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if import in ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in ' +
     'instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package ' +
-    'private protected public await async of arguments eval undefined NaN Infinity constructor prototype clusters').split(' '),
+    'private protected public await async of arguments eval undefined NaN Infinity constructor prototype clusters'
+  ).split(' '),
 );
 
 /** The identifier clusters/index.ts imports a cluster under: camelCase when that is a safe identifier, else `cluster_<name>`. */
@@ -120,7 +122,10 @@ export function newCluster(o: NewClusterOptions): string[] {
   const ident = registryIdentifier(o.name);
   const imported = [...registry.matchAll(/^import\s+([\w$]+)\s+from/gm)].map((i) => i[1]);
   if (imported.includes(ident)) throw new UsageError(`clusters/index.ts already uses the identifier ${ident}: add the cluster to it by hand`);
-  const keys = m[1]!.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const keys = m[1]!
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   // A quoted key is valid for every name (`'class': cluster_class`); shorthand only where the name is the identifier.
   // o.name passed the DNS-label check above, so it cannot end the quotes.
   const entry = ident === o.name ? o.name : `'${o.name}': ${ident}`;

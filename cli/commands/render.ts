@@ -60,7 +60,14 @@ Examples:
         helmRuns: result.helmRuns,
         lock,
         scope,
-        releases: result.releases.map((r) => ({ cluster: r.cluster, application: r.application, chart: r.chart, version: r.version, digest: r.digest, objects: r.objects.length })),
+        releases: result.releases.map((r) => ({
+          cluster: r.cluster,
+          application: r.application,
+          chart: r.chart,
+          version: r.version,
+          digest: r.digest,
+          objects: r.objects.length,
+        })),
         timingsMs: result.timingsMs,
       };
       return { exitCode: 0, stdout: `${JSON.stringify(summary, null, 2)}\n` };

@@ -36,7 +36,15 @@ Examples:
     const names = [...result.clusters.keys()];
     const ms = Object.values(result.timings).reduce((a, b) => a + b, 0);
     if (ctx.values.format === 'json') {
-      const summary = { clusters: names, files: result.files, objects: result.objects, removedClusters: result.removedClusters, recovered: result.recovered, warnings: result.warnings, timingsMs: result.timings };
+      const summary = {
+        clusters: names,
+        files: result.files,
+        objects: result.objects,
+        removedClusters: result.removedClusters,
+        recovered: result.recovered,
+        warnings: result.warnings,
+        timingsMs: result.timings,
+      };
       return { exitCode: 0, stdout: `${JSON.stringify(summary, null, 2)}\n` };
     }
     if (ctx.values.quiet) return { exitCode: 0 };

@@ -45,7 +45,12 @@ Examples:
   eksai validate --policy no-latest-ami-alias=warning --policy heads-not-on-spot=off`,
   options: {
     format: { type: 'string', arg: 'text|json|github', default: 'text', description: 'output format' },
-    policy: { type: 'string', multiple: true, arg: '<id>=error|warning|off', description: 'severity of one policy (repeatable; overrides eksai.validate.json)' },
+    policy: {
+      type: 'string',
+      multiple: true,
+      arg: '<id>=error|warning|off',
+      description: 'severity of one policy (repeatable; overrides eksai.validate.json)',
+    },
     'no-render': { type: 'boolean', description: 'do not render the Helm releases (validate only the files)' },
   },
   allowPositionals: true,

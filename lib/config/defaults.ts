@@ -108,7 +108,10 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, LayerDefaults>> 
     gitops: { sync: 'auto' },
     pools: {
       // Drift (AMI bumps) replaces at most one node at a time in prod; other reasons keep 10%.
-      budgets: [{ nodes: '10%', reasons: ['Empty', 'Underutilized'] }, { nodes: '1', reasons: ['Drifted'] }],
+      budgets: [
+        { nodes: '10%', reasons: ['Empty', 'Underutilized'] },
+        { nodes: '1', reasons: ['Drifted'] },
+      ],
       terminationGracePeriod: '48h',
     },
     smoke: { enabled: false },
@@ -179,7 +182,23 @@ export const POOL_KINDS: Readonly<Record<PoolKind, PoolKindDefaults>> = {
 
 /** EC2 families with NVIDIA GPUs that Karpenter can provision; a gpu pool may only use these. */
 export const GPU_INSTANCE_FAMILIES: readonly string[] = [
-  'g4dn', 'g5', 'g6', 'g6e', 'g6f', 'gr6', 'gr6f', 'g7e', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'p6-b200', 'p6e-gb200',
+  'g4dn',
+  'g5',
+  'g6',
+  'g6e',
+  'g6f',
+  'gr6',
+  'gr6f',
+  'g7e',
+  'p3',
+  'p3dn',
+  'p4d',
+  'p4de',
+  'p5',
+  'p5e',
+  'p5en',
+  'p6-b200',
+  'p6e-gb200',
 ];
 
 /** Root volume per AMI family (GiB); Bottlerocket's OS volume is small, its data volume is separate. */
@@ -190,11 +209,42 @@ export const AMI_FAMILY_VOLUMES = {
 
 /** Commercial AWS regions with EKS. */
 export const AWS_REGIONS: readonly string[] = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2',
-  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7',
-  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1', 'il-central-1', 'me-south-1',
-  'me-central-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'mx-central-1',
+  'sa-east-1',
+  'us-gov-east-1',
+  'us-gov-west-1',
 ];
 
 /** Ray head ports (Ray defaults): client (ray://), dashboard + job API, GCS, metrics. NetworkPolicies and Services use these. */
@@ -232,8 +282,19 @@ export const RAY_DEFAULTS = {
  * CD's and every platform component's. test/config/teams.test.ts keeps this in step with the components.
  */
 export const RESERVED_NAMESPACES: readonly string[] = [
-  'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd',
-  'kuberay-system', 'volcano-system', 'nvidia-device-plugin', 'gpu-monitoring', 'jupyterhub', 'monitoring', 'opencost', 'eksai-smoke',
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'argocd',
+  'kuberay-system',
+  'volcano-system',
+  'nvidia-device-plugin',
+  'gpu-monitoring',
+  'jupyterhub',
+  'monitoring',
+  'opencost',
+  'eksai-smoke',
 ];
 
 /**
@@ -243,15 +304,15 @@ export const RESERVED_NAMESPACES: readonly string[] = [
 export const SHARED_STORAGE_DEFAULTS = { size: '100Gi', mountPath: '/mnt/shared' } as const;
 export const RESERVED_MOUNT_PATHS: Readonly<Record<string, string>> = {
   '/home/jovyan': 'the notebook home volume (z2jh singleuser.storage.homeMountPath)',
-  '/home/ray': 'the home of the Ray images\' user',
-  '/tmp': 'scratch space, with Ray\'s session directory /tmp/ray (logs, spilled objects)',
-  '/dev/shm': 'the shared memory of Ray\'s object store',
-  '/etc': 'the image\'s system files',
-  '/usr': 'the image\'s system files',
-  '/opt': 'the image\'s Python environment (conda)',
-  '/var': 'the image\'s system files',
-  '/proc': 'the kernel\'s process files',
-  '/sys': 'the kernel\'s system files',
+  '/home/ray': "the home of the Ray images' user",
+  '/tmp': "scratch space, with Ray's session directory /tmp/ray (logs, spilled objects)",
+  '/dev/shm': "the shared memory of Ray's object store",
+  '/etc': "the image's system files",
+  '/usr': "the image's system files",
+  '/opt': "the image's Python environment (conda)",
+  '/var': "the image's system files",
+  '/proc': "the kernel's process files",
+  '/sys': "the kernel's system files",
 };
 
 /**

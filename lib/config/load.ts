@@ -26,8 +26,7 @@ export interface ClusterSource {
 }
 
 export type LoadResult =
-  | { readonly config: ClusterConfig; readonly warnings: readonly Problem[] }
-  | { readonly errors: readonly Problem[]; readonly warnings: readonly Problem[] };
+  { readonly config: ClusterConfig; readonly warnings: readonly Problem[] } | { readonly errors: readonly Problem[]; readonly warnings: readonly Problem[] };
 
 function fixFor(issue: z.core.$ZodIssue, input: unknown): string | undefined {
   if (issue.code === 'unrecognized_keys') {
@@ -56,8 +55,19 @@ function shapeProblems(file: string, input: unknown, error: z.ZodError): Problem
       };
     }
     const value = valueAt(input, issue.path);
-    if (issue.path.length === 0) return { file, path: '', message: `must export an object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, fix: 'export default defineCluster({ ... })' };
-    const message = issue.code === 'invalid_type' && value === undefined ? 'is required' : issue.code === 'invalid_value' ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message.replace(/^Invalid input: /, '').replace(/^./, (c) => c.toLowerCase());
+    if (issue.path.length === 0)
+      return {
+        file,
+        path: '',
+        message: `must export an object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+        fix: 'export default defineCluster({ ... })',
+      };
+    const message =
+      issue.code === 'invalid_type' && value === undefined
+        ? 'is required'
+        : issue.code === 'invalid_value'
+          ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+          : issue.message.replace(/^Invalid input: /, '').replace(/^./, (c) => c.toLowerCase());
     const p: Problem = { file, path: formatPath(input, issue.path), message, fix: fixFor(issue, input) };
     return value === undefined ? p : { ...p, value };
   });
@@ -69,7 +79,14 @@ const MAX_DEPTH = 32;
 /** Keys that are never config keys and that alter objects' prototypes or constructors when copied. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const KIND_OF = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? ((Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'object') : typeof v);
+const KIND_OF = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'object'
+        ? ((Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'object')
+        : typeof v;
 
 /**
  * A JSON-plain copy of what a cluster file exports, and a problem (path, value, fix) for every value a
@@ -79,11 +96,13 @@ const KIND_OF = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) 
  */
 export function plainData(input: unknown, file: string): { value: unknown; problems: Problem[] } {
   const problems: Problem[] = [];
-  const add = (path: string, message: string, fix: string, value?: unknown) => problems.push(value === undefined ? { file, path, message, fix } : { file, path, message, value, fix });
+  const add = (path: string, message: string, fix: string, value?: unknown) =>
+    problems.push(value === undefined ? { file, path, message, fix } : { file, path, message, value, fix });
   const walk = (node: unknown, path: string, ancestors: readonly { node: object; path: string }[]): unknown => {
     switch (typeof node) {
       case 'string':
-        if (node.length > MAX_CONFIG_STRING) return void add(path, `is too long (${node.length} characters, at most ${MAX_CONFIG_STRING})`, 'shorten it', `${node.slice(0, 40)}…`);
+        if (node.length > MAX_CONFIG_STRING)
+          return void add(path, `is too long (${node.length} characters, at most ${MAX_CONFIG_STRING})`, 'shorten it', `${node.slice(0, 40)}…`);
         return node;
       case 'number':
         if (!Number.isFinite(node)) return void add(path, `is ${String(node)}, not a finite number`, 'use a finite number');
@@ -194,7 +213,11 @@ const under = (path: string, roots: readonly string[]) => roots.some((r) => path
  * Every check of a cluster file that needs no lookups: representable values, shape, then the rules on
  * what parsed. What new-cluster runs on its flags before writing, and the first half of loadCluster.
  */
-export function checkClusterInput(input: unknown, file: string, expectedName?: string): { parsed?: ClusterConfigInput; errors: Problem[]; warnings: Problem[] } {
+export function checkClusterInput(
+  input: unknown,
+  file: string,
+  expectedName?: string,
+): { parsed?: ClusterConfigInput; errors: Problem[]; warnings: Problem[] } {
   const plain = plainData(input, file);
   const shape = parseShape(file, plain.value);
   const errors: Problem[] = [...plain.problems, ...shape.problems];
@@ -218,12 +241,21 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
   const errors: Problem[] = [];
   const base = fileBase(source.file);
   if (base !== source.name) {
-    errors.push({ file: 'clusters/index.ts', path: `clusters.${source.name}`, message: `is imported from ${source.file}: the registry key must be the file name`, fix: `use the key '${base}', or rename ${source.file} to clusters/${source.name}.ts` });
+    errors.push({
+      file: 'clusters/index.ts',
+      path: `clusters.${source.name}`,
+      message: `is imported from ${source.file}: the registry key must be the file name`,
+      fix: `use the key '${base}', or rename ${source.file} to clusters/${source.name}.ts`,
+    });
   }
   const checked = checkClusterInput(source.input, source.file, base);
   errors.push(...checked.errors);
   const warnings = [...checked.warnings];
-  const raw = (source.input !== null && typeof source.input === 'object' ? source.input : {}) as { name?: unknown; region?: unknown; storage?: { efs?: unknown } };
+  const raw = (source.input !== null && typeof source.input === 'object' ? source.input : {}) as {
+    name?: unknown;
+    region?: unknown;
+    storage?: { efs?: unknown };
+  };
   // The file name is the cluster name (a different `name:` is reported above): its lookups file is clusters/<file name>.lookups.json.
   const name = DNS_LABEL.test(base) ? base : source.name;
   // Lookups are checked even when the file has problems, so one run lists everything to fix.
@@ -291,7 +323,10 @@ function originalPosition(file: string, line: number, column: number): { line: n
     const esbuild = require('esbuild') as typeof import('esbuild');
     const target = `node${process.versions.node.split('.')[0]}`;
     const out = esbuild.transformSync(readFileSync(file, 'utf8'), { loader: 'ts', format: 'cjs', target, sourcefile: file, sourcemap: 'external' });
-    const entry = new Module.SourceMap(JSON.parse(out.map) as import('node:module').SourceMapPayload).findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number };
+    const entry = new Module.SourceMap(JSON.parse(out.map) as import('node:module').SourceMapPayload).findEntry(line - 1, column - 1) as {
+      originalLine?: number;
+      originalColumn?: number;
+    };
     return entry.originalLine === undefined ? { line, column } : { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
   } catch {
     return { line, column };
@@ -310,8 +345,12 @@ function sourceFiles(indexFile: string, cwd: string, values: Record<string, unkn
     };
     const byValue = children.find(exporting);
     // An undefined value: the file of that name, or the one child that exports no default.
-    const noDefault = children.filter((c) => !children.some((d) => d !== c && exporting(d)) && (c.exports as { default?: unknown } | undefined)?.default === undefined);
-    const child = byValue ?? (value === undefined ? (noDefault.find((c) => fileBase(c.filename) === key) ?? (noDefault.length === 1 ? noDefault[0] : undefined)) : undefined);
+    const noDefault = children.filter(
+      (c) => !children.some((d) => d !== c && exporting(d)) && (c.exports as { default?: unknown } | undefined)?.default === undefined,
+    );
+    const child =
+      byValue ??
+      (value === undefined ? (noDefault.find((c) => fileBase(c.filename) === key) ?? (noDefault.length === 1 ? noDefault[0] : undefined)) : undefined);
     if (child) out.set(key, rel(child.filename));
   }
   return out;
@@ -332,11 +371,23 @@ export function readRegistry(cwd: string): ClusterSource[] {
   } catch (err) {
     const first = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message.split('\n')[0]}` : String(err);
     const at = userFrame(err, cwd);
-    if (at) throw new ConfigError([{ file: at, path: '', message: `threw while loading: ${first}`, fix: 'fix the code at that line (a cluster file exports plain data)' }]);
-    throw new ConfigError([{ file: 'clusters/index.ts', path: '', message: `cannot be loaded: ${first}`, fix: 'fix the TypeScript error (npm run typecheck shows all of them)' }]);
+    if (at)
+      throw new ConfigError([
+        { file: at, path: '', message: `threw while loading: ${first}`, fix: 'fix the code at that line (a cluster file exports plain data)' },
+      ]);
+    throw new ConfigError([
+      { file: 'clusters/index.ts', path: '', message: `cannot be loaded: ${first}`, fix: 'fix the TypeScript error (npm run typecheck shows all of them)' },
+    ]);
   }
   if (!mod.clusters || typeof mod.clusters !== 'object') {
-    throw new ConfigError([{ file: 'clusters/index.ts', path: 'clusters', message: 'must be exported as a record of cluster name to config', fix: "export const clusters = { dev, prod };" }]);
+    throw new ConfigError([
+      {
+        file: 'clusters/index.ts',
+        path: 'clusters',
+        message: 'must be exported as a record of cluster name to config',
+        fix: 'export const clusters = { dev, prod };',
+      },
+    ]);
   }
   const files = sourceFiles(file, cwd, mod.clusters);
   return Object.keys(mod.clusters)

@@ -20,15 +20,26 @@ export function lookupTarget(cwd: string, cluster: string): LookupTarget {
   const source = sources.find((s) => s.name === cluster);
   if (!source) {
     const known = sources.map((s) => s.name).join(', ');
-    throw new UsageError(`unknown cluster '${cluster}': clusters/index.ts has ${known || 'no clusters'}; pass one of them or add it with \`eksai new-cluster\``);
+    throw new UsageError(
+      `unknown cluster '${cluster}': clusters/index.ts has ${known || 'no clusters'}; pass one of them or add it with \`eksai new-cluster\``,
+    );
   }
   const region = (source.input as { region?: unknown } | null)?.region;
   if (typeof region !== 'string' || region === '') {
-    throw new ConfigError([{ file: source.file, path: 'region', message: 'is required to read SSM parameters', value: region, fix: "set region, e.g. region: 'us-west-2'" }]);
+    throw new ConfigError([
+      { file: source.file, path: 'region', message: 'is required to read SSM parameters', value: region, fix: "set region, e.g. region: 'us-west-2'" },
+    ]);
   }
   const parsed = clusterSchema.safeParse(source.input);
   if (!parsed.success) {
-    throw new ConfigError([{ file: source.file, path: '', message: 'does not pass the config shape check, so its AMI aliases cannot be resolved', fix: `run \`eksai synth --cluster ${cluster}\` to see every problem, fix them, then rerun lookup` }]);
+    throw new ConfigError([
+      {
+        file: source.file,
+        path: '',
+        message: 'does not pass the config shape check, so its AMI aliases cannot be resolved',
+        fix: `run \`eksai synth --cluster ${cluster}\` to see every problem, fix them, then rerun lookup`,
+      },
+    ]);
   }
   const nodes = nodeImageInputs(parsed.data);
   const file = lookupsRelPath(cluster);

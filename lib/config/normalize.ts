@@ -1,6 +1,16 @@
 import type { ClusterConfigInput, NodePoolInput, NodeClassInput, RayWorkerGroupInput, TeamInput } from './schema';
 import type { AmiFamily, ClusterConfig, ClusterFacts, NodeClass, NodePool, RayWorkerGroup, SharedStorage, Team } from './types';
-import { AMI_FAMILY_VOLUMES, CILIUM_STARTUP_TAINT, RAY_DEFAULTS, RAY_PORTS, ENVIRONMENT_DEFAULTS, PLATFORM_DEFAULTS, POOL_KINDS, SHARED_STORAGE_DEFAULTS, type LayerDefaults } from './defaults';
+import {
+  AMI_FAMILY_VOLUMES,
+  CILIUM_STARTUP_TAINT,
+  RAY_DEFAULTS,
+  RAY_PORTS,
+  ENVIRONMENT_DEFAULTS,
+  PLATFORM_DEFAULTS,
+  POOL_KINDS,
+  SHARED_STORAGE_DEFAULTS,
+  type LayerDefaults,
+} from './defaults';
 import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
 import { COST_DEFAULTS, JUPYTERHUB_DEFAULTS } from './defaults';
@@ -100,7 +110,10 @@ function groupCapacityType(group: RayWorkerGroupInput, pools: readonly NodePool[
 
 /** Default groups: CPU always; GPU when a gpu pool exists and the team may use GPUs, no more workers than its GPU quota. */
 function normalizeWorkerGroups(input: TeamInput, pools: readonly NodePool[], gpuQuota: number | undefined): RayWorkerGroup[] {
-  const gpuGroup = { ...RAY_DEFAULTS.gpuGroup, maxReplicas: Math.min(RAY_DEFAULTS.gpuGroup.maxReplicas, Math.floor((gpuQuota ?? Infinity) / RAY_DEFAULTS.gpuGroup.gpus)) };
+  const gpuGroup = {
+    ...RAY_DEFAULTS.gpuGroup,
+    maxReplicas: Math.min(RAY_DEFAULTS.gpuGroup.maxReplicas, Math.floor((gpuQuota ?? Infinity) / RAY_DEFAULTS.gpuGroup.gpus)),
+  };
   const groups: RayWorkerGroupInput[] = input.ray?.workerGroups ?? [
     RAY_DEFAULTS.cpuGroup,
     ...(pools.some((p) => p.kind === 'gpu') && gpuGroup.maxReplicas > 0 ? [gpuGroup] : []),
@@ -219,7 +232,10 @@ function normalizeJupyterHub(input: ClusterConfigInput, ciliumEnabled: boolean):
     idleTimeoutSeconds: durationSeconds(hub.idleTimeout ?? env.idleTimeout),
     storage: hub.storage ?? env.storage,
     // rules.ts (jupyterhubImages) requires both images when the repo is not on GitHub, so the fallback is never rendered.
-    images: { cpu: hub.image ?? defaultNotebookImages(input.gitops.repoURL)?.cpu ?? '', gpu: hub.gpuImage ?? defaultNotebookImages(input.gitops.repoURL)?.gpu ?? '' },
+    images: {
+      cpu: hub.image ?? defaultNotebookImages(input.gitops.repoURL)?.cpu ?? '',
+      gpu: hub.gpuImage ?? defaultNotebookImages(input.gitops.repoURL)?.gpu ?? '',
+    },
     ingress: hub.ingress ? { host: hub.ingress.host, certificateArn: hub.ingress.certificateArn, scheme: hub.ingress.scheme ?? 'internal' } : undefined,
   };
 }
@@ -230,7 +246,10 @@ export function normalizePoolsAndTeams(input: ClusterConfigInput): { readonly po
   const ciliumEnabled = input.cilium?.enabled ?? layer.cilium?.enabled ?? true;
   const pools = (input.karpenter.nodePools ?? []).map((p) => normalizeNodePool(p, layer, ciliumEnabled));
   const kuberayEnabled = input.kuberay?.enabled ?? true;
-  return { pools, teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools, region: input.region, efs: input.storage?.efs === true })) };
+  return {
+    pools,
+    teams: (input.teams ?? []).map((t) => normalizeTeam(t, { layer, kuberayEnabled, pools, region: input.region, efs: input.storage?.efs === true })),
+  };
 }
 
 /** Fills every default: platform → environment → cluster file, then per pool kind. */
@@ -252,7 +271,11 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     },
     tags,
     facts,
-    cilium: { enabled: ciliumEnabled, operatorReplicas: input.cilium?.operatorReplicas ?? layer.cilium?.operatorReplicas ?? 2, hubble: input.cilium?.hubble ?? true },
+    cilium: {
+      enabled: ciliumEnabled,
+      operatorReplicas: input.cilium?.operatorReplicas ?? layer.cilium?.operatorReplicas ?? 2,
+      hubble: input.cilium?.hubble ?? true,
+    },
     teams: normalizePoolsAndTeams(input).teams,
     gpu: { devicePlugin: input.gpu?.devicePlugin ?? hasGpuPool, dcgmExporter: input.gpu?.dcgmExporter ?? hasGpuPool },
     storage: { efsFileSystemId: input.storage?.efs ? facts.parameters['storage/efs-file-system-id'] : undefined },
@@ -272,7 +295,11 @@ export function normalize(input: ClusterConfigInput, file: string, facts: Cluste
     jupyterhub: normalizeJupyterHub(input, ciliumEnabled),
     cost: {
       enabled: input.cost?.enabled ?? COST_DEFAULTS.enabled,
-      budgets: Object.entries(input.cost?.budgets ?? {}).map(([team, b]) => ({ team, monthlyUSD: b.monthlyUSD, alertAtPercent: b.alertAtPercent ?? COST_DEFAULTS.alertAtPercent })),
+      budgets: Object.entries(input.cost?.budgets ?? {}).map(([team, b]) => ({
+        team,
+        monthlyUSD: b.monthlyUSD,
+        alertAtPercent: b.alertAtPercent ?? COST_DEFAULTS.alertAtPercent,
+      })),
     },
     smoke: { enabled: input.smoke?.enabled ?? layer.smoke?.enabled ?? true, team: input.smoke?.team ?? input.teams?.[0]?.name },
     karpenter: {

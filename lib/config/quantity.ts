@@ -8,13 +8,32 @@
 /** What a quantity measures: `cpu` (cores, `500m`), `memory` (bytes, needs a unit), `storage` (bytes, needs a unit). */
 export type QuantityKind = 'cpu' | 'memory' | 'storage';
 
-const SUFFIX: Readonly<Record<string, number>> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6 };
+const SUFFIX: Readonly<Record<string, number>> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
+  Ei: 1024 ** 6,
+};
 
 const QUANTITY = /^(-?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 export type ParsedQuantity = { readonly value: number } | { readonly error: string };
 
-const EXAMPLE: Readonly<Record<QuantityKind, string>> = { cpu: "a CPU quantity such as 4, '500m' or '1.5'", memory: "a memory quantity such as '512Mi' or '256Gi'", storage: "a size such as '100Gi' or '1Ti'" };
+const EXAMPLE: Readonly<Record<QuantityKind, string>> = {
+  cpu: "a CPU quantity such as 4, '500m' or '1.5'",
+  memory: "a memory quantity such as '512Mi' or '256Gi'",
+  storage: "a size such as '100Gi' or '1Ti'",
+};
 
 /** Parses a quantity of a kind; an error message (lowercase, no value) when it is not one. */
 export function parseQuantity(q: unknown, kind: QuantityKind): ParsedQuantity {

@@ -88,7 +88,9 @@ export function normalizeTeamS3(team: string, region: string, input: z.input<typ
         access: b.access,
         prefixes: b.prefixes ?? [],
         kmsKeyArn: b.kmsKeyArn,
-        lifecycle: arn ? undefined : { infrequentAccessDays: b.lifecycle?.infrequentAccessDays ?? S3_DEFAULTS.infrequentAccessDays, expirationDays: b.lifecycle?.expirationDays },
+        lifecycle: arn
+          ? undefined
+          : { infrequentAccessDays: b.lifecycle?.infrequentAccessDays ?? S3_DEFAULTS.infrequentAccessDays, expirationDays: b.lifecycle?.expirationDays },
       };
     }),
   };
@@ -139,37 +141,75 @@ export function teamS3Problems(input: S3RuleInput, file: string): Problem[] {
     if (!team.s3) continue;
     // terraform/bootstrap/s3.tf names the role `<cluster>-team-<team>`; IAM role names hold at most 64 characters.
     const role = teamRoleName(input.name, team.name);
-    if (role.length > 64) problems.push({ file, path: `teams[${team.name}].s3`, message: `gives the team the IAM role ${role}, ${role.length} characters long: IAM allows 64`, value: team.name, fix: 'shorten the team or cluster name' });
+    if (role.length > 64)
+      problems.push({
+        file,
+        path: `teams[${team.name}].s3`,
+        message: `gives the team the IAM role ${role}, ${role.length} characters long: IAM allows 64`,
+        value: team.name,
+        fix: 'shorten the team or cluster name',
+      });
     const seen = new Set<string>();
     team.s3.buckets.forEach((b, i) => {
       const at = `teams[${team.name}].s3.buckets[${i}]`;
       const push = (path: string, message: string, value: unknown, fix: string) => problems.push({ file, path: `${at}${path}`, message, value, fix });
       const arn = BUCKET_ARN.exec(b.bucket);
       if (b.bucket.startsWith('arn:') && !arn) {
-        push('.bucket', 'is not an S3 bucket ARN', b.bucket, "use arn:aws:s3:::<bucket-name> (no region, account or key), or a plain bucket name for eksai to create");
+        push(
+          '.bucket',
+          'is not an S3 bucket ARN',
+          b.bucket,
+          'use arn:aws:s3:::<bucket-name> (no region, account or key), or a plain bucket name for eksai to create',
+        );
         return;
       }
       const name = arn ? arn[2]! : b.bucket;
       const nameProblem = bucketNameProblem(name);
       if (nameProblem) push('.bucket', `${nameProblem} (S3 bucket naming rules)`, b.bucket, "use a name such as 'acme-ml-research-artifacts'");
-      if (arn && arn[1] !== partition) push('.bucket', `is in partition ${arn[1]}, but the cluster's region ${input.region} is in ${partition}`, b.bucket, `use arn:${partition}:s3:::${name}`);
+      if (arn && arn[1] !== partition)
+        push(
+          '.bucket',
+          `is in partition ${arn[1]}, but the cluster's region ${input.region} is in ${partition}`,
+          b.bucket,
+          `use arn:${partition}:s3:::${name}`,
+        );
       if (seen.has(name)) push('.bucket', 'lists the same bucket twice for this team', b.bucket, 'merge the entries (prefixes are a list)');
       seen.add(name);
       if (!arn) {
         const owner = creators.get(name);
-        if (owner !== undefined) push('.bucket', `is also created by team ${owner}: a bucket has one owner`, b.bucket, `let ${owner} create it and give this team its ARN arn:${partition}:s3:::${name}`);
+        if (owner !== undefined)
+          push(
+            '.bucket',
+            `is also created by team ${owner}: a bucket has one owner`,
+            b.bucket,
+            `let ${owner} create it and give this team its ARN arn:${partition}:s3:::${name}`,
+          );
         else creators.set(name, team.name);
       }
-      if (b.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(b.kmsKeyArn)) push('.kmsKeyArn', 'must be a KMS key ARN (an alias cannot be granted in IAM)', b.kmsKeyArn, 'use arn:aws:kms:<region>:<account>:key/<key-id>');
+      if (b.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(b.kmsKeyArn))
+        push('.kmsKeyArn', 'must be a KMS key ARN (an alias cannot be granted in IAM)', b.kmsKeyArn, 'use arn:aws:kms:<region>:<account>:key/<key-id>');
       (b.prefixes ?? []).forEach((p, j) => {
         const problem = prefixProblem(p);
         if (problem) push(`.prefixes[${j}]`, problem, p, "use a key prefix such as 'datasets/'");
       });
-      if (b.lifecycle && arn) push('.lifecycle', 'is set on an existing bucket (given by ARN): eksai only manages the lifecycle of buckets it creates', b.bucket, 'remove lifecycle, or give a bucket name for eksai to create');
+      if (b.lifecycle && arn)
+        push(
+          '.lifecycle',
+          'is set on an existing bucket (given by ARN): eksai only manages the lifecycle of buckets it creates',
+          b.bucket,
+          'remove lifecycle, or give a bucket name for eksai to create',
+        );
       const ia = b.lifecycle?.infrequentAccessDays ?? S3_DEFAULTS.infrequentAccessDays;
-      if (b.lifecycle?.infrequentAccessDays !== undefined && ia < 30) push('.lifecycle.infrequentAccessDays', 'must be at least 30: S3 refuses a STANDARD_IA transition sooner', ia, 'set 30 or more');
+      if (b.lifecycle?.infrequentAccessDays !== undefined && ia < 30)
+        push('.lifecycle.infrequentAccessDays', 'must be at least 30: S3 refuses a STANDARD_IA transition sooner', ia, 'set 30 or more');
       const exp = b.lifecycle?.expirationDays;
-      if (!arn && exp !== undefined && exp <= ia) push('.lifecycle.expirationDays', `must be greater than infrequentAccessDays (${ia}): objects would expire before they move to STANDARD_IA`, exp, `raise it above ${ia}, or lower infrequentAccessDays`);
+      if (!arn && exp !== undefined && exp <= ia)
+        push(
+          '.lifecycle.expirationDays',
+          `must be greater than infrequentAccessDays (${ia}): objects would expire before they move to STANDARD_IA`,
+          exp,
+          `raise it above ${ia}, or lower infrequentAccessDays`,
+        );
     });
   }
   return problems;

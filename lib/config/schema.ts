@@ -35,14 +35,23 @@ const duration = z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as
 
 /** Kubernetes label key (`[prefix/]name`) and value syntax (apimachinery validation.IsQualifiedName / IsValidLabelValue). */
 const LABEL_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]';
-const labelKey = z.string().regex(new RegExp(`^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?${LABEL_NAME}$`), 'must be a Kubernetes label key such as team or example.com/team');
-const labelValue = z.string().regex(new RegExp(`^(${LABEL_NAME})?$`), 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." (no spaces or line breaks)');
+const labelKey = z
+  .string()
+  .regex(new RegExp(`^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?${LABEL_NAME}$`), 'must be a Kubernetes label key such as team or example.com/team');
+const labelValue = z
+  .string()
+  .regex(new RegExp(`^(${LABEL_NAME})?$`), 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." (no spaces or line breaks)');
 const labels = z.record(labelKey, labelValue);
 
 /** AWS tag syntax (EC2 CreateTags): keys up to 128, values up to 256 characters of letters, digits, spaces and _ . : / = + - @. */
 const AWS_TAG = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
 const tags = z.record(
-  z.string().min(1).max(128).regex(AWS_TAG, 'must be an AWS tag key: letters, digits, spaces and _ . : / = + - @').refine((k) => !k.startsWith('aws:'), 'must not start with aws: (reserved by AWS)'),
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(AWS_TAG, 'must be an AWS tag key: letters, digits, spaces and _ . : / = + - @')
+    .refine((k) => !k.startsWith('aws:'), 'must not start with aws: (reserved by AWS)'),
   z.string().max(256).regex(AWS_TAG, 'must be an AWS tag value: letters, digits, spaces and _ . : / = + - @'),
 );
 
@@ -58,7 +67,10 @@ const budget = z.strictObject({
   reasons: z.array(z.enum(['Underutilized', 'Empty', 'Drifted'])).optional(),
   /** Cron schedule (UTC) when the budget applies; needs `duration`. */
   schedule: z.string().optional(),
-  duration: z.string().regex(/^((\d+h)?(\d+m)?)$/, 'must be hours and minutes such as 8h or 30m').optional(),
+  duration: z
+    .string()
+    .regex(/^((\d+h)?(\d+m)?)$/, 'must be hours and minutes such as 8h or 30m')
+    .optional(),
 });
 
 export const nodeClassSchema = z.strictObject({
@@ -78,12 +90,24 @@ export const nodePoolSchema = z.strictObject({
   /** Pool kind; its defaults come from POOL_KINDS in lib/config/defaults.ts. */
   kind: z.enum(['cpu', 'memory', 'gpu']),
   nodeClass: dnsLabel.optional(),
-  capacityTypes: z.array(z.enum(['spot', 'on-demand', 'reserved'])).min(1).optional(),
-  instanceCategories: z.array(z.string().regex(/^[a-z]+$/, 'must be an instance category such as c, m or r')).min(1).optional(),
-  instanceFamilies: z.array(z.string().regex(/^[a-z0-9-]+$/, 'must be an instance family such as g5 or m7i')).min(1).optional(),
+  capacityTypes: z
+    .array(z.enum(['spot', 'on-demand', 'reserved']))
+    .min(1)
+    .optional(),
+  instanceCategories: z
+    .array(z.string().regex(/^[a-z]+$/, 'must be an instance category such as c, m or r'))
+    .min(1)
+    .optional(),
+  instanceFamilies: z
+    .array(z.string().regex(/^[a-z0-9-]+$/, 'must be an instance family such as g5 or m7i'))
+    .min(1)
+    .optional(),
   /** Instance generations strictly greater than this are allowed. */
   minGenerationExclusive: z.number().int().min(0).optional(),
-  arch: z.array(z.enum(['amd64', 'arm64'])).min(1).optional(),
+  arch: z
+    .array(z.enum(['amd64', 'arm64']))
+    .min(1)
+    .optional(),
   limits: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional(), gpu: z.number().int().optional() }),
   weight: z.number().int().min(0).max(100).optional(),
   consolidationPolicy: z.enum(['WhenEmpty', 'WhenEmptyOrUnderutilized']).optional(),
@@ -229,13 +253,25 @@ export const jupyterhubSchema = z.strictObject({
   /** @default dev: { kind: 'dummy' }; required elsewhere */
   auth: jupyterhubAuthSchema.optional(),
   /** Stop a notebook server after this long without activity. @default dev 1h, staging 2h, prod 4h */
-  idleTimeout: z.string().regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30m, 1h or 4h').optional(),
+  idleTimeout: z
+    .string()
+    .regex(/^(\d+(s|m|h))+$/, 'must be a duration such as 30m, 1h or 4h')
+    .optional(),
   /** Home volume per user (gp3). @default dev 10Gi, staging 20Gi, prod 50Gi */
-  storage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'must be a size such as 10Gi').optional(),
+  storage: z
+    .string()
+    .regex(/^\d+(Mi|Gi|Ti)$/, 'must be a size such as 10Gi')
+    .optional(),
   /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default the eksai notebook image in the GitOps repo's GHCR, `ghcr.io/<owner>/eksai-notebook:<ray>-py311` (defaultNotebookImages in charts/versions.ts) */
-  image: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31').optional(),
+  image: z
+    .string()
+    .regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31')
+    .optional(),
   /** Notebook image of the GPU profile. @default its GPU variant, `ghcr.io/<owner>/eksai-notebook:<ray>-py311-gpu` */
-  gpuImage: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31').optional(),
+  gpuImage: z
+    .string()
+    .regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31')
+    .optional(),
   /** An ALB in front of the hub (AWS Load Balancer Controller; needs loadBalancer.enabled). Without it the hub is ClusterIP only. */
   ingress: z
     .strictObject({
@@ -253,7 +289,10 @@ export const clusterSchema = z.strictObject({
   name: dnsLabel,
   environment: z.enum(['dev', 'staging', 'prod']),
   region: z.string(),
-  kubernetesVersion: z.string().regex(/^1\.\d+$/, 'must be a Kubernetes minor version such as 1.35').optional(),
+  kubernetesVersion: z
+    .string()
+    .regex(/^1\.\d+$/, 'must be a Kubernetes minor version such as 1.35')
+    .optional(),
   gitops: z.strictObject({
     /** Git repository Argo CD reads dist/ from. */
     repoURL: z.string(),
@@ -294,7 +333,10 @@ export const clusterSchema = z.strictObject({
       prometheus: z
         .strictObject({
           /** How long Prometheus keeps samples (Prometheus duration). @default dev 3d, staging 7d, prod 15d */
-          retention: z.string().regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 3d, 12h or 2w').optional(),
+          retention: z
+            .string()
+            .regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 3d, 12h or 2w')
+            .optional(),
           /** Size of Prometheus' gp3 volume in GiB. @default dev 20, staging 50, prod 200 */
           volumeGiB: z.number().int().min(5, 'must be at least 5 GiB (room for the WAL and compaction)').max(16384).optional(),
         })

@@ -96,10 +96,12 @@ export function amiNeeds(inputs: NodeImageInputs): AmiNeed[] {
         alias,
         nodeClasses: classes,
         kubernetesVersion: inputs.kubernetesVersion,
-        images: [...images.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, pools]) => {
-          const [arch, variant] = key.split('/') as [Arch, Variant];
-          return { key, parameter: amiParameter(family, arch, variant, inputs.kubernetesVersion, release), pools: [...new Set(pools)].sort() };
-        }),
+        images: [...images.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([key, pools]) => {
+            const [arch, variant] = key.split('/') as [Arch, Variant];
+            return { key, parameter: amiParameter(family, arch, variant, inputs.kubernetesVersion, release), pools: [...new Set(pools)].sort() };
+          }),
       };
     });
 }
@@ -128,7 +130,13 @@ export function amiProblems(cluster: string, clusterFile: string, inputs: NodeIm
       continue;
     }
     if (entry.kubernetesVersion !== need.kubernetesVersion) {
-      problems.push({ file: clusterFile, path: at, message: `is verified for Kubernetes ${shownValue(String(entry.kubernetesVersion))} in ${rel}, but the cluster runs ${need.kubernetesVersion}`, value: need.alias, fix });
+      problems.push({
+        file: clusterFile,
+        path: at,
+        message: `is verified for Kubernetes ${shownValue(String(entry.kubernetesVersion))} in ${rel}, but the cluster runs ${need.kubernetesVersion}`,
+        value: need.alias,
+        fix,
+      });
       continue;
     }
     const images = (typeof entry.images === 'object' && entry.images !== null ? entry.images : {}) as Record<string, unknown>;
@@ -136,7 +144,13 @@ export function amiProblems(cluster: string, clusterFile: string, inputs: NodeIm
       const id = images[img.key];
       if (typeof id !== 'string' || !AMI_ID.test(id)) {
         const got = id === undefined ? 'has no' : `has a malformed (${shownValue(scalarText(id))})`;
-        problems.push({ file: clusterFile, path: at, message: `is not verified for ${img.key} (launched by ${forPools(img)}): ${rel} ${got} AMI id for it`, value: need.alias, fix });
+        problems.push({
+          file: clusterFile,
+          path: at,
+          message: `is not verified for ${img.key} (launched by ${forPools(img)}): ${rel} ${got} AMI id for it`,
+          value: need.alias,
+          fix,
+        });
       }
     }
   }
@@ -162,7 +176,13 @@ export interface AmiSend {
  * Resolves every needed image through GetParameters (what Karpenter's ssm.Provider reads one by one
  * with GetParameter). Returns the `amis` section; every parameter SSM lacks is a problem on the alias.
  */
-export async function resolveAmis(send: AmiSend, cluster: string, clusterFile: string, region: string, needs: readonly AmiNeed[]): Promise<Record<string, AmiRecord>> {
+export async function resolveAmis(
+  send: AmiSend,
+  cluster: string,
+  clusterFile: string,
+  region: string,
+  needs: readonly AmiNeed[],
+): Promise<Record<string, AmiRecord>> {
   const names = [...new Set(needs.flatMap((n) => n.images.map((i) => i.parameter)))].sort();
   const values = new Map<string, string>();
   for (let i = 0; i < names.length; i += BATCH) {
@@ -176,7 +196,9 @@ export async function resolveAmis(send: AmiSend, cluster: string, clusterFile: s
     const images: Partial<Record<ImageKey, string>> = {};
     for (const img of need.images) {
       const id = values.get(img.parameter);
-      const family = need.alias.startsWith('bottlerocket@') ? 'https://github.com/bottlerocket-os/bottlerocket/releases' : 'https://github.com/awslabs/amazon-eks-ami/releases';
+      const family = need.alias.startsWith('bottlerocket@')
+        ? 'https://github.com/bottlerocket-os/bottlerocket/releases'
+        : 'https://github.com/awslabs/amazon-eks-ami/releases';
       if (id === undefined) {
         problems.push({
           file: clusterFile,
@@ -186,7 +208,13 @@ export async function resolveAmis(send: AmiSend, cluster: string, clusterFile: s
           fix: `pin a release that exists for Kubernetes ${need.kubernetesVersion} (see ${family}), then rerun \`eksai lookup --cluster ${cluster}\``,
         });
       } else if (!AMI_ID.test(id)) {
-        problems.push({ file: clusterFile, path: at, message: `resolves to ${img.parameter} = ${JSON.stringify(shownValue(id))}, which is not an AMI id; nothing was written`, value: need.alias, fix: `check the SSM endpoint (AWS_ENDPOINT_URL_SSM), then rerun \`eksai lookup --cluster ${cluster}\`` });
+        problems.push({
+          file: clusterFile,
+          path: at,
+          message: `resolves to ${img.parameter} = ${JSON.stringify(shownValue(id))}, which is not an AMI id; nothing was written`,
+          value: need.alias,
+          fix: `check the SSM endpoint (AWS_ENDPOINT_URL_SSM), then rerun \`eksai lookup --cluster ${cluster}\``,
+        });
       } else {
         images[img.key] = id;
       }

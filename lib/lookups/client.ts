@@ -41,7 +41,10 @@ export function resolveTimeouts(options: Partial<SsmTimeouts> = {}, env: NodeJS.
     const raw = env[TIMEOUT_ENV[key]];
     if (raw !== undefined && raw !== '') {
       const n = Number(raw);
-      if (!/^\d{1,9}$/.test(raw) || n <= 0) throw new EnvironmentError(`${TIMEOUT_ENV[key]} must be a positive number of milliseconds (got ${JSON.stringify(raw.slice(0, 20))}): unset it or use e.g. ${SSM_TIMEOUTS[key]}`);
+      if (!/^\d{1,9}$/.test(raw) || n <= 0)
+        throw new EnvironmentError(
+          `${TIMEOUT_ENV[key]} must be a positive number of milliseconds (got ${JSON.stringify(raw.slice(0, 20))}): unset it or use e.g. ${SSM_TIMEOUTS[key]}`,
+        );
       out[key] = n;
     }
     const given = options[key];
@@ -60,7 +63,12 @@ export function createSsmClient(region: string, timeouts: SsmTimeouts = resolveT
     maxAttempts: SSM_MAX_ATTEMPTS,
     retryMode: 'standard',
     // NodeHttpHandlerOptions (@smithy/types httpHandlerInitialization.d.ts): requestTimeout only throws with throwOnRequestTimeout.
-    requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true, socketTimeout: timeouts.requestMs },
+    requestHandler: {
+      connectionTimeout: timeouts.connectMs,
+      requestTimeout: timeouts.requestMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: timeouts.requestMs,
+    },
     ...overrides,
   });
 }
@@ -139,11 +147,15 @@ export function translateSsmError(err: unknown, ctx: CallContext): Error {
   const where = endpoint ? ` at ${maskUserinfo(endpoint)}` : '';
   const rerun = `rerun \`eksai lookup --cluster ${cluster}\``;
   if (ctx.deadline.signal.aborted) {
-    return new SsmTimeoutError(`SSM${where} in ${region} did not finish ${operation} ${what} within ${ctx.deadline.totalMs} ms (the whole lookup, retries included); nothing was written: check the network and AWS_ENDPOINT_URL_SSM, raise EKSAI_SSM_TOTAL_TIMEOUT_MS if the link is slow, then ${rerun}`);
+    return new SsmTimeoutError(
+      `SSM${where} in ${region} did not finish ${operation} ${what} within ${ctx.deadline.totalMs} ms (the whole lookup, retries included); nothing was written: check the network and AWS_ENDPOINT_URL_SSM, raise EKSAI_SSM_TOTAL_TIMEOUT_MS if the link is slow, then ${rerun}`,
+    );
   }
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'RequestTimeoutException') {
     const phase = /establish a connection/.test(detail) ? `connect within ${ctx.timeouts.connectMs} ms` : `answer within ${ctx.timeouts.requestMs} ms`;
-    return new SsmTimeoutError(`SSM${where} in ${region} did not ${phase} for ${operation} ${what}, after retries; nothing was written: check the network and AWS_ENDPOINT_URL_SSM (EKSAI_SSM_CONNECT_TIMEOUT_MS / EKSAI_SSM_REQUEST_TIMEOUT_MS raise the limits), then ${rerun}`);
+    return new SsmTimeoutError(
+      `SSM${where} in ${region} did not ${phase} for ${operation} ${what}, after retries; nothing was written: check the network and AWS_ENDPOINT_URL_SSM (EKSAI_SSM_CONNECT_TIMEOUT_MS / EKSAI_SSM_REQUEST_TIMEOUT_MS raise the limits), then ${rerun}`,
+    );
   }
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') {
     return new SsmAccessDeniedError(
@@ -151,11 +163,15 @@ export function translateSsmError(err: unknown, ctx: CallContext): Error {
     );
   }
   if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
-    return new EnvironmentError(`no AWS credentials for ${operation} ${what} (${detail}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``);
+    return new EnvironmentError(
+      `no AWS credentials for ${operation} ${what} (${detail}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``,
+    );
   }
   if (name === 'ThrottlingException' || name === 'TooManyRequestsException') {
     return new EnvironmentError(`SSM kept throttling ${operation} ${what} in ${region} after retries with backoff: wait a minute and ${rerun}`);
   }
   if (err instanceof EnvironmentError) return err;
-  return new EnvironmentError(`${operation} ${what} in ${region}${where} failed (${name || 'error'}: ${detail}): check the network, region and AWS_ENDPOINT_URL_SSM, then ${rerun}`);
+  return new EnvironmentError(
+    `${operation} ${what} in ${region}${where} failed (${name || 'error'}: ${detail}): check the network, region and AWS_ENDPOINT_URL_SSM, then ${rerun}`,
+  );
 }

@@ -28,14 +28,21 @@ export function lookupsRelPath(cluster: string): string {
 }
 
 const sortedKeys = <T>(o: Readonly<Record<string, T>>): Record<string, T> =>
-  Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 
 /** Deterministic serialisation: sorted keys at every level, 2-space indent, trailing newline. */
 export function serializeLookups(file: LookupsFile): string {
   const amis = Object.fromEntries(
     Object.keys(file.amis)
       .sort()
-      .map((alias) => [alias, { images: sortedKeys(file.amis[alias]!.images as Record<string, string>), kubernetesVersion: file.amis[alias]!.kubernetesVersion }]),
+      .map((alias) => [
+        alias,
+        { images: sortedKeys(file.amis[alias]!.images as Record<string, string>), kubernetesVersion: file.amis[alias]!.kubernetesVersion },
+      ]),
   );
   return `${JSON.stringify({ amis, parameters: sortedKeys(file.parameters), prefix: file.prefix, region: file.region }, null, 2)}\n`;
 }
@@ -58,12 +65,22 @@ export function readLookups(cwd: string, cluster: string, problems: Problem[]): 
   }
   const st = statSync(file);
   if (!st.isFile()) {
-    problems.push({ file: rel, path: '', message: 'is not a regular file (a folder, device or FIFO is in its place)', fix: `remove it and rerun \`eksai lookup --cluster ${cluster}\`` });
+    problems.push({
+      file: rel,
+      path: '',
+      message: 'is not a regular file (a folder, device or FIFO is in its place)',
+      fix: `remove it and rerun \`eksai lookup --cluster ${cluster}\``,
+    });
     return undefined;
   }
   const size = st.size;
   if (size > MAX_LOOKUPS_BYTES) {
-    problems.push({ file: rel, path: '', message: `is ${size} bytes, more than a lookups file can be (at most ${MAX_LOOKUPS_BYTES})`, fix: `rerun \`eksai lookup --cluster ${cluster}\`` });
+    problems.push({
+      file: rel,
+      path: '',
+      message: `is ${size} bytes, more than a lookups file can be (at most ${MAX_LOOKUPS_BYTES})`,
+      fix: `rerun \`eksai lookup --cluster ${cluster}\``,
+    });
     return undefined;
   }
   const text = readFileSync(file, 'utf8');
@@ -71,7 +88,12 @@ export function readLookups(cwd: string, cluster: string, problems: Problem[]): 
     return JSON.parse(text);
   } catch (err) {
     const at = jsonErrorAt(text, (err as Error).message);
-    problems.push({ file: `${rel}:${at.line}:${at.column}`, path: '', message: `is not valid JSON: ${at.reason}`, fix: `fix that line, or rerun \`eksai lookup --cluster ${cluster}\`` });
+    problems.push({
+      file: `${rel}:${at.line}:${at.column}`,
+      path: '',
+      message: `is not valid JSON: ${at.reason}`,
+      fix: `fix that line, or rerun \`eksai lookup --cluster ${cluster}\``,
+    });
     return undefined;
   }
 }
@@ -128,7 +150,12 @@ export function factsFromLookups(cluster: string, region: string, doc: unknown, 
   const rel = lookupsRelPath(cluster);
   const prefix = ssmPrefix(cluster);
   const refill = `run \`eksai lookup --cluster ${cluster}\` after terraform/bootstrap has written it`;
-  if (typeof doc !== 'object' || doc === null || typeof (doc as { parameters?: unknown }).parameters !== 'object' || (doc as { parameters?: unknown }).parameters === null) {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    typeof (doc as { parameters?: unknown }).parameters !== 'object' ||
+    (doc as { parameters?: unknown }).parameters === null
+  ) {
     problems.push({ file: rel, path: 'parameters', message: 'must be an object of SSM parameter values', fix: refill });
     return undefined;
   }
@@ -136,7 +163,13 @@ export function factsFromLookups(cluster: string, region: string, doc: unknown, 
   const params = d.parameters as Record<string, unknown>;
   const before = problems.length;
   if (d.prefix !== undefined && d.prefix !== prefix) {
-    problems.push({ file: rel, path: 'prefix', message: `must be ${prefix} (the file belongs to another cluster)`, value: shownValue(String(d.prefix)), fix: refill });
+    problems.push({
+      file: rel,
+      path: 'prefix',
+      message: `must be ${prefix} (the file belongs to another cluster)`,
+      value: shownValue(String(d.prefix)),
+      fix: refill,
+    });
   }
   if (d.region !== undefined && d.region !== region) {
     problems.push({ file: rel, path: 'region', message: `must match the cluster region ${region}`, value: shownValue(String(d.region)), fix: refill });
@@ -146,13 +179,20 @@ export function factsFromLookups(cluster: string, region: string, doc: unknown, 
     const value = params[key];
     if (!isFactName(key)) continue;
     if (typeof value !== 'string') {
-      problems.push({ file: rel, path: `parameters.${key}`, message: 'must be a string', value: typeof value === 'object' ? typeof value : value, fix: refill });
+      problems.push({
+        file: rel,
+        path: `parameters.${key}`,
+        message: 'must be a string',
+        value: typeof value === 'object' ? typeof value : value,
+        fix: refill,
+      });
       continue;
     }
     if (value === '') continue;
     const checked = checkFact(key, value);
     if ('value' in checked) canonical[key] = checked.value;
-    else problems.push({ file: rel, path: `parameters.${key}`, message: checked.error, value: checked.shown, fix: `check SSM ${prefix}${key}, then ${refill}` });
+    else
+      problems.push({ file: rel, path: `parameters.${key}`, message: checked.error, value: checked.shown, fix: `check SSM ${prefix}${key}, then ${refill}` });
   }
   for (const name of Object.keys(REQUIRED_PARAMETERS) as RequiredParameter[]) {
     const value = params[name];

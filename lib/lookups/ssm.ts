@@ -114,22 +114,34 @@ export class LookupsWriteError extends EnvironmentError {
 }
 
 /** Every parameter under the prefix, following NextToken, within the page cap and never the same token twice. */
-async function readPath(client: SSMClient, prefix: string, deadline: Deadline, maxPages: number, ctx: CallContext): Promise<{ parameters: Parameter[]; pages: number }> {
+async function readPath(
+  client: SSMClient,
+  prefix: string,
+  deadline: Deadline,
+  maxPages: number,
+  ctx: CallContext,
+): Promise<{ parameters: Parameter[]; pages: number }> {
   const parameters: Parameter[] = [];
   const seen = new Set<string>();
   let pages = 0;
   let token: string | undefined;
   do {
     if (pages >= maxPages) {
-      throw new SsmPageLimitError(`SSM returned more than ${maxPages} pages of GetParametersByPath ${prefix} in ${ctx.region} (eksai reads ${Object.keys(REQUIRED_PARAMETERS).length + Object.keys(OPTIONAL_PARAMETERS).length} parameters); nothing was written: move unrelated parameters out of ${prefix} or check AWS_ENDPOINT_URL_SSM, then rerun \`eksai lookup --cluster ${ctx.cluster}\``);
+      throw new SsmPageLimitError(
+        `SSM returned more than ${maxPages} pages of GetParametersByPath ${prefix} in ${ctx.region} (eksai reads ${Object.keys(REQUIRED_PARAMETERS).length + Object.keys(OPTIONAL_PARAMETERS).length} parameters); nothing was written: move unrelated parameters out of ${prefix} or check AWS_ENDPOINT_URL_SSM, then rerun \`eksai lookup --cluster ${ctx.cluster}\``,
+      );
     }
-    const out = await client.send(new GetParametersByPathCommand({ Path: prefix, Recursive: true, WithDecryption: false, MaxResults: 10, NextToken: token }), { abortSignal: deadline.signal });
+    const out = await client.send(new GetParametersByPathCommand({ Path: prefix, Recursive: true, WithDecryption: false, MaxResults: 10, NextToken: token }), {
+      abortSignal: deadline.signal,
+    });
     pages += 1;
     parameters.push(...(out.Parameters ?? []));
     token = out.NextToken || undefined;
     if (token !== undefined) {
       if (seen.has(token)) {
-        throw new SsmRepeatedTokenError(`SSM returned the same NextToken twice for GetParametersByPath ${prefix} in ${ctx.region} (page ${pages}), which would loop forever; nothing was written: check AWS_ENDPOINT_URL_SSM (a proxy or emulator replaying pages?), then rerun \`eksai lookup --cluster ${ctx.cluster}\``);
+        throw new SsmRepeatedTokenError(
+          `SSM returned the same NextToken twice for GetParametersByPath ${prefix} in ${ctx.region} (page ${pages}), which would loop forever; nothing was written: check AWS_ENDPOINT_URL_SSM (a proxy or emulator replaying pages?), then rerun \`eksai lookup --cluster ${ctx.cluster}\``,
+        );
       }
       seen.add(token);
     }
@@ -168,12 +180,19 @@ function diff(committed: unknown, next: LookupsFile): Drift[] {
 }
 
 /** SSM parameters → known facts (canonical) and ignored names; every broken or missing required fact is an error. */
-function collectFacts(read: readonly Parameter[], prefix: string, cluster: string, region: string, file: string): { parameters: Record<string, string>; ignored: string[] } {
+function collectFacts(
+  read: readonly Parameter[],
+  prefix: string,
+  cluster: string,
+  region: string,
+  file: string,
+): { parameters: Record<string, string>; ignored: string[] } {
   const found: Record<string, string> = {};
   const ignored: string[] = [];
   const secure = new Set<string>();
   const invalid: Problem[] = [];
-  const fix = (name: string) => `correct SSM parameter ${prefix}${name} (terraform/bootstrap writes it in ${TERRAFORM_SOURCE}), then rerun \`eksai lookup --cluster ${cluster}\``;
+  const fix = (name: string) =>
+    `correct SSM parameter ${prefix}${name} (terraform/bootstrap writes it in ${TERRAFORM_SOURCE}), then rerun \`eksai lookup --cluster ${cluster}\``;
   for (const p of read) {
     if (!p.Name?.startsWith(prefix)) continue;
     const rel = p.Name.slice(prefix.length);
@@ -200,7 +219,14 @@ function collectFacts(read: readonly Parameter[], prefix: string, cluster: strin
     throw new MissingParametersError([...invalid, ...problems], missing);
   }
   if (invalid.length > 0) throw new InvalidParametersError(invalid);
-  return { parameters: Object.fromEntries(Object.keys(found).sort().map((k) => [k, found[k]!])), ignored: ignored.sort() };
+  return {
+    parameters: Object.fromEntries(
+      Object.keys(found)
+        .sort()
+        .map((k) => [k, found[k]!]),
+    ),
+    ignored: ignored.sort(),
+  };
 }
 
 /** The committed file's text; undefined when there is none. A folder or special file in its place is an environment error. */
@@ -211,7 +237,10 @@ function readCommitted(path: string, file: string, cluster: string): string | un
   } catch {
     return undefined;
   }
-  if (!st.isFile()) throw new LookupsWriteError(`${file} is not a regular file (a folder, link or device is in its place): remove it, then rerun \`eksai lookup --cluster ${cluster}\``);
+  if (!st.isFile())
+    throw new LookupsWriteError(
+      `${file} is not a regular file (a folder, link or device is in its place): remove it, then rerun \`eksai lookup --cluster ${cluster}\``,
+    );
   // Larger than any lookups file: it is replaced, never parsed.
   return st.size > MAX_LOOKUPS_BYTES ? '' : readFileSync(path, 'utf8');
 }
@@ -239,7 +268,12 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     }
     // Facts first: a missing or broken fact is reported before any AMI is looked up.
     facts = collectFacts(read.parameters, prefix, cluster, region, file);
-    const amiCtx: CallContext = { ...base, operation: 'GetParameters', what: 'the AMI parameters under /aws/service/', resource: `arn:aws:ssm:${region}::parameter/aws/service/*` };
+    const amiCtx: CallContext = {
+      ...base,
+      operation: 'GetParameters',
+      what: 'the AMI parameters under /aws/service/',
+      resource: `arn:aws:ssm:${region}::parameter/aws/service/*`,
+    };
     try {
       amis = await resolveAmis({ client, signal: deadline.signal }, cluster, clusterFile, region, needs);
     } catch (err) {
@@ -277,7 +311,9 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
       writeFileAtomic(path, text);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new LookupsWriteError(`cannot write ${file} (${e.code ?? e.name}: ${e.message}); ${committedText === undefined ? 'no file was created' : 'the committed file is unchanged'}: free disk space or fix the folder's permissions, then rerun \`eksai lookup --cluster ${cluster}\``);
+      throw new LookupsWriteError(
+        `cannot write ${file} (${e.code ?? e.name}: ${e.message}); ${committedText === undefined ? 'no file was created' : 'the committed file is unchanged'}: free disk space or fix the folder's permissions, then rerun \`eksai lookup --cluster ${cluster}\``,
+      );
     }
   }
   return { cluster, region, prefix, file, parameters, amis, ignored, pages: read.pages, drift, written };

@@ -21,9 +21,7 @@ export const CRD_URLS = {
     `${RAW}/aws/karpenter-provider-aws/${KARPENTER_VERSION}/pkg/apis/crds/karpenter.sh_nodepools.yaml`,
     `${RAW}/aws/karpenter-provider-aws/${KARPENTER_VERSION}/pkg/apis/crds/karpenter.sh_nodeclaims.yaml`,
   ],
-  'karpenter.k8s.aws': [
-    `${RAW}/aws/karpenter-provider-aws/${KARPENTER_VERSION}/pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml`,
-  ],
+  'karpenter.k8s.aws': [`${RAW}/aws/karpenter-provider-aws/${KARPENTER_VERSION}/pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml`],
   'argoproj.io': [
     `${RAW}/argoproj/argo-cd/${ARGOCD_VERSION}/manifests/crds/application-crd.yaml`,
     `${RAW}/argoproj/argo-cd/${ARGOCD_VERSION}/manifests/crds/appproject-crd.yaml`,
@@ -38,9 +36,7 @@ export const CRD_URLS = {
     `${RAW}/volcano-sh/volcano/${VOLCANO_VERSION}/config/crd/volcano/bases/scheduling.volcano.sh_queues.yaml`,
     `${RAW}/volcano-sh/volcano/${VOLCANO_VERSION}/config/crd/volcano/bases/scheduling.volcano.sh_podgroups.yaml`,
   ],
-  'batch.volcano.sh': [
-    `${RAW}/volcano-sh/volcano/${VOLCANO_VERSION}/config/crd/volcano/bases/batch.volcano.sh_jobs.yaml`,
-  ],
+  'batch.volcano.sh': [`${RAW}/volcano-sh/volcano/${VOLCANO_VERSION}/config/crd/volcano/bases/batch.volcano.sh_jobs.yaml`],
   'monitoring.coreos.com': [
     `${RAW}/prometheus-operator/prometheus-operator/${PROMETHEUS_OPERATOR_VERSION}/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml`,
     `${RAW}/prometheus-operator/prometheus-operator/${PROMETHEUS_OPERATOR_VERSION}/example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml`,
@@ -88,11 +84,28 @@ const K8S_V3 = `${RAW}/kubernetes/kubernetes/${KUBERNETES_BRANCH}/api/openapi-sp
 /** Kubernetes OpenAPI v3 documents (GA group-versions), by apiVersion. */
 export const KUBERNETES_OPENAPI_URLS: Readonly<Record<string, string>> = Object.fromEntries(
   [
-    'v1', 'admissionregistration.k8s.io/v1', 'apiextensions.k8s.io/v1', 'apiregistration.k8s.io/v1', 'apps/v1',
-    'authentication.k8s.io/v1', 'authorization.k8s.io/v1', 'autoscaling/v1', 'autoscaling/v2', 'batch/v1',
-    'certificates.k8s.io/v1', 'coordination.k8s.io/v1', 'discovery.k8s.io/v1', 'events.k8s.io/v1',
-    'flowcontrol.apiserver.k8s.io/v1', 'networking.k8s.io/v1', 'node.k8s.io/v1', 'policy/v1',
-    'rbac.authorization.k8s.io/v1', 'resource.k8s.io/v1', 'scheduling.k8s.io/v1', 'storage.k8s.io/v1',
+    'v1',
+    'admissionregistration.k8s.io/v1',
+    'apiextensions.k8s.io/v1',
+    'apiregistration.k8s.io/v1',
+    'apps/v1',
+    'authentication.k8s.io/v1',
+    'authorization.k8s.io/v1',
+    'autoscaling/v1',
+    'autoscaling/v2',
+    'batch/v1',
+    'certificates.k8s.io/v1',
+    'coordination.k8s.io/v1',
+    'discovery.k8s.io/v1',
+    'events.k8s.io/v1',
+    'flowcontrol.apiserver.k8s.io/v1',
+    'networking.k8s.io/v1',
+    'node.k8s.io/v1',
+    'policy/v1',
+    'rbac.authorization.k8s.io/v1',
+    'resource.k8s.io/v1',
+    'scheduling.k8s.io/v1',
+    'storage.k8s.io/v1',
   ].map((gv) => {
     const file = gv === 'v1' ? 'api__v1_openapi.json' : `apis__${gv.replace('/', '__')}_openapi.json`;
     return [gv, `${K8S_V3}/${file}`];

@@ -25,9 +25,7 @@ export const MAX_DEPTH = 1000;
 
 export type ReadFailureReason = 'not-found' | 'not-regular' | 'too-large' | 'not-utf8' | 'unreadable';
 
-export type SafeRead =
-  | { readonly ok: true; readonly text: string }
-  | { readonly ok: false; readonly reason: ReadFailureReason; readonly message: string };
+export type SafeRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: ReadFailureReason; readonly message: string };
 
 export interface ReadOptions {
   /** @default MAX_FILE_BYTES */

@@ -67,8 +67,20 @@ export function kubernetesEnvironment(): InstanceType<typeof Environment> {
 }
 
 const SUFFIX: Readonly<Record<string, number>> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/;
 
@@ -169,7 +181,8 @@ export function rulePath(r: CelRule, path: string): string {
 export function evaluateRule(r: CelRule, vars: Record<string, unknown>, path: string): CelFinding | undefined {
   const where = rulePath(r, path);
   const program = compiledRule(r.rule);
-  if (program instanceof Error) return { path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be compiled: ${firstLine(program.message)}` };
+  if (program instanceof Error)
+    return { path: where, rule: r.rule, outcome: 'unevaluated', message: `rule could not be compiled: ${firstLine(program.message)}` };
   let result: unknown;
   try {
     result = program(vars);
@@ -204,7 +217,9 @@ function hasRules(schema: SchemaNode): boolean {
   if (has === undefined) {
     RULES.set(schema, false); // cycles cannot occur in structural schemas; this only guards against them
     const props = Object.values((schema.properties ?? {}) as Record<string, SchemaNode>);
-    const children = [...props, schema.items, schema.additionalProperties].filter((c): c is SchemaNode => c !== null && typeof c === 'object' && !Array.isArray(c));
+    const children = [...props, schema.items, schema.additionalProperties].filter(
+      (c): c is SchemaNode => c !== null && typeof c === 'object' && !Array.isArray(c),
+    );
     has = Array.isArray(schema['x-kubernetes-validations']) || children.some(hasRules);
     RULES.set(schema, has);
   }

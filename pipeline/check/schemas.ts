@@ -330,7 +330,11 @@ export class SchemaSet {
     for (const version of spec.versions as ParsedCrd['versions']) {
       if (version?.served === false || !version?.schema?.openAPIV3Schema) continue;
       const schema = version.schema.openAPIV3Schema;
-      this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), { source, textHash: CompiledCache.textHash(JSON.stringify(schema)), crd: schema });
+      this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), {
+        source,
+        textHash: CompiledCache.textHash(JSON.stringify(schema)),
+        crd: schema,
+      });
     }
   }
 
@@ -354,7 +358,11 @@ export class SchemaSet {
     let crd = CRDS.get(jsonKey) ?? this.cache.loadJson<ParsedCrd>(jsonKey);
     if (!crd) {
       const full = loadYaml(file.text) as { spec: ParsedCrd };
-      crd = { group: full.spec.group, names: { kind: full.spec.names.kind }, versions: full.spec.versions.map((v) => ({ name: v.name, served: v.served, schema: v.schema })) };
+      crd = {
+        group: full.spec.group,
+        names: { kind: full.spec.names.kind },
+        versions: full.spec.versions.map((v) => ({ name: v.name, served: v.served, schema: v.schema })),
+      };
       this.cache.storeJson(jsonKey, crd);
     }
     CRDS.set(jsonKey, crd);

@@ -31,7 +31,6 @@ function transitionRules(schema: SchemaNode): Rule[] {
 
 /** Evaluates the transition rules of a CRD schema on an update from `oldValue` to `newValue`; compiles each rule once. */
 export class TransitionValidator {
-
   validate(schema: SchemaNode, oldValue: unknown, newValue: unknown): CelFinding[] {
     const out: CelFinding[] = [];
     this.walk(schema, oldValue, newValue, '', out);
@@ -43,7 +42,12 @@ export class TransitionValidator {
     if (old === undefined || old === null) {
       // optionalOldSelf rules also run on fields the update adds; cel-js has no optional values to bind.
       for (const r of transitionRules(schema).filter((r) => r.optionalOldSelf === true)) {
-        out.push({ path: rulePath(r, path), rule: r.rule, outcome: 'unevaluated', message: 'rule could not be evaluated: optionalOldSelf needs CEL optional values' });
+        out.push({
+          path: rulePath(r, path),
+          rule: r.rule,
+          outcome: 'unevaluated',
+          message: 'rule could not be evaluated: optionalOldSelf needs CEL optional values',
+        });
       }
       return;
     }
@@ -85,7 +89,10 @@ function groupOf(apiVersion: string): string {
  * rules. Only CRD files that mention `oldSelf` and declare one of the kinds are parsed. Throws
  * EnvironmentError when a pinned file cannot be had (no mirror, no network).
  */
-export async function transitionSchemas(kinds: Iterable<{ readonly apiVersion: string; readonly kind: string }>, source: SchemaSourceOptions = {}): Promise<Map<string, SchemaNode>> {
+export async function transitionSchemas(
+  kinds: Iterable<{ readonly apiVersion: string; readonly kind: string }>,
+  source: SchemaSourceOptions = {},
+): Promise<Map<string, SchemaNode>> {
   const wanted = new Map<string, Set<string>>();
   for (const { apiVersion, kind } of kinds) {
     const group = groupOf(apiVersion);
@@ -98,7 +105,9 @@ export async function transitionSchemas(kinds: Iterable<{ readonly apiVersion: s
       const text = await readSchema(url, source);
       const declared = /^ {4}kind: *['"]?(\w+)/m.exec(text)?.[1];
       if (!TRANSITION.test(text) || (declared !== undefined && !groupKinds.has(declared))) continue;
-      const crd = loadYaml(text) as { spec: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: SchemaNode } }[] } };
+      const crd = loadYaml(text) as {
+        spec: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: SchemaNode } }[] };
+      };
       for (const version of crd.spec.versions) {
         if (version.served === false || !version.schema?.openAPIV3Schema) continue;
         out.set(`${crd.spec.group}/${version.name}|${crd.spec.names.kind}`, version.schema.openAPIV3Schema);

@@ -34,7 +34,17 @@ function renameFingerprint(r: Resource): string {
 }
 
 function toChange(kind: ChangeKind, r: Resource, fields: FieldChange[], from?: string, fate?: Fate): ResourceChange {
-  const c: ResourceChange = { kind, cluster: r.cluster, component: r.component, apiVersion: r.apiVersion, resourceKind: r.kind, namespace: r.namespace, name: r.name, file: r.file, fields };
+  const c: ResourceChange = {
+    kind,
+    cluster: r.cluster,
+    component: r.component,
+    apiVersion: r.apiVersion,
+    resourceKind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    file: r.file,
+    fields,
+  };
   return { ...c, ...(from === undefined ? {} : { from }), ...(fate === undefined ? {} : { fate }) };
 }
 
@@ -43,7 +53,11 @@ function clustersOf(resources: ReadonlyMap<string, Resource>): Set<string> {
 }
 
 /** Compares two dist trees (repo-relative path → file text). Pure: no git, no files. */
-export function compareDist(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, labels: { base: string; head: string } = { base: 'base', head: 'head' }): DiffResult {
+export function compareDist(
+  baseFiles: ReadonlyMap<string, string>,
+  headFiles: ReadonlyMap<string, string>,
+  labels: { base: string; head: string } = { base: 'base', head: 'head' },
+): DiffResult {
   let { base, head } = parseRevisions(baseFiles, headFiles);
   const kinds = changedCrdKinds(base.resources, head.resources);
   if (kinds.length > 0) ({ base, head } = parseRevisions(baseFiles, headFiles, 'dist', kinds));
@@ -61,14 +75,20 @@ export function updatedResources(base: ParsedDist, head: ParsedDist): { before: 
 }
 
 /** compareDist on already parsed revisions; `extra` adds risks and problems found elsewhere (CRD transition rules). */
-export function compareParsed(base: ParsedDist, head: ParsedDist, labels: { base: string; head: string }, extra: { risks?: readonly Risk[]; problems?: readonly ParseProblem[]; schemas?: KindSchemas } = {}): DiffResult {
+export function compareParsed(
+  base: ParsedDist,
+  head: ParsedDist,
+  labels: { base: string; head: string },
+  extra: { risks?: readonly Risk[]; problems?: readonly ParseProblem[]; schemas?: KindSchemas } = {},
+): DiffResult {
   const changes: ResourceChange[] = [];
   const removed: Resource[] = [];
   const added: Resource[] = [];
   for (const [key, a] of base.resources) {
     const b = head.resources.get(key);
     if (!b) removed.push(a);
-    else if (a === b) continue; // same bytes in both revisions: parsed once, shared
+    else if (a === b)
+      continue; // same bytes in both revisions: parsed once, shared
     else if (!sameJson(stripNoise(a.body), stripNoise(b.body)) || a.component !== b.component) {
       const fields = diffResource(a, b, extra.schemas);
       if (a.component !== b.component) fields.unshift({ path: '(component)', old: a.component, new: b.component });

@@ -60,7 +60,14 @@ export function owningApp(resources: Resources, cluster: string, component: stri
       continue;
     }
     if (r.cluster !== cluster || r.kind !== 'Application') continue;
-    if (sources(r).some((s) => typeof s.path === 'string' && (s.path.replace(/\/$/, '') === `dist/${cluster}/${component}` || s.path.replace(/\/$/, '').endsWith(`/${cluster}/${component}`)))) return r;
+    if (
+      sources(r).some(
+        (s) =>
+          typeof s.path === 'string' &&
+          (s.path.replace(/\/$/, '') === `dist/${cluster}/${component}` || s.path.replace(/\/$/, '').endsWith(`/${cluster}/${component}`)),
+      )
+    )
+      return r;
   }
   return undefined;
 }
@@ -83,20 +90,51 @@ export function removalFate(removed: Resource, base: Resources, head: Resources)
   const headApp = owningApp(head, removed.cluster, removed.component);
   if (headApp) return pruneFate(removed, headApp);
   const baseApp = owningApp(base, removed.cluster, removed.component);
-  if (!baseApp) return { action: 'orphaned', reason: `no Application in dist syncs dist/${removed.cluster}/${removed.component}, so nothing deletes it`, fix: keepOrDelete(removed) };
+  if (!baseApp)
+    return {
+      action: 'orphaned',
+      reason: `no Application in dist syncs dist/${removed.cluster}/${removed.component}, so nothing deletes it`,
+      fix: keepOrDelete(removed),
+    };
   // Its Application is removed too: the object goes only if that Application is deleted with the finalizer.
   const appFate = removalFate(baseApp, base, head);
-  if (appFate.action === 'orphaned') return { action: 'orphaned', reason: `its Application ${baseApp.name} is removed but stays in the cluster (${appFate.reason}), with no source left`, fix: keepOrDelete(removed) };
+  if (appFate.action === 'orphaned')
+    return {
+      action: 'orphaned',
+      reason: `its Application ${baseApp.name} is removed but stays in the cluster (${appFate.reason}), with no source left`,
+      fix: keepOrDelete(removed),
+    };
   const finalizers = get(baseApp.body, ['metadata', 'finalizers']);
   if (!Array.isArray(finalizers) || !finalizers.some((f) => typeof f === 'string' && FINALIZERS.has(f))) {
-    return { action: 'orphaned', reason: `its Application ${baseApp.name} is deleted without the resources finalizer, which leaves its resources running`, fix: keepOrDelete(removed) };
+    return {
+      action: 'orphaned',
+      reason: `its Application ${baseApp.name} is deleted without the resources finalizer, which leaves its resources running`,
+      fix: keepOrDelete(removed),
+    };
   }
   const del = syncOption(removed, baseApp, 'Delete');
-  if (removed.kind === 'CustomResourceDefinition') return { action: 'orphaned', reason: `Argo CD never deletes a CRD with its Application ${baseApp.name}`, fix: keepOrDelete(removed), intended: true };
-  if (del === 'false') return { action: 'orphaned', reason: `Delete=false keeps it when its Application ${baseApp.name} is deleted`, fix: keepOrDelete(removed), ...(syncOption(removed, undefined, 'Delete') === 'false' ? { intended: true as const } : {}) };
-  if (get(removed.body, ['metadata', 'annotations', 'helm.sh/resource-policy']) === 'keep') return { action: 'orphaned', reason: 'helm.sh/resource-policy: keep spares it when its Application is deleted', fix: keepOrDelete(removed), intended: true };
-  const confirmed = [del === 'confirm' ? 'Delete=confirm is confirmed' : '', appFate.action === 'confirm' ? `${baseApp.name}'s removal is confirmed` : ''].filter(Boolean);
-  if (confirmed.length > 0) return { action: 'confirm', reason: `deleted with its Application ${baseApp.name} (resources finalizer) once ${confirmed.join(' and ')}` };
+  if (removed.kind === 'CustomResourceDefinition')
+    return { action: 'orphaned', reason: `Argo CD never deletes a CRD with its Application ${baseApp.name}`, fix: keepOrDelete(removed), intended: true };
+  if (del === 'false')
+    return {
+      action: 'orphaned',
+      reason: `Delete=false keeps it when its Application ${baseApp.name} is deleted`,
+      fix: keepOrDelete(removed),
+      ...(syncOption(removed, undefined, 'Delete') === 'false' ? { intended: true as const } : {}),
+    };
+  if (get(removed.body, ['metadata', 'annotations', 'helm.sh/resource-policy']) === 'keep')
+    return {
+      action: 'orphaned',
+      reason: 'helm.sh/resource-policy: keep spares it when its Application is deleted',
+      fix: keepOrDelete(removed),
+      intended: true,
+    };
+  const confirmed = [
+    del === 'confirm' ? 'Delete=confirm is confirmed' : '',
+    appFate.action === 'confirm' ? `${baseApp.name}'s removal is confirmed` : '',
+  ].filter(Boolean);
+  if (confirmed.length > 0)
+    return { action: 'confirm', reason: `deleted with its Application ${baseApp.name} (resources finalizer) once ${confirmed.join(' and ')}` };
   return { action: 'deleted', reason: `deleted with its Application ${baseApp.name} (resources finalizer; ${appFate.reason})` };
 }
 
@@ -104,12 +142,25 @@ function pruneFate(removed: Resource, app: Resource): Fate {
   const prune = syncOption(removed, app, 'Prune');
   const own = syncOption(removed, undefined, 'Prune') !== undefined;
   const where = own ? 'its sync-options annotation' : `Application ${app.name}'s syncOptions`;
-  if (prune === 'false') return { action: 'orphaned', reason: `Prune=false (${where}): Argo CD never prunes it and shows it as requiring pruning`, fix: keepOrDelete(removed), ...(own ? { intended: true as const } : {}) };
+  if (prune === 'false')
+    return {
+      action: 'orphaned',
+      reason: `Prune=false (${where}): Argo CD never prunes it and shows it as requiring pruning`,
+      fix: keepOrDelete(removed),
+      ...(own ? { intended: true as const } : {}),
+    };
   const mode = syncMode(app);
   if (mode === 'prune') {
     if (prune === 'confirm') return { action: 'confirm', reason: `Application ${app.name} prunes it on sync once the pruning is confirmed (Prune=confirm)` };
     return { action: 'deleted', reason: `Application ${app.name} has automated prune on` };
   }
-  const why = mode === 'manual' ? `Application ${app.name} syncs manually and a sync prunes only when asked` : `Application ${app.name} syncs automatically without prune`;
-  return { action: 'orphaned', reason: `${why}, so it stays (OutOfSync, requires pruning)`, fix: `delete it by hand with ${kubectlDelete(removed)} or \`argocd app sync ${app.name} --prune\`, or keep it` };
+  const why =
+    mode === 'manual'
+      ? `Application ${app.name} syncs manually and a sync prunes only when asked`
+      : `Application ${app.name} syncs automatically without prune`;
+  return {
+    action: 'orphaned',
+    reason: `${why}, so it stays (OutOfSync, requires pruning)`,
+    fix: `delete it by hand with ${kubectlDelete(removed)} or \`argocd app sync ${app.name} --prune\`, or keep it`,
+  };
 }

@@ -10,14 +10,18 @@ function git(cwd: string, args: readonly string[], input?: Buffer): Buffer {
 /** Resolves a ref to a commit id; a bad ref is a usage error that says how to fix it. */
 export function resolveRef(cwd: string, ref: string): string {
   try {
-    return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString('utf8').trim();
+    return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+      .toString('utf8')
+      .trim();
   } catch {
     try {
       git(cwd, ['rev-parse', '--git-dir']);
     } catch {
       throw new EnvironmentError(`${cwd} is not a git repository (or git is not installed): run eksai diff inside the repository`);
     }
-    throw new UsageError(`unknown git revision '${ref}': pass a branch, tag or commit that exists locally (in CI fetch it first, e.g. \`git fetch origin ${ref.replace(/^origin\//, '')}\`)`);
+    throw new UsageError(
+      `unknown git revision '${ref}': pass a branch, tag or commit that exists locally (in CI fetch it first, e.g. \`git fetch origin ${ref.replace(/^origin\//, '')}\`)`,
+    );
   }
 }
 

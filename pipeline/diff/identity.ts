@@ -111,10 +111,18 @@ const CONTEXT_KINDS = /^[ \t-]*kind:[ \t]*["']?(?:Application|NodePool)["']?[ \t
  * both, so it can add, remove, change or rename nothing: it is not parsed at all, unless it holds kinds the
  * risk rules need as context (then it is parsed once and shared). A fleet diff parses what changed.
  */
-export function parseRevisions(baseFiles: ReadonlyMap<string, string>, headFiles: ReadonlyMap<string, string>, distDir = 'dist', alsoKinds: readonly string[] = []): { base: ParsedDist; head: ParsedDist } {
+export function parseRevisions(
+  baseFiles: ReadonlyMap<string, string>,
+  headFiles: ReadonlyMap<string, string>,
+  distDir = 'dist',
+  alsoKinds: readonly string[] = [],
+): { base: ParsedDist; head: ParsedDist } {
   const unchanged = (file: string, text: string): boolean => baseFiles.get(file) === text && headFiles.get(file) === text;
   // Objects of kinds whose CRD changed are read too: upgrade.ts checks them against the new CRD.
-  const also = alsoKinds.length === 0 ? undefined : new RegExp(`^[ \\t-]*kind:[ \\t]*["']?(?:${alsoKinds.map((k) => k.replace(/[^\w]/g, '')).join('|')})["']?[ \\t]*$`, 'm');
+  const also =
+    alsoKinds.length === 0
+      ? undefined
+      : new RegExp(`^[ \\t-]*kind:[ \\t]*["']?(?:${alsoKinds.map((k) => k.replace(/[^\w]/g, '')).join('|')})["']?[ \\t]*$`, 'm');
   const skip = (file: string, text: string): boolean => unchanged(file, text) && !CONTEXT_KINDS.test(text) && !(also?.test(text) ?? false);
   const base = parseResources(baseFiles, distDir, undefined, skip);
   const head = parseResources(headFiles, distDir, (file, text) => (unchanged(file, text) ? base.parsed.get(file) : undefined), skip);

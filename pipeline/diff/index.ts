@@ -28,7 +28,11 @@ export interface DiffOptions {
  * Reads dist/ at two revisions (head: a ref or the working tree), parses both (a file with the same bytes
  * once), evaluates the CRD transition rules of every updated resource and compares them.
  */
-export async function diffRevisions(options: DiffOptions): Promise<DiffResult & { readonly timingsMs: { readonly read: number; readonly parse: number; readonly render: number; readonly transitions: number; readonly compare: number } }> {
+export async function diffRevisions(options: DiffOptions): Promise<
+  DiffResult & {
+    readonly timingsMs: { readonly read: number; readonly parse: number; readonly render: number; readonly transitions: number; readonly compare: number };
+  }
+> {
   const t0 = performance.now();
   const blobs = new Map<string, string>();
   const baseCommit = resolveRef(options.cwd, options.base);
@@ -39,7 +43,9 @@ export async function diffRevisions(options: DiffOptions): Promise<DiffResult & 
   let parsed = parseRevisions(baseFiles, headFiles);
   const tr = performance.now();
   const rendered = options.render ? await renderedDiff({ cwd: options.cwd, base: parsed.base, head: parsed.head, baseCommit, headCommit }) : undefined;
-  const crdKinds = [...new Set([...changedCrdKinds(parsed.base.resources, parsed.head.resources), ...(rendered ? changedCrdKinds(rendered.base, rendered.head) : [])])];
+  const crdKinds = [
+    ...new Set([...changedCrdKinds(parsed.base.resources, parsed.head.resources), ...(rendered ? changedCrdKinds(rendered.base, rendered.head) : [])]),
+  ];
   if (crdKinds.length > 0) parsed = parseRevisions(baseFiles, headFiles, 'dist', crdKinds);
   // Rendered objects join the comparison as objects of their release (component `<app> (rendered)`).
   const base = rendered ? { resources: new Map([...parsed.base.resources, ...rendered.base]), problems: parsed.base.problems } : parsed.base;
@@ -47,9 +53,21 @@ export async function diffRevisions(options: DiffOptions): Promise<DiffResult & 
   const t2 = performance.now();
   const updates = updatedResources(base, head);
   const transitions = await transitionRisks(updates, options.schemas);
-  const kinds = await loadKindSchemas(updates.map((u) => u.after), options.schemas);
+  const kinds = await loadKindSchemas(
+    updates.map((u) => u.after),
+    options.schemas,
+  );
   const t3 = performance.now();
-  const result = compareParsed(base, head, { base: options.base, head: options.head ?? 'working tree' }, { risks: [...transitions.risks, ...bootstrapRisks(readBootstrapTeams(options.cwd, baseCommit), readBootstrapTeams(options.cwd, headCommit))], problems: [...transitions.problems, ...kinds.problems, ...(rendered?.problems ?? [])], schemas: kinds.schemas });
+  const result = compareParsed(
+    base,
+    head,
+    { base: options.base, head: options.head ?? 'working tree' },
+    {
+      risks: [...transitions.risks, ...bootstrapRisks(readBootstrapTeams(options.cwd, baseCommit), readBootstrapTeams(options.cwd, headCommit))],
+      problems: [...transitions.problems, ...kinds.problems, ...(rendered?.problems ?? [])],
+      schemas: kinds.schemas,
+    },
+  );
   const t4 = performance.now();
   const ms = (a: number, b: number) => Math.round(b - a);
   return { ...result, timingsMs: { read: ms(t0, t1), parse: ms(t1, tr), render: ms(tr, t2), transitions: ms(t2, t3), compare: ms(t3, t4) } };

@@ -29,7 +29,18 @@ export interface ListKey {
 
 /** Name-like keys of untyped lists, first match wins: JupyterHub profiles by slug, AppProject destinations by namespace+server... */
 export const UNTYPED_KEYS: readonly (readonly string[])[] = [
-  ['name'], ['slug'], ['key'], ['id'], ['display_name'], ['namespace', 'server'], ['namespace', 'name'], ['group', 'kind'], ['deviceName'], ['mountPath'], ['containerPort'], ['port'],
+  ['name'],
+  ['slug'],
+  ['key'],
+  ['id'],
+  ['display_name'],
+  ['namespace', 'server'],
+  ['namespace', 'name'],
+  ['group', 'kind'],
+  ['deviceName'],
+  ['mountPath'],
+  ['containerPort'],
+  ['port'],
 ];
 
 function isObject(v: unknown): v is SchemaNode {
@@ -40,7 +51,12 @@ function isObject(v: unknown): v is SchemaNode {
 function resolved(c: SchemaCursor): SchemaNode {
   let node = c.node;
   for (let i = 0; i < 16; i++) {
-    const ref = typeof node.$ref === 'string' ? node.$ref : Array.isArray(node.allOf) && node.allOf.length === 1 && isObject(node.allOf[0]) && typeof node.allOf[0].$ref === 'string' ? node.allOf[0].$ref : undefined;
+    const ref =
+      typeof node.$ref === 'string'
+        ? node.$ref
+        : Array.isArray(node.allOf) && node.allOf.length === 1 && isObject(node.allOf[0]) && typeof node.allOf[0].$ref === 'string'
+          ? node.allOf[0].$ref
+          : undefined;
     if (!ref || !c.doc) return node;
     const target = c.doc[ref.replace('#/components/schemas/', '')];
     if (!target) return node;
@@ -69,11 +85,12 @@ export function itemsCursor(c: SchemaCursor | undefined): SchemaCursor | undefin
 export function schemaListKey(c: SchemaCursor | undefined): ListKey | undefined {
   if (!c) return undefined;
   const n = c.node;
-  const fields = n['x-kubernetes-list-type'] === 'map' && Array.isArray(n['x-kubernetes-list-map-keys'])
-    ? (n['x-kubernetes-list-map-keys'] as string[])
-    : typeof n['x-kubernetes-patch-merge-key'] === 'string'
-      ? [n['x-kubernetes-patch-merge-key']]
-      : undefined;
+  const fields =
+    n['x-kubernetes-list-type'] === 'map' && Array.isArray(n['x-kubernetes-list-map-keys'])
+      ? (n['x-kubernetes-list-map-keys'] as string[])
+      : typeof n['x-kubernetes-patch-merge-key'] === 'string'
+        ? [n['x-kubernetes-patch-merge-key']]
+        : undefined;
   if (!fields || fields.length === 0) return undefined;
   const items = itemsCursor(c);
   const defaults: Record<string, unknown> = {};
@@ -108,9 +125,12 @@ async function kindsOfCore(url: string, source: SchemaSourceOptions): Promise<Ma
 }
 
 async function kindsOfCrd(url: string, source: SchemaSourceOptions): Promise<Map<string, SchemaCursor>> {
-  const crd = loadYaml(await readSchema(url, source)) as { spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: SchemaNode } }[] } };
+  const crd = loadYaml(await readSchema(url, source)) as {
+    spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: SchemaNode } }[] };
+  };
   const out = new Map<string, SchemaCursor>();
-  for (const v of crd.spec.versions) if (v.schema?.openAPIV3Schema) out.set(`${crd.spec.group}/${v.name}|${crd.spec.names.kind}`, { node: v.schema.openAPIV3Schema });
+  for (const v of crd.spec.versions)
+    if (v.schema?.openAPIV3Schema) out.set(`${crd.spec.group}/${v.name}|${crd.spec.names.kind}`, { node: v.schema.openAPIV3Schema });
   return out;
 }
 
@@ -119,7 +139,10 @@ async function kindsOfCrd(url: string, source: SchemaSourceOptions): Promise<Map
  * when its text declares one of the kinds, or lists keys at all). A file that cannot be read is one problem
  * (its kinds fall back to the untyped keys), never an error.
  */
-export async function loadKindSchemas(kinds: Iterable<{ readonly apiVersion: string; readonly kind: string }>, source: SchemaSourceOptions = {}): Promise<{ schemas: Map<string, SchemaCursor>; problems: ParseProblem[] }> {
+export async function loadKindSchemas(
+  kinds: Iterable<{ readonly apiVersion: string; readonly kind: string }>,
+  source: SchemaSourceOptions = {},
+): Promise<{ schemas: Map<string, SchemaCursor>; problems: ParseProblem[] }> {
   const urls = new Map<string, 'core' | 'crd'>();
   const wanted = new Set<string>();
   for (const { apiVersion, kind } of kinds) {
@@ -138,7 +161,8 @@ export async function loadKindSchemas(kinds: Iterable<{ readonly apiVersion: str
           const text = await readSchema(url, source);
           const declared = /^ {4}kind: *['"]?(\w+)/m.exec(text)?.[1];
           // A CRD that declares no list keys (Argo CD's) adds nothing to the untyped keys: not parsed.
-          if ((declared !== undefined && ![...wanted].some((w) => w.endsWith(`|${declared}`))) || !/x-kubernetes-(list-map-keys|patch-merge-key)/.test(text)) continue;
+          if ((declared !== undefined && ![...wanted].some((w) => w.endsWith(`|${declared}`))) || !/x-kubernetes-(list-map-keys|patch-merge-key)/.test(text))
+            continue;
         }
         parsed = type === 'core' ? await kindsOfCore(url, source) : await kindsOfCrd(url, source);
         PARSED.set(url, parsed);
@@ -148,6 +172,14 @@ export async function loadKindSchemas(kinds: Iterable<{ readonly apiVersion: str
       failed.push((err as Error).message);
     }
   }
-  const problems: ParseProblem[] = failed.length === 0 ? [] : [{ file: '(schemas)', message: `lists of ${failed.length === 1 ? '1 schema file' : `${failed.length} schema files`} aligned by name-like keys only (no Kubernetes list keys): ${failed[0]}` }];
+  const problems: ParseProblem[] =
+    failed.length === 0
+      ? []
+      : [
+          {
+            file: '(schemas)',
+            message: `lists of ${failed.length === 1 ? '1 schema file' : `${failed.length} schema files`} aligned by name-like keys only (no Kubernetes list keys): ${failed[0]}`,
+          },
+        ];
   return { schemas, problems };
 }

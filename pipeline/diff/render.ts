@@ -33,7 +33,11 @@ export function planLine(d: DiffResult): string {
 }
 
 /** What Argo CD does to a removed object (the risks say why and what to do). */
-const FATE: Record<NonNullable<ResourceChange['fate']>['action'], string> = { deleted: 'deleted on sync', confirm: 'deleted after confirmation', orphaned: 'left running (orphaned)' };
+const FATE: Record<NonNullable<ResourceChange['fate']>['action'], string> = {
+  deleted: 'deleted on sync',
+  confirm: 'deleted after confirmation',
+  orphaned: 'left running (orphaned)',
+};
 
 function resourceTitle(c: ResourceChange): string {
   const ns = c.namespace ? `${c.namespace}/` : '';
@@ -70,7 +74,8 @@ export function renderText(d: DiffResult, options: { color?: boolean } = {}): st
   if (d.clusters.removed.length > 0) lines.push(paint('red', `removed clusters: ${d.clusters.removed.join(', ')}`));
   if (d.risks.length > 0) {
     lines.push('', paint('bold', `Risks (${d.risks.length}):`));
-    for (const r of d.risks) lines.push(`  ${paint(levelColor[r.level], r.level.toUpperCase().padEnd(6))} ${r.cluster}/${r.component} ${r.resource}: ${r.message}`);
+    for (const r of d.risks)
+      lines.push(`  ${paint(levelColor[r.level], r.level.toUpperCase().padEnd(6))} ${r.cluster}/${r.component} ${r.resource}: ${r.message}`);
   }
   for (const p of d.problems) lines.push(paint('red', `warning: ${p.file}: ${p.message}`));
   for (const [cluster, components] of groupChanges(d.changes)) {
@@ -112,9 +117,12 @@ function clusterBody(components: Map<string, ResourceChange[]>, detail: Detail):
     }
     lines.push(`**${component}**`, '');
     for (const c of changes) {
-      lines.push(`- ${code(SIGN[c.kind])} ${code(resourceTitle(c))}${detail === 'names' && c.fields.length > 0 ? ` (${plural(c.fields.length, 'field')})` : ''}`);
+      lines.push(
+        `- ${code(SIGN[c.kind])} ${code(resourceTitle(c))}${detail === 'names' && c.fields.length > 0 ? ` (${plural(c.fields.length, 'field')})` : ''}`,
+      );
       if (detail === 'fields') {
-        for (const f of c.fields) lines.push(f.hidden ? `  - ${code(f.path)}: ${HIDDEN}` : `  - ${code(f.path)}: ${code(value(f.old))} → ${code(value(f.new))}`);
+        for (const f of c.fields)
+          lines.push(f.hidden ? `  - ${code(f.path)}: ${HIDDEN}` : `  - ${code(f.path)}: ${code(value(f.old))} → ${code(value(f.new))}`);
       }
     }
     lines.push('');
@@ -126,11 +134,15 @@ function clusterSection(cluster: string, components: Map<string, ResourceChange[
   const all = [...components.values()].flat();
   const summary = `<b>${cluster}</b>: ${plural(all.length, 'resource')} (${countsOf(all)})`;
   const body = clusterBody(components, detail);
-  return fold ? `<details><summary>${summary}</summary>\n\n${body}\n</details>\n` : `#### ${cluster} — ${plural(all.length, 'resource')} (${countsOf(all)})\n\n${body}`;
+  return fold
+    ? `<details><summary>${summary}</summary>\n\n${body}\n</details>\n`
+    : `#### ${cluster} — ${plural(all.length, 'resource')} (${countsOf(all)})\n\n${body}`;
 }
 
 function riskLines(risks: readonly Risk[], max: number): string[] {
-  const shown = risks.slice(0, max).map((r) => `- ${ICON[r.level]} **${r.level}** ${code(`${r.cluster}/${r.component}`)} ${code(r.resource)}: ${r.message.replace(/[<>]/g, '')}`);
+  const shown = risks
+    .slice(0, max)
+    .map((r) => `- ${ICON[r.level]} **${r.level}** ${code(`${r.cluster}/${r.component}`)} ${code(r.resource)}: ${r.message.replace(/[<>]/g, '')}`);
   if (risks.length > max) shown.push(`- … and ${risks.length - max} more risks (run \`eksai diff\` locally for all)`);
   return shown;
 }

@@ -90,7 +90,11 @@ function kubeVersions(cwd: string, clusters: readonly string[]): Record<string, 
   const out: Record<string, string> = Object.fromEntries(clusters.map((c) => [c, fallback]));
   try {
     if (!existsSync(join(cwd, 'clusters', 'index.ts'))) return out;
-    for (const c of loadClusters(readRegistry(cwd).filter((s) => clusters.includes(s.name)), cwd).configs) out[c.name] = c.kubernetesVersion ?? fallback;
+    for (const c of loadClusters(
+      readRegistry(cwd).filter((s) => clusters.includes(s.name)),
+      cwd,
+    ).configs)
+      out[c.name] = c.kubernetesVersion ?? fallback;
   } catch {
     // A registry that does not load leaves the default; synth reports it.
   }
@@ -104,7 +108,10 @@ function groupOf(apiVersion: string): string {
 
 /** Deletes a JSON pointer (RFC 6901) from an object in place. */
 function deletePointer(obj: unknown, pointer: string): void {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: unknown = obj;
   for (const p of parts.slice(0, -1)) cur = Array.isArray(cur) ? cur[Number(p)] : isRecord(cur) ? cur[p] : undefined;
   const last = parts[parts.length - 1];
@@ -150,7 +157,17 @@ function toResources(release: RenderedRelease, app: Resource, unsupported: Set<s
     if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string' || typeof meta.name !== 'string') continue;
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
     const body = withoutIgnored(obj, app.body, unsupported);
-    out.push({ key: `${release.cluster}:${component}:${resourceKey(obj.apiVersion, obj.kind, namespace, meta.name)}`, cluster: release.cluster, component, file: app.file, apiVersion: obj.apiVersion, kind: obj.kind, namespace, name: meta.name, body });
+    out.push({
+      key: `${release.cluster}:${component}:${resourceKey(obj.apiVersion, obj.kind, namespace, meta.name)}`,
+      cluster: release.cluster,
+      component,
+      file: app.file,
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      namespace,
+      name: meta.name,
+      body,
+    });
   }
   return out;
 }
@@ -173,7 +190,9 @@ export async function renderedDiff(input: RenderedDiffInput): Promise<RenderedDi
   const dirs = [materialize(input.base, clusters, lockAt(input.cwd, input.baseCommit)), materialize(input.head, clusters, lockAt(input.cwd, input.headCommit))];
   try {
     // The base side is what is deployed: its charts need not match today's lock.
-    const [b, h] = await Promise.all(dirs.map((dir, i) => renderReleases({ cwd: dir, clusters: [...clusters], kubeVersions: versions, chartMirror: mirror, updateLock: i === 0 })));
+    const [b, h] = await Promise.all(
+      dirs.map((dir, i) => renderReleases({ cwd: dir, clusters: [...clusters], kubeVersions: versions, chartMirror: mirror, updateLock: i === 0 })),
+    );
     const wanted = new Map(releases.map((r) => [`${r.after.cluster}/${r.after.name}`, r]));
     const unsupported = new Set<string>();
     const side = (rendered: RenderedRelease[], pick: 'before' | 'after') => {
@@ -187,15 +206,31 @@ export async function renderedDiff(input: RenderedDiffInput): Promise<RenderedDi
     };
     const baseSide = side(b!.releases, 'before');
     const headSide = side(h!.releases, 'after');
-    const problems: ParseProblem[] = [...unsupported].map((jq) => ({ file: '(render)', message: `ignoreDifferences jqPathExpression ${jq} is not applied to rendered changes (only plain .a.b paths are)` }));
+    const problems: ParseProblem[] = [...unsupported].map((jq) => ({
+      file: '(render)',
+      message: `ignoreDifferences jqPathExpression ${jq} is not applied to rendered changes (only plain .a.b paths are)`,
+    }));
     return { base: baseSide, head: headSide, problems, releases: [...wanted.keys()].sort() };
   } catch (err) {
     // helm's errors can quote values (a chart's `fail`): never echo one diff would hide.
-    const message = scrubMessage((err as Error).message.split('\n')[0] ?? '', releases.flatMap((r) => [r.before.body, r.after.body]));
-    return { ...empty, problems: [{ file: '(render)', message: `rendered changes of ${releases.map((r) => `${r.after.cluster}/${r.after.name}`).sort().join(', ')} not shown: ${message}` }] };
+    const message = scrubMessage(
+      (err as Error).message.split('\n')[0] ?? '',
+      releases.flatMap((r) => [r.before.body, r.after.body]),
+    );
+    return {
+      ...empty,
+      problems: [
+        {
+          file: '(render)',
+          message: `rendered changes of ${releases
+            .map((r) => `${r.after.cluster}/${r.after.name}`)
+            .sort()
+            .join(', ')} not shown: ${message}`,
+        },
+      ],
+    };
   } finally {
     if (schemaMirror !== undefined) process.env.EKSAI_SCHEMA_MIRROR = schemaMirror;
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }
-

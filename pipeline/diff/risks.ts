@@ -71,12 +71,20 @@ function dataLoss(c: ResourceChange, base: Resources): string | undefined {
 /** Risks of a set of changes, most severe first. Pure: reads only the parsed base and head resources. */
 export function findRisks(changes: readonly ResourceChange[], base: Resources, head: Resources, extra: readonly Risk[] = []): Risk[] {
   const risks: Risk[] = [...extra];
-  const add = (c: ResourceChange, level: RiskLevel, message: string) => risks.push({ level, cluster: c.cluster, component: c.component, resource: `${c.resourceKind}/${c.name}`, message });
+  const add = (c: ResourceChange, level: RiskLevel, message: string) =>
+    risks.push({ level, cluster: c.cluster, component: c.component, resource: `${c.resourceKind}/${c.name}`, message });
   const headClusters = new Set([...head.values()].map((r) => r.cluster));
   const removedClusters = new Set<string>();
   for (const c of changes) {
     if (c.kind === 'removed' && !headClusters.has(c.cluster)) {
-      if (!removedClusters.has(c.cluster)) risks.push({ level: 'high', cluster: c.cluster, component: '*', resource: `cluster/${c.cluster}`, message: `cluster ${c.cluster} removed from dist: Argo CD stops managing it (the root app may prune everything)` });
+      if (!removedClusters.has(c.cluster))
+        risks.push({
+          level: 'high',
+          cluster: c.cluster,
+          component: '*',
+          resource: `cluster/${c.cluster}`,
+          message: `cluster ${c.cluster} removed from dist: Argo CD stops managing it (the root app may prune everything)`,
+        });
       removedClusters.add(c.cluster);
       continue;
     }
@@ -85,7 +93,11 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
       const loss = dataLoss(c, base);
       if (loss) {
         // Kept objects still hold the data (medium: decide what happens to it); deleted ones may lose it.
-        add(c, action === 'orphaned' ? 'medium' : 'high', `${loss} (${action === 'orphaned' ? `left running: ${reason}` : action === 'confirm' ? `deleted after confirmation: ${reason}` : `deleted on sync: ${reason}`})`);
+        add(
+          c,
+          action === 'orphaned' ? 'medium' : 'high',
+          `${loss} (${action === 'orphaned' ? `left running: ${reason}` : action === 'confirm' ? `deleted after confirmation: ${reason}` : `deleted on sync: ${reason}`})`,
+        );
         continue;
       }
       if (action === 'orphaned') {
@@ -93,13 +105,18 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
         add(c, c.fate.intended ? 'low' : 'medium', `left running (orphaned): ${reason}; ${fix}`);
       } else if (action === 'confirm') add(c, 'medium', `deleted after confirmation: ${reason}`);
       else if (c.resourceKind === 'NodePool') add(c, 'high', `NodePool ${c.name} deleted on sync (${reason}): its nodes are drained and terminated`);
-      else if (c.resourceKind === 'Application' && hasFinalizer(lookup(base, c))) add(c, 'high', `Application ${c.name} deleted on sync (${reason}) with resources-finalizer: Argo CD deletes every resource it manages`);
+      else if (c.resourceKind === 'Application' && hasFinalizer(lookup(base, c)))
+        add(c, 'high', `Application ${c.name} deleted on sync (${reason}) with resources-finalizer: Argo CD deletes every resource it manages`);
       else add(c, 'high', `deleted from the cluster on sync: ${reason}`);
       continue;
     }
     if (c.kind === 'renamed') {
       const gone = c.fate?.action === 'deleted';
-      add(c, gone || c.resourceKind === 'NodePool' ? 'high' : 'medium', `renamed ${c.from} → ${c.name}: the old object is ${gone ? 'deleted' : c.fate?.action === 'confirm' ? 'deleted after confirmation' : 'left orphaned'} (${c.fate?.reason ?? 'no Application syncs it'}) and a new one created${c.resourceKind === 'NodePool' ? '; nodes of the old pool are replaced' : ''}`);
+      add(
+        c,
+        gone || c.resourceKind === 'NodePool' ? 'high' : 'medium',
+        `renamed ${c.from} → ${c.name}: the old object is ${gone ? 'deleted' : c.fate?.action === 'confirm' ? 'deleted after confirmation' : 'left orphaned'} (${c.fate?.reason ?? 'no Application syncs it'}) and a new one created${c.resourceKind === 'NodePool' ? '; nodes of the old pool are replaced' : ''}`,
+      );
       continue;
     }
     if (c.kind !== 'changed') continue;
@@ -109,17 +126,26 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
       const after = crdVersions(lookup(head, c));
       const group = scalarText(get(lookup(head, c)?.body, ['spec', 'group']));
       for (const v of [...before.served].filter((x) => !after.served.has(x)).sort()) {
-        add(c, 'high', `CRD ${c.name} stops serving ${group}/${v}: manifests and clients using it fail${before.storage === v ? `, and objects stored at ${v} must be migrated first` : ''}`);
+        add(
+          c,
+          'high',
+          `CRD ${c.name} stops serving ${group}/${v}: manifests and clients using it fail${before.storage === v ? `, and objects stored at ${v} must be migrated first` : ''}`,
+        );
       }
       if (before.storage !== undefined && after.storage !== undefined && before.storage !== after.storage) {
-        add(c, 'medium', `CRD ${c.name} storage version ${before.storage} → ${after.storage}: existing objects stay stored at ${before.storage} until rewritten; migrate them before ${before.storage} is dropped`);
+        add(
+          c,
+          'medium',
+          `CRD ${c.name} storage version ${before.storage} → ${after.storage}: existing objects stay stored at ${before.storage} until rewritten; migrate them before ${before.storage} is dropped`,
+        );
       }
     }
     if (c.resourceKind === 'EC2NodeClass') {
       const specFields = c.fields.filter((f) => f.path.startsWith('spec.'));
       if (specFields.length === 0) continue;
       const pools = poolsUsingClass(head, c.cluster, c.name);
-      const drains = pools.length > 0 ? `nodes of ${pools.length === 1 ? 'pool' : 'pools'} ${pools.join(', ')} drift and are replaced` : 'no NodePool uses this class';
+      const drains =
+        pools.length > 0 ? `nodes of ${pools.length === 1 ? 'pool' : 'pools'} ${pools.join(', ')} drift and are replaced` : 'no NodePool uses this class';
       const ami = specFields.filter((f) => f.path.startsWith('spec.amiSelectorTerms'));
       if (ami.length > 0) add(c, 'high', `AMI change ${ami.map((f) => `${show(f.old)} → ${show(f.new)}`).join(', ')}: ${drains}`);
       const other = specFields.filter((f) => !f.path.startsWith('spec.amiSelectorTerms'));
@@ -137,7 +163,12 @@ export function findRisks(changes: readonly ResourceChange[], base: Resources, h
         }
       }
       const template = c.fields.filter((f) => f.path.startsWith('spec.template.') && !f.path.includes('[key=karpenter.sh/capacity-type]'));
-      if (template.length > 0) add(c, 'high', `template change (${template.map((f) => f.path.slice('spec.template.'.length)).join(', ')}): nodes of pool ${c.name} drift and are replaced`);
+      if (template.length > 0)
+        add(
+          c,
+          'high',
+          `template change (${template.map((f) => f.path.slice('spec.template.'.length)).join(', ')}): nodes of pool ${c.name} drift and are replaced`,
+        );
     }
     if (c.resourceKind === 'Application') {
       const before = sources(lookup(base, c));

@@ -18,7 +18,10 @@ export async function transitionRisks(updates: readonly Update[], source: Schema
   if (updates.length === 0) return { risks: [], problems: [] };
   let schemas: Map<string, Record<string, unknown>>;
   try {
-    schemas = await transitionSchemas(updates.map((u) => u.after), source);
+    schemas = await transitionSchemas(
+      updates.map((u) => u.after),
+      source,
+    );
   } catch (err) {
     return { risks: [], problems: [{ file: '(schemas)', message: `CRD transition rules (oldSelf) not checked: ${(err as Error).message}` }] };
   }

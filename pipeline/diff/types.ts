@@ -76,4 +76,3 @@ export interface DiffResult {
   readonly clusters: { readonly added: readonly string[]; readonly removed: readonly string[] };
   readonly problems: readonly ParseProblem[];
 }
-

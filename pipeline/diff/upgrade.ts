@@ -51,18 +51,37 @@ export function crdUpgradeRisks(changes: readonly ResourceChange[], head: Resour
         ajv ??= new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false, formats: FORMATS });
         validate = ajv.compile(manifestSchema(schema));
       } catch (err) {
-        risks.push({ level: 'medium', cluster: c.cluster, component: c.component, resource: `${c.resourceKind}/${c.name}`, message: `${kind} objects not checked against the new CRD ${c.name} (${apiVersion}): ${(err as Error).message.split('\n')[0]}` });
+        risks.push({
+          level: 'medium',
+          cluster: c.cluster,
+          component: c.component,
+          resource: `${c.resourceKind}/${c.name}`,
+          message: `${kind} objects not checked against the new CRD ${c.name} (${apiVersion}): ${(err as Error).message.split('\n')[0]}`,
+        });
         continue;
       }
       for (const o of objects) {
-        const add = (at: string, message: string) => risks.push({ level: 'high', cluster: o.cluster, component: o.component, resource: `${o.kind}/${o.name}`, message: `the new CRD ${c.name} (${apiVersion}) rejects this object: ${message} at ${at || '(root)'}` });
+        const add = (at: string, message: string) =>
+          risks.push({
+            level: 'high',
+            cluster: o.cluster,
+            component: o.component,
+            resource: `${o.kind}/${o.name}`,
+            message: `the new CRD ${c.name} (${apiVersion}) rejects this object: ${message} at ${at || '(root)'}`,
+          });
         for (const e of validate(o.body) ? [] : (validate.errors ?? [])) {
           const at = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
           if (e.keyword !== 'additionalProperties') add(at, e.message ?? 'invalid');
           else {
             // An unknown field of a custom resource is pruned (rejected only under strict field validation).
             const field = `${at ? `${at}.` : ''}${String((e.params as { additionalProperty?: string }).additionalProperty)}`;
-            risks.push({ level: 'medium', cluster: o.cluster, component: o.component, resource: `${o.kind}/${o.name}`, message: `the new CRD ${c.name} (${apiVersion}) has no field ${field}: the API server prunes it (strict field validation rejects it)` });
+            risks.push({
+              level: 'medium',
+              cluster: o.cluster,
+              component: o.component,
+              resource: `${o.kind}/${o.name}`,
+              message: `the new CRD ${c.name} (${apiVersion}) has no field ${field}: the API server prunes it (strict field validation rejects it)`,
+            });
           }
         }
         for (const f of cel.validate(schema, o.body)) add(f.path, f.outcome === 'failed' ? f.message : `rule not evaluated (${f.message}): ${f.rule}`);

@@ -40,12 +40,20 @@ function expandedChars(value: unknown, limit: number): number {
 /** Every non-empty document of a YAML text, each a value or why it was refused. Never throws. */
 export function parseYamlBounded(text: string): readonly YamlDoc[] {
   if (text.length > MAX_FILE_BYTES / 4 && Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    return [{ line: 1, error: `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${Buffer.byteLength(text).toLocaleString('en-US')} bytes): refused as a resource-exhaustion risk; not compared` }];
+    return [
+      {
+        line: 1,
+        error: `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${Buffer.byteLength(text).toLocaleString('en-US')} bytes): refused as a resource-exhaustion risk; not compared`,
+      },
+    ];
   }
   return parseYamlDocuments(text).map((d) => {
     if (d.error !== undefined) return d;
     if (expandedChars(d.value, STRING_CHARS) > STRING_CHARS) {
-      return { line: d.line, error: `YAML document expands to more than ${STRING_CHARS.toLocaleString('en-US')} characters of strings through its aliases (limit ${STRING_CHARS.toLocaleString('en-US')}): refused as a resource-exhaustion risk (an alias bomb?); not compared` };
+      return {
+        line: d.line,
+        error: `YAML document expands to more than ${STRING_CHARS.toLocaleString('en-US')} characters of strings through its aliases (limit ${STRING_CHARS.toLocaleString('en-US')}): refused as a resource-exhaustion risk (an alias bomb?); not compared`,
+      };
     }
     return d;
   });

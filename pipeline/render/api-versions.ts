@@ -44,7 +44,10 @@ let builtinMemo: Promise<BuiltinApis> | undefined;
 export function builtinApis(cacheDir: string, cwd: string): Promise<BuiltinApis> {
   builtinMemo ??= (async () => {
     const files = await Promise.all(Object.entries(KUBERNETES_OPENAPI_URLS).map(async ([gv, url]) => [gv, await schemaPath(url, { cwd })] as const));
-    const key = createHash('sha256').update(JSON.stringify(['paths-v2', ...files.map(([gv, f]) => [gv, f, statSync(f).size, statSync(f).mtimeMs])])).digest('hex').slice(0, 24);
+    const key = createHash('sha256')
+      .update(JSON.stringify(['paths-v2', ...files.map(([gv, f]) => [gv, f, statSync(f).size, statSync(f).mtimeMs])]))
+      .digest('hex')
+      .slice(0, 24);
     const cached = join(cacheDir, '.api-versions', `${key}.json`);
     if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as BuiltinApis;
     const out = new Set<string>();

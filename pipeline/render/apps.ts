@@ -36,12 +36,27 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function readHelmApplications(cwd: string, distDir: string, clusters?: readonly string[]): HelmApplication[] {
   const root = join(cwd, distDir);
   if (!existsSync(root)) throw new ConfigError([{ file: distDir, path: '', message: 'does not exist', fix: 'run `eksai synth` first' }]);
-  const names = clusters ?? readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'apps'))).map((d) => d.name).sort();
+  const names =
+    clusters ??
+    readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'apps')))
+      .map((d) => d.name)
+      .sort();
   const out: HelmApplication[] = [];
   for (const cluster of names) {
     const appsDir = join(root, cluster, 'apps');
-    if (!existsSync(appsDir)) throw new ConfigError([{ file: `${distDir}/${cluster}`, path: '', message: 'has no apps/ folder (unknown cluster or dist not synthesized)', fix: 'check --cluster or run `eksai synth`' }]);
-    for (const entry of readdirSync(appsDir).filter((f) => f.endsWith('.yaml')).sort()) {
+    if (!existsSync(appsDir))
+      throw new ConfigError([
+        {
+          file: `${distDir}/${cluster}`,
+          path: '',
+          message: 'has no apps/ folder (unknown cluster or dist not synthesized)',
+          fix: 'check --cluster or run `eksai synth`',
+        },
+      ]);
+    for (const entry of readdirSync(appsDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
       const file = `${distDir}/${cluster}/apps/${entry}`;
       const text = readFileSync(join(appsDir, entry), 'utf8');
       if (!text.includes('kind: Application')) continue;
@@ -73,13 +88,15 @@ function helmApplication(cluster: string, file: string, doc: Obj & { spec: Obj; 
   const problem = (path: string, message: string, value?: unknown) =>
     new ConfigError([{ file, path, message, ...(value === undefined ? {} : { value }), fix: 'fix the generator (apps/) and run `eksai synth`' }]);
   const chart = typeof source.chart === 'string' ? source.chart : source.repoURL.replace(/\/+$/, '').split('/').pop()!;
-  if (typeof source.targetRevision !== 'string' || !source.targetRevision) throw problem(`${where}.targetRevision`, 'must pin the chart version', source.targetRevision);
+  if (typeof source.targetRevision !== 'string' || !source.targetRevision)
+    throw problem(`${where}.targetRevision`, 'must pin the chart version', source.targetRevision);
   const helm = isObj(source.helm) ? source.helm : {};
   for (const unsupported of ['valueFiles', 'parameters', 'fileParameters'] as const) {
     if (helm[unsupported] !== undefined) throw problem(`${where}.helm.${unsupported}`, 'is not supported by eksai render (use valuesObject)');
   }
   const destination = isObj(spec.destination) ? spec.destination : {};
-  const namespace = typeof helm.namespace === 'string' && helm.namespace ? helm.namespace : typeof destination.namespace === 'string' ? destination.namespace : '';
+  const namespace =
+    typeof helm.namespace === 'string' && helm.namespace ? helm.namespace : typeof destination.namespace === 'string' ? destination.namespace : '';
   // Argo CD ApplicationSourceHelm.ValuesYAML(): valuesObject when set, else the values string.
   const values = isObj(helm.valuesObject) ? JSON.stringify(helm.valuesObject) : typeof helm.values === 'string' ? helm.values : '';
   return {

@@ -153,12 +153,15 @@ export interface ChartSourceOptions {
 function fromMirror(ref: ChartRef, o: ChartSourceOptions): ResolvedChart {
   const dir = join(o.mirror!, `${ref.chart}-${ref.version}`);
   if (!existsSync(join(dir, 'Chart.yaml'))) {
-    throw new EnvironmentError(`EKSAI_CHART_MIRROR=${o.mirror}: has no ${ref.chart}-${ref.version}/Chart.yaml for ${where(ref)}: add the unpacked chart there, or unset EKSAI_CHART_MIRROR to pull it`);
+    throw new EnvironmentError(
+      `EKSAI_CHART_MIRROR=${o.mirror}: has no ${ref.chart}-${ref.version}/Chart.yaml for ${where(ref)}: add the unpacked chart there, or unset EKSAI_CHART_MIRROR to pull it`,
+    );
   }
   const got = treeDigest(dir, join(o.cacheDir, '.tree-digests'));
   const locked = o.lock.charts[lockKey(ref)]?.treeDigest;
   if (locked && locked !== got && !o.updateLock) throw mismatch(ref, 'treeDigest', locked, got, `the mirror's ${dir}`);
-  if (!locked && !o.updateLock) throw new EnvironmentError(`${where(ref)}: ${LOCK_FILE} has no treeDigest for ${lockKey(ref)}: run \`eksai render --update-lock\` and commit ${LOCK_FILE}`);
+  if (!locked && !o.updateLock)
+    throw new EnvironmentError(`${where(ref)}: ${LOCK_FILE} has no treeDigest for ${lockKey(ref)}: run \`eksai render --update-lock\` and commit ${LOCK_FILE}`);
   return { ref, dir, digest: got, digestKind: 'tree' };
 }
 
@@ -193,7 +196,8 @@ async function pulled(ref: ChartRef, o: ChartSourceOptions): Promise<ResolvedCha
   const check = (hex: string, origin: string) => {
     const got = `sha256:${hex}`;
     if (locked && locked !== got && !o.updateLock) throw mismatch(ref, 'digest', locked, got, origin);
-    if (!locked && !o.updateLock) throw new EnvironmentError(`${where(ref)}: ${LOCK_FILE} has no digest for ${lockKey(ref)}: run \`eksai render --update-lock\` and commit ${LOCK_FILE}`);
+    if (!locked && !o.updateLock)
+      throw new EnvironmentError(`${where(ref)}: ${LOCK_FILE} has no digest for ${lockKey(ref)}: run \`eksai render --update-lock\` and commit ${LOCK_FILE}`);
     return { ref, dir: unpacked(o.cacheDir, hex, ref), digest: got, digestKind: 'archive' as const };
   };
   // Cache hits: the locked digest's archive, or the archive this ref was pulled as before.
@@ -206,12 +210,16 @@ async function pulled(ref: ChartRef, o: ChartSourceOptions): Promise<ResolvedCha
   mkdirSync(join(o.cacheDir, 'sha256'), { recursive: true });
   const tmp = mkdtempSync(join(o.cacheDir, '.pull-'));
   try {
-    const args = ref.oci ? ['pull', ref.repoURL, '--version', ref.version, '--destination', tmp] : ['pull', ref.chart, '--repo', ref.repoURL, '--version', ref.version, '--destination', tmp];
+    const args = ref.oci
+      ? ['pull', ref.repoURL, '--version', ref.version, '--destination', tmp]
+      : ['pull', ref.chart, '--repo', ref.repoURL, '--version', ref.version, '--destination', tmp];
     try {
       await runHelm(o.helm, args, helmEnv(o.cacheDir));
     } catch (err) {
       const msg = (err as Error).message.split('\n').filter(Boolean).slice(-3).join('; ');
-      throw new EnvironmentError(`${where(ref)}: helm pull failed: ${msg}: check the repository URL and version in charts/versions.ts and the network, or set EKSAI_CHART_MIRROR to an offline mirror`);
+      throw new EnvironmentError(
+        `${where(ref)}: helm pull failed: ${msg}: check the repository URL and version in charts/versions.ts and the network, or set EKSAI_CHART_MIRROR to an offline mirror`,
+      );
     }
     const archives = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
     if (archives.length !== 1) throw new EnvironmentError(`${where(ref)}: helm pull wrote ${archives.length} archives (${archives.join(', ')}), expected one`);

@@ -44,7 +44,9 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 /** `helm version`, remembered under the cache by the binary's path, size and mtime (one spawn saved per run). */
 function helmVersion(path: string, origin: string, cacheDir?: string): string {
   const st = statSync(path);
-  const memo = cacheDir ? join(cacheDir, '.bin', `version-${createHash('sha256').update(`${path}\n${st.size}\n${st.mtimeMs}`).digest('hex').slice(0, 24)}`) : undefined;
+  const memo = cacheDir
+    ? join(cacheDir, '.bin', `version-${createHash('sha256').update(`${path}\n${st.size}\n${st.mtimeMs}`).digest('hex').slice(0, 24)}`)
+    : undefined;
   if (memo && existsSync(memo)) return readFileSync(memo, 'utf8');
   const version = runVersion(path, origin);
   if (memo) {
@@ -58,9 +60,11 @@ function helmVersion(path: string, origin: string, cacheDir?: string): string {
 function runVersion(path: string, origin: string): string {
   let out: string;
   try {
-    out = execFileSync(path, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], });
+    out = execFileSync(path, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    throw new EnvironmentError(`${origin} ${path} does not run (\`helm version\` failed: ${(err as Error).message.split('\n')[0]}): point EKSAI_HELM at a working helm ≥ ${MIN_HELM.join('.')}`);
+    throw new EnvironmentError(
+      `${origin} ${path} does not run (\`helm version\` failed: ${(err as Error).message.split('\n')[0]}): point EKSAI_HELM at a working helm ≥ ${MIN_HELM.join('.')}`,
+    );
   }
   return out.trim();
 }
@@ -68,7 +72,10 @@ function runVersion(path: string, origin: string): string {
 /** Throws unless `version` (e.g. `v3.16.4`) is at least MIN_HELM. */
 export function checkHelmVersion(version: string, path: string, origin: string): void {
   const m = /^v?(\d+)\.(\d+)\./.exec(version);
-  if (!m) throw new EnvironmentError(`${origin} ${path} printed version ${JSON.stringify(version)}, not vMAJOR.MINOR.PATCH: point EKSAI_HELM at helm ≥ ${MIN_HELM.join('.')}`);
+  if (!m)
+    throw new EnvironmentError(
+      `${origin} ${path} printed version ${JSON.stringify(version)}, not vMAJOR.MINOR.PATCH: point EKSAI_HELM at helm ≥ ${MIN_HELM.join('.')}`,
+    );
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < MIN_HELM[0] || (major === MIN_HELM[0] && minor < MIN_HELM[1])) {
     throw new EnvironmentError(
@@ -86,7 +93,9 @@ export function bundledHelm(cacheDir: string): string {
     layerVersion = (require(pkg) as { version: string }).version;
     layerZip = join(dirname(pkg), 'lib', 'layer.zip');
   } catch {
-    throw new EnvironmentError(`no helm found: EKSAI_HELM is unset, there is no helm on PATH, and ${LAYER_PACKAGE} is not installed (npm ci): install helm ≥ ${MIN_HELM.join('.')} or set EKSAI_HELM`);
+    throw new EnvironmentError(
+      `no helm found: EKSAI_HELM is unset, there is no helm on PATH, and ${LAYER_PACKAGE} is not installed (npm ci): install helm ≥ ${MIN_HELM.join('.')} or set EKSAI_HELM`,
+    );
   }
   const target = join(cacheDir, '.bin', `helm-${layerVersion}`, 'helm');
   if (isExecutable(target)) return target;
@@ -103,7 +112,8 @@ export function resolveHelm(options: { readonly helm?: string; readonly cacheDir
   const env = options.env ?? process.env;
   const explicit = options.helm ?? env.EKSAI_HELM;
   if (explicit) {
-    if (!existsSync(explicit) || !isExecutable(explicit)) throw new EnvironmentError(`EKSAI_HELM=${explicit} is not an executable file: point it at a helm ≥ ${MIN_HELM.join('.')} binary or unset it`);
+    if (!existsSync(explicit) || !isExecutable(explicit))
+      throw new EnvironmentError(`EKSAI_HELM=${explicit} is not an executable file: point it at a helm ≥ ${MIN_HELM.join('.')} binary or unset it`);
     const version = helmVersion(explicit, 'EKSAI_HELM', options.cacheDir);
     checkHelmVersion(version, explicit, 'EKSAI_HELM');
     return { path: explicit, version, source: 'EKSAI_HELM' };
@@ -115,7 +125,9 @@ export function resolveHelm(options: { readonly helm?: string; readonly cacheDir
     return { path: found, version, source: 'PATH' };
   }
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new EnvironmentError(`no helm found: EKSAI_HELM is unset and there is no helm on PATH (the bundled helm is linux-x64 only, this is ${process.platform}-${process.arch}): install helm ≥ ${MIN_HELM.join('.')} or set EKSAI_HELM`);
+    throw new EnvironmentError(
+      `no helm found: EKSAI_HELM is unset and there is no helm on PATH (the bundled helm is linux-x64 only, this is ${process.platform}-${process.arch}): install helm ≥ ${MIN_HELM.join('.')} or set EKSAI_HELM`,
+    );
   }
   const path = bundledHelm(options.cacheDir);
   return { path, version: helmVersion(path, 'bundled helm', options.cacheDir), source: 'bundled' };

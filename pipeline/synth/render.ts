@@ -40,7 +40,12 @@ export function renderCluster(built: ClusterManifests): RenderedFiles {
     for (const obj of objects) {
       const path = manifestPath(chartId, obj, built.multiNamespace?.has(chartId) ?? false);
       if (paths.has(path)) {
-        problems.push({ file: built.cluster.file, path: chartId, message: `produces two objects for dist/${built.cluster.name}/${path} (${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name})`, fix: 'give the objects distinct names' });
+        problems.push({
+          file: built.cluster.file,
+          path: chartId,
+          message: `produces two objects for dist/${built.cluster.name}/${path} (${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name})`,
+          fix: 'give the objects distinct names',
+        });
         continue;
       }
       paths.set(path, obj);

@@ -22,7 +22,11 @@ export interface BootstrapBucket {
   readonly prefixes: readonly string[];
   /** null: SSE-KMS with the AWS-managed aws/s3 key (created buckets) or the bucket's own default. */
   readonly kms_key_arn: string | null;
-  readonly lifecycle: { readonly infrequent_access_days: number; readonly expiration_days: number | null; readonly abort_incomplete_multipart_days: number } | null;
+  readonly lifecycle: {
+    readonly infrequent_access_days: number;
+    readonly expiration_days: number | null;
+    readonly abort_incomplete_multipart_days: number;
+  } | null;
 }
 
 export interface IamStatement {
@@ -93,7 +97,11 @@ export function bootstrapTeams(cluster: ClusterConfig): Record<string, Bootstrap
         prefixes: [...b.prefixes],
         kms_key_arn: b.kmsKeyArn ?? null,
         lifecycle: b.lifecycle
-          ? { infrequent_access_days: b.lifecycle.infrequentAccessDays, expiration_days: b.lifecycle.expirationDays ?? null, abort_incomplete_multipart_days: S3_DEFAULTS.abortIncompleteMultipartDays }
+          ? {
+              infrequent_access_days: b.lifecycle.infrequentAccessDays,
+              expiration_days: b.lifecycle.expirationDays ?? null,
+              abort_incomplete_multipart_days: S3_DEFAULTS.abortIncompleteMultipartDays,
+            }
           : null,
       })),
     };

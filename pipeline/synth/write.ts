@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DNS_LABEL } from '../../lib/config/schema';
 import { EnvironmentError, UsageError } from '../../lib/errors';
@@ -110,7 +123,8 @@ function readJournal(outdir: string): Journal | undefined {
   if (json === undefined) return undefined;
   const file = join(outdir, JOURNAL);
   const id = json?.id;
-  if (typeof id !== 'string' || !/^[0-9a-z.]{1,64}$/.test(id)) throw new UsageError(`${file}: id must be a synth run id (got ${JSON.stringify(id)?.slice(0, 80)}): ${JOURNAL_FIX}`);
+  if (typeof id !== 'string' || !/^[0-9a-z.]{1,64}$/.test(id))
+    throw new UsageError(`${file}: id must be a synth run id (got ${JSON.stringify(id)?.slice(0, 80)}): ${JOURNAL_FIX}`);
   return {
     id,
     swap: clusterNames(json?.swap, file, 'swap', JOURNAL_FIX),
@@ -170,7 +184,9 @@ function recover(outdir: string): string[] {
   if (journal) {
     crashPoint('recovering');
     applyJournal(outdir, journal);
-    notes.push(`finished the interrupted synth ${journal.id} (swapped in ${journal.swap.join(', ') || 'no cluster'}${journal.prune.length > 0 ? `, removed ${journal.prune.join(', ')}` : ''})`);
+    notes.push(
+      `finished the interrupted synth ${journal.id} (swapped in ${journal.swap.join(', ') || 'no cluster'}${journal.prune.length > 0 ? `, removed ${journal.prune.join(', ')}` : ''})`,
+    );
   }
   const owned = new Set(readMarker(outdir) ?? []);
   for (const entry of readdirSync(outdir).sort()) {
@@ -198,7 +214,8 @@ function claimOutdir(outdir: string): void {
     mkdirSync(outdir, { recursive: true });
     return;
   }
-  if (!st.isDirectory()) throw new EnvironmentError(`${outdir} is a file, not a folder: synth writes one folder per cluster into it; move the file away or pass --outdir <folder>`);
+  if (!st.isDirectory())
+    throw new EnvironmentError(`${outdir} is a file, not a folder: synth writes one folder per cluster into it; move the file away or pass --outdir <folder>`);
   const entries = readdirSync(outdir);
   if (entries.includes(MARKER)) return;
   const foreign = entries.filter((e) => !isLeftover(e)).sort();

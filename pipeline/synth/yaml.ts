@@ -53,7 +53,9 @@ function key(k: string): string {
 
 /** The single line of `out` without `prefix` and the newline, or NONE. */
 const cut = (out: string, prefix: string, suffix = ''): string =>
-  out.startsWith(prefix) && out.endsWith(`${suffix}\n`) && out.indexOf('\n') === out.length - 1 ? out.slice(prefix.length, out.length - suffix.length - 1) : NONE;
+  out.startsWith(prefix) && out.endsWith(`${suffix}\n`) && out.indexOf('\n') === out.length - 1
+    ? out.slice(prefix.length, out.length - suffix.length - 1)
+    : NONE;
 
 /**
  * Renders the scalars and keys a document needs and the memo lacks. js-yaml's cost is mostly per
@@ -68,8 +70,12 @@ function fill(pendingValues: readonly Scalar[], pendingKeys: readonly string[]):
     pendingValues.forEach((v, i) => values.set(v, batched ? lines[i]!.slice(2) || NONE : cut(dump({ a: v }, DUMP_OPTIONS), 'a: ')));
   }
   if (pendingKeys.length > 0) {
-    const lines = dump(pendingKeys.map((k) => ({ [k]: null })), DUMP_OPTIONS).split('\n');
-    const batched = lines.length === pendingKeys.length + 1 && lines.every((l, i) => (i === pendingKeys.length ? l === '' : l.startsWith('- ') && l.endsWith(': null')));
+    const lines = dump(
+      pendingKeys.map((k) => ({ [k]: null })),
+      DUMP_OPTIONS,
+    ).split('\n');
+    const batched =
+      lines.length === pendingKeys.length + 1 && lines.every((l, i) => (i === pendingKeys.length ? l === '' : l.startsWith('- ') && l.endsWith(': null')));
     pendingKeys.forEach((k, i) => keys.set(k, batched ? lines[i]!.slice(2, -': null'.length) || NONE : cut(dump({ [k]: null }, DUMP_OPTIONS), '', ': null')));
   }
 }
@@ -156,7 +162,8 @@ function sequence(items: readonly unknown[], level: number, compact: boolean): s
 
 /** The fast path for one document: its YAML, or MISS / UNSUPPORTED. */
 function attempt(obj: unknown): string | FastPathExit {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || Object.getPrototypeOf(obj) !== Object.prototype || Object.keys(obj).length === 0) return UNSUPPORTED;
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || Object.getPrototypeOf(obj) !== Object.prototype || Object.keys(obj).length === 0)
+    return UNSUPPORTED;
   try {
     return `${node(obj, 0, true)}\n`;
   } catch (err) {

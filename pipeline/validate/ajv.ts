@@ -40,7 +40,10 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, p
     let path = dottedPath(e.instancePath);
     let message = e.message ?? e.keyword;
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
-      message = junctorMessage(e, all.filter((b) => inBranch(b, e)));
+      message = junctorMessage(
+        e,
+        all.filter((b) => inBranch(b, e)),
+      );
     } else if (e.keyword === 'additionalProperties') {
       path = childPath(path, String((e.params as { additionalProperty: string }).additionalProperty));
       message = 'unknown field';

@@ -64,10 +64,11 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
     const projects = new Map(group.filter(({ d }) => isProject(d)).map(({ d }) => [nameOf(d), d]));
     const apps = group.filter(({ d }) => isApp(d));
     const installer = new Map<string, CrossDoc>();
-    for (const { d } of apps) for (const { source } of appSources(d.obj)) {
-      const chart = chartOf(source);
-      if (chart) installer.set(chart, d);
-    }
+    for (const { d } of apps)
+      for (const { source } of appSources(d.obj)) {
+        const chart = chartOf(source);
+        if (chart) installer.set(chart, d);
+      }
     for (const { i, d } of apps) {
       const project = projects.get(scalarText(obj(d.obj.spec).project));
       const dest = obj(obj(d.obj.spec).destination);
@@ -76,21 +77,36 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
         const ns = scalarText(dest.namespace);
         const fits = destinationPermitted(spec, { ...destinationCluster(d.obj), namespace: ns });
         if (!fits) {
-          add(i, 'spec.destination', `AppProject ${nameOf(project)} does not allow destination ${scalarText(dest.server ?? dest.name, '?')} namespace ${JSON.stringify(ns)}: add it to the project's destinations or change the destination`, 'project-allows-destination');
+          add(
+            i,
+            'spec.destination',
+            `AppProject ${nameOf(project)} does not allow destination ${scalarText(dest.server ?? dest.name, '?')} namespace ${JSON.stringify(ns)}: add it to the project's destinations or change the destination`,
+            'project-allows-destination',
+          );
         }
       }
       const components: string[] = [];
       for (const { path, source } of appSources(d.obj)) {
         const repo = scalarText(source.repoURL);
         if (project && !allowed(strs(obj(project.obj.spec).sourceRepos), repo)) {
-          add(i, `${path}.repoURL`, `AppProject ${nameOf(project)} does not allow source ${JSON.stringify(repo)}: add it to the project's sourceRepos`, 'project-allows-source');
+          add(
+            i,
+            `${path}.repoURL`,
+            `AppProject ${nameOf(project)} does not allow source ${JSON.stringify(repo)}: add it to the project's sourceRepos`,
+            'project-allows-source',
+          );
         }
         const m = typeof source.path === 'string' ? DIST_PATH.exec(source.path) : null;
         if (!m || m[1] !== basename(cluster)) continue;
         components.push(m[2]!);
         // A folder that was not among the validated paths may still exist (validating dist/<cluster>/apps alone).
         if (!folders.has(m[2]!) && !existsSync(join(resolve(cwd, cluster), m[2]!))) {
-          add(i, `${path}.path`, `${source.path as string} has no manifests in ${cluster} (folders: ${[...folders].sort().join(', ')}): fix the path or synthesize the component`, 'app-path-exists');
+          add(
+            i,
+            `${path}.path`,
+            `${source.path as string} has no manifests in ${cluster} (folders: ${[...folders].sort().join(', ')}): fix the path or synthesize the component`,
+            'app-path-exists',
+          );
         }
       }
       // Sync order: custom resources in this app's folders vs the app that installs their CRDs.
@@ -104,10 +120,20 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
         if (owner === d) {
           if (skipsDryRun(d, cr)) continue;
           reported.add(apiGroup);
-          add(i, 'spec.syncPolicy.syncOptions', `${cr.kind} ${nameOf(cr)} (${apiGroup}) is synced by the Application that installs its CRD: add SkipDryRunOnMissingResource=true so the first sync does not fail on the missing kind`, 'crds-before-crs');
+          add(
+            i,
+            'spec.syncPolicy.syncOptions',
+            `${cr.kind} ${nameOf(cr)} (${apiGroup}) is synced by the Application that installs its CRD: add SkipDryRunOnMissingResource=true so the first sync does not fail on the missing kind`,
+            'crds-before-crs',
+          );
         } else if (waveOf(d) <= waveOf(owner)) {
           reported.add(apiGroup);
-          add(i, 'metadata.annotations["argocd.argoproj.io/sync-wave"]', `${cr.kind} ${nameOf(cr)} needs the ${apiGroup} CRDs that Application ${nameOf(owner)} installs at sync wave ${waveOf(owner)}, but this Application syncs at wave ${waveOf(d)}: give it a later wave than ${waveOf(owner)}`, 'crds-before-crs');
+          add(
+            i,
+            'metadata.annotations["argocd.argoproj.io/sync-wave"]',
+            `${cr.kind} ${nameOf(cr)} needs the ${apiGroup} CRDs that Application ${nameOf(owner)} installs at sync wave ${waveOf(owner)}, but this Application syncs at wave ${waveOf(d)}: give it a later wave than ${waveOf(owner)}`,
+            'crds-before-crs',
+          );
         }
       }
     }

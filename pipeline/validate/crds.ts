@@ -36,11 +36,17 @@ interface Installed {
  * are judged (without the renders, the CRDs charts install are unknown). `isBuiltin` says whether a
  * group/kind is served by Kubernetes itself.
  */
-export function crdProblems(docs: readonly CrossDoc[], releases: readonly RenderedRelease[], isBuiltin: (group: string, kind: string) => boolean, out: Map<number, ValidationProblem[]>): void {
+export function crdProblems(
+  docs: readonly CrossDoc[],
+  releases: readonly RenderedRelease[],
+  isBuiltin: (group: string, kind: string) => boolean,
+  out: Map<number, ValidationProblem[]>,
+): void {
   const rendered = new Set(releases.map((r) => r.cluster));
   const owner = owners(docs);
   const apps = new Map<string, CrossDoc>();
-  for (const d of docs) if (d.apiVersion.startsWith('argoproj.io/') && d.kind === 'Application' && d.application === undefined) apps.set(`${clusterOf(d)}\0${nameOf(d)}`, d);
+  for (const d of docs)
+    if (d.apiVersion.startsWith('argoproj.io/') && d.kind === 'Application' && d.application === undefined) apps.set(`${clusterOf(d)}\0${nameOf(d)}`, d);
   const installed = new Map<string, Installed[]>(); // cluster \0 group/version/Kind → installers
   docs.forEach((d, i) => {
     if (d.kind !== 'CustomResourceDefinition' || !isObj(d.obj.spec)) return;
@@ -67,13 +73,19 @@ export function crdProblems(docs: readonly CrossDoc[], releases: readonly Render
       if (release === undefined) return;
       const registrar = apps.get(`${cluster}\0${release}`);
       if (!registrar) {
-        add('apiVersion', `${d.kind} ${nameOf(d)} needs the ${group} CRDs, which the ${release} operator registers, and ${cluster} deploys no Application ${release}: deploy it or remove this object`);
+        add(
+          'apiVersion',
+          `${d.kind} ${nameOf(d)} needs the ${group} CRDs, which the ${release} operator registers, and ${cluster} deploys no Application ${release}: deploy it or remove this object`,
+        );
         return;
       }
       installers = [{ app: registrar, crd: `${group} (registered by the ${release} operator)` }];
     }
     if (installers.length === 0) {
-      add('apiVersion', `no CRD serving ${gvk} is installed by any release or by dist in ${cluster}: add the chart or manifest that installs it (or fix apiVersion ${d.apiVersion})`);
+      add(
+        'apiVersion',
+        `no CRD serving ${gvk} is installed by any release or by dist in ${cluster}: add the chart or manifest that installs it (or fix apiVersion ${d.apiVersion})`,
+      );
       return;
     }
     if (!app) return;
@@ -95,7 +107,12 @@ function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   let text = CANONICAL.get(v);
   if (text === undefined) {
-    text = Array.isArray(v) ? `[${v.map(canonical).join(',')}]` : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`).join(',')}}`;
+    text = Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`)
+          .join(',')}}`;
     CANONICAL.set(v, text);
   }
   return text;
@@ -156,7 +173,9 @@ export async function pinProblems(releases: readonly RenderedRelease[], schemas:
         const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
         if (v.served !== false && isObj(schema)) versions[String(v.name)] = schema;
       }
-      const key = `${group}/${kind}\0${Object.entries(versions).map(([v, schema]) => `${v}=${canonical(schema)}`).join('\0')}`;
+      const key = `${group}/${kind}\0${Object.entries(versions)
+        .map(([v, schema]) => `${v}=${canonical(schema)}`)
+        .join('\0')}`;
       if (!compared.has(key)) {
         const pin = await schemas.pinnedCrd(group, kind);
         let message: string | undefined;

@@ -38,7 +38,10 @@ const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const get = (o: unknown, path: readonly string[]): unknown => path.reduce<unknown>((x, k) => obj(x)[k], o);
-const is = (group: string, kind: string) => (d: CrossDoc): boolean => d.apiVersion.startsWith(group) && d.kind === kind;
+const is =
+  (group: string, kind: string) =>
+  (d: CrossDoc): boolean =>
+    d.apiVersion.startsWith(group) && d.kind === kind;
 const namespaceOf = (d: CrossDoc): string | undefined => str(get(d.obj, ['metadata', 'namespace']));
 const one = (path: string, name: unknown, namespace?: string): Ref[] => (str(name) ? [{ path, name: str(name)!, namespace }] : []);
 
@@ -50,7 +53,8 @@ const REFERENCES: readonly Reference[] = [
     id: 'nodeclass-exists',
     to: is('karpenter.k8s.aws/', 'EC2NodeClass'),
     namespaced: false,
-    refs: (d) => (is('karpenter.sh/', 'NodePool')(d) ? one('spec.template.spec.nodeClassRef.name', get(d.obj, ['spec', 'template', 'spec', 'nodeClassRef', 'name'])) : []),
+    refs: (d) =>
+      is('karpenter.sh/', 'NodePool')(d) ? one('spec.template.spec.nodeClassRef.name', get(d.obj, ['spec', 'template', 'spec', 'nodeClassRef', 'name'])) : [],
     noun: 'EC2NodeClass',
   },
   {
@@ -58,7 +62,8 @@ const REFERENCES: readonly Reference[] = [
     to: is('argoproj.io/', 'AppProject'),
     namespaced: false,
     // Argo CD creates the "default" project itself.
-    refs: (d) => (is('argoproj.io/', 'Application')(d) && get(d.obj, ['spec', 'project']) !== 'default' ? one('spec.project', get(d.obj, ['spec', 'project'])) : []),
+    refs: (d) =>
+      is('argoproj.io/', 'Application')(d) && get(d.obj, ['spec', 'project']) !== 'default' ? one('spec.project', get(d.obj, ['spec', 'project'])) : [],
     noun: 'AppProject',
   },
   {
@@ -81,7 +86,10 @@ const REFERENCES: readonly Reference[] = [
     to: is('v1', 'ServiceAccount'),
     namespaced: true,
     // Every namespace has "default".
-    refs: (d) => podTemplates(d.apiVersion, d.kind, d.obj).flatMap((t) => (t.spec.serviceAccountName === 'default' ? [] : one(`${t.path}.serviceAccountName`, t.spec.serviceAccountName, namespaceOf(d)))),
+    refs: (d) =>
+      podTemplates(d.apiVersion, d.kind, d.obj).flatMap((t) =>
+        t.spec.serviceAccountName === 'default' ? [] : one(`${t.path}.serviceAccountName`, t.spec.serviceAccountName, namespaceOf(d)),
+      ),
     noun: 'ServiceAccount',
   },
   {
@@ -104,14 +112,15 @@ const REFERENCES: readonly Reference[] = [
     refs: (d) => {
       if (is('v1', 'PersistentVolumeClaim')(d)) return one('spec.storageClassName', get(d.obj, ['spec', 'storageClassName']));
       if (is('apps/', 'StatefulSet')(d)) {
-        return arr(get(d.obj, ['spec', 'volumeClaimTemplates'])).flatMap((t, i) => one(`spec.volumeClaimTemplates[${i}].spec.storageClassName`, get(t, ['spec', 'storageClassName'])));
+        return arr(get(d.obj, ['spec', 'volumeClaimTemplates'])).flatMap((t, i) =>
+          one(`spec.volumeClaimTemplates[${i}].spec.storageClassName`, get(t, ['spec', 'storageClassName'])),
+        );
       }
       return [];
     },
     noun: 'StorageClass',
   },
 ];
-
 
 type Findings = Map<number, ValidationProblem[]>;
 
@@ -140,7 +149,11 @@ function referenceProblems(docs: readonly CrossDoc[], out: Findings): void {
         const names = byNs.get(ref.namespaced ? r.namespace! : '');
         if (!names || names.has(r.name)) continue;
         const where = ref.namespaced ? `namespace ${r.namespace} of ${clusterOf(d)}` : clusterOf(d);
-        add(out, i, { path: r.path, message: `${ref.noun} ${JSON.stringify(r.name)} does not exist in ${where} (have: ${[...names].sort().join(', ')}): fix the name or add the ${ref.noun}`, rule: `cross/${ref.id}` });
+        add(out, i, {
+          path: r.path,
+          message: `${ref.noun} ${JSON.stringify(r.name)} does not exist in ${where} (have: ${[...names].sort().join(', ')}): fix the name or add the ${ref.noun}`,
+          rule: `cross/${ref.id}`,
+        });
       }
     });
   }
@@ -213,7 +226,10 @@ function placementProblems(docs: readonly CrossDoc[], out: Findings): void {
       });
       return;
     }
-    const affinityHint = (pod.requiredTerms ?? []).length > 0 ? ' (a chart default affinity survives `affinity: {}` in Helm values, which merge maps: set affinity: null, or the nodeAffinity you need)' : '';
+    const affinityHint =
+      (pod.requiredTerms ?? []).length > 0
+        ? ' (a chart default affinity survives `affinity: {}` in Helm values, which merge maps: set affinity: null, or the nodeAffinity you need)'
+        : '';
     add(out, i, {
       path,
       message: `${role} is aimed at GPU nodes but fits no GPU NodePool of ${clusterOf(d)}: ${candidates.length === 0 ? 'the cluster has no GPU NodePool' : explainNoFit(candidates, reasons)}: make its node selector, affinity and tolerations match a GPU pool${affinityHint}`,

@@ -48,11 +48,17 @@ function ignoreEntries(app: Obj): IgnoreEntry[] {
 const argoGlob = (pattern: string, value: string): boolean => pattern === value || fileMatch(pattern, value);
 
 function applies(e: IgnoreEntry, o: Obj, namespace: string): boolean {
-  return argoGlob(e.group, groupOf(o)) && argoGlob(e.kind, str(o.kind)) && (!e.name || e.name === str(metaOf(o).name)) && (!e.namespace || e.namespace === namespace);
+  return (
+    argoGlob(e.group, groupOf(o)) && argoGlob(e.kind, str(o.kind)) && (!e.name || e.name === str(metaOf(o).name)) && (!e.namespace || e.namespace === namespace)
+  );
 }
 
 /** RFC 6901 pointer → tokens. */
-const tokens = (pointer: string): string[] => pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+const tokens = (pointer: string): string[] =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 const pointerOf = (path: readonly (string | number)[]): string => path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 /** A jq path step: a key, an index, or every element (`[]`). */
@@ -132,12 +138,26 @@ export function releaseDifferences(release: Pick<RenderedRelease, 'objects' | 's
 }
 
 /** The finding for one object: the fields and the ignoreDifferences entry that would mask them. */
-export function determinismProblem(release: Pick<RenderedRelease, 'application' | 'chart' | 'version'>, o: Obj, pointers: readonly string[]): ValidationProblem {
+export function determinismProblem(
+  release: Pick<RenderedRelease, 'application' | 'chart' | 'version'>,
+  o: Obj,
+  pointers: readonly string[],
+): ValidationProblem {
   const meta = metaOf(o);
   if (pointers.length === 1 && pointers[0] === '') {
-    return { path: '', message: `${str(o.kind)} ${str(meta.name)} is rendered by only one of two helm template runs of chart ${release.chart} ${release.version}: the chart's output is not deterministic`, rule: 'cross/render-deterministic' };
+    return {
+      path: '',
+      message: `${str(o.kind)} ${str(meta.name)} is rendered by only one of two helm template runs of chart ${release.chart} ${release.version}: the chart's output is not deterministic`,
+      rule: 'cross/render-deterministic',
+    };
   }
-  const entry = { group: groupOf(o), kind: str(o.kind), name: str(meta.name), ...(str(meta.namespace) ? { namespace: str(meta.namespace) } : {}), jsonPointers: [...pointers] };
+  const entry = {
+    group: groupOf(o),
+    kind: str(o.kind),
+    name: str(meta.name),
+    ...(str(meta.namespace) ? { namespace: str(meta.namespace) } : {}),
+    jsonPointers: [...pointers],
+  };
   return {
     path: pointers.map((p) => tokens(p).reduce((acc, t) => (/^\d+$/.test(t) ? `${acc}[${t}]` : childPath(acc, t)), '')).join(', '),
     message:

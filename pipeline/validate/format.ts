@@ -29,7 +29,11 @@ function lines(r: ValidationResult): string[] {
   return r.problems.map((p) => {
     const verb = p.severity === 'warning' ? 'has a warning' : status;
     const what =
-      p.severity === 'unevaluated' ? `${p.message} (rule: ${p.rule ?? '?'})` : p.rule?.startsWith('policy/') || p.rule?.startsWith('cross/') ? `${p.message} [${p.rule}]` : p.message;
+      p.severity === 'unevaluated'
+        ? `${p.message} (rule: ${p.rule ?? '?'})`
+        : p.rule?.startsWith('policy/') || p.rule?.startsWith('cross/')
+          ? `${p.message} [${p.rule}]`
+          : p.message;
     return `${r.file}:${r.line} - ${subject(r)} ${verb}: ${p.path ? `${p.path}: ` : ''}${what}`;
   });
 }
@@ -46,7 +50,8 @@ const text: Formatter = {
 };
 
 const json: Formatter = {
-  format: (report) => `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs, validators: report.validators, ...(report.rendered ? { rendered: report.rendered } : {}) }, null, 2)}\n`,
+  format: (report) =>
+    `${JSON.stringify({ summary: { resources: report.results.length, files: report.files, ...counts(report) }, results: report.results, timingsMs: report.timingsMs, validators: report.validators, ...(report.rendered ? { rendered: report.rendered } : {}) }, null, 2)}\n`,
 };
 
 /** GitHub Actions workflow commands: annotations on the PR diff (skipped documents become notices). */

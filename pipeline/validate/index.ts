@@ -67,7 +67,14 @@ export function flattenLists(doc: Doc): Doc[] {
   return v.items.flatMap((item, i) => {
     const at = `${doc.at ?? ''}items[${i}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      return [{ file: doc.file, line: doc.line, at, yamlErrors: [{ path: at, message: 'list item is not a mapping (a Kubernetes object needs apiVersion and kind)' }] }];
+      return [
+        {
+          file: doc.file,
+          line: doc.line,
+          at,
+          yamlErrors: [{ path: at, message: 'list item is not a mapping (a Kubernetes object needs apiVersion and kind)' }],
+        },
+      ];
     }
     const o = item as Record<string, unknown>;
     const typed = itemKind !== undefined && o.kind === undefined ? { apiVersion: o.apiVersion ?? v.apiVersion, kind: itemKind, ...o } : o;
@@ -127,7 +134,9 @@ function statOrError(path: string): Stats | string {
 function readDocs(file: string, cwd: string): Doc[] {
   const read = readTextFile(resolve(cwd, file));
   if (!read.ok) return [{ file, line: 1, yamlErrors: [{ path: '', message: `file ${read.message}` }] }];
-  return parseYamlDocuments(read.text).map((d) => (d.error !== undefined ? { file, line: d.line, yamlErrors: [{ path: '', message: d.error }] } : docOf(file, d.line, d.value)));
+  return parseYamlDocuments(read.text).map((d) =>
+    d.error !== undefined ? { file, line: d.line, yamlErrors: [{ path: '', message: d.error }] } : docOf(file, d.line, d.value),
+  );
 }
 
 function docOf(file: string, line: number, value: unknown): Doc {
@@ -173,13 +182,19 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const parsed = performance.now();
   const render = await renderedInput(options, files, cwd);
   const scopes = await kindScopes(cwd, [...fromFiles, ...(render?.releases ?? []).flatMap((r) => r.objects.map((value) => ({ value })))]);
-  const read: Doc[] = [...fromFiles, ...(render ? renderedDocs(render.releases, scopes.clusterScoped).map(({ index, ...d }) => ({ ...d, renderIndex: index })) : [])];
+  const read: Doc[] = [
+    ...fromFiles,
+    ...(render ? renderedDocs(render.releases, scopes.clusterScoped).map(({ index, ...d }) => ({ ...d, renderIndex: index })) : []),
+  ];
   const schemas = new SchemaSet({ cwd, ...options.schemas });
   await schemas.load(
-    read.flatMap((d) => (typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [])),
+    read.flatMap((d) =>
+      typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [],
+    ),
   );
   // CRDs the charts ship are what the cluster serves: their schemas replace the pins (crds.ts reports pins that differ).
-  for (const r of render?.releases ?? []) for (const o of r.objects) if (o.kind === 'CustomResourceDefinition') schemas.addCrd(o, `chart ${r.chart} ${r.version}`);
+  for (const r of render?.releases ?? [])
+    for (const o of r.objects) if (o.kind === 'CustomResourceDefinition') schemas.addCrd(o, `chart ${r.chart} ${r.version}`);
   const docs = read.map((d) => decodeNulls(d, schemas));
   const cel = new CelValidator();
   const crossDocs: CrossDoc[] = [];
@@ -187,13 +202,24 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   for (const d of docs) {
     if (typeof d.value?.apiVersion !== 'string' || typeof d.value.kind !== 'string') continue;
     crossIndex.set(d, crossDocs.length);
-    crossDocs.push({ file: d.file, apiVersion: d.value.apiVersion, kind: d.value.kind, obj: d.value, cluster: d.cluster, application: d.application, renderIndex: d.renderIndex });
+    crossDocs.push({
+      file: d.file,
+      apiVersion: d.value.apiVersion,
+      kind: d.value.kind,
+      obj: d.value,
+      cluster: d.cluster,
+      application: d.application,
+      renderIndex: d.renderIndex,
+    });
   }
   const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, isBuiltin: scopes.isBuiltin, releases: render?.releases ?? [] });
   for (const f of await pinProblems(render?.releases ?? [], schemas)) {
     const i = crossDocs.findIndex((d) =>
       f.index === undefined
-        ? d.application === undefined && d.kind === 'Application' && d.file === f.release.file && (d.obj.metadata as { name?: unknown } | undefined)?.name === f.release.application
+        ? d.application === undefined &&
+          d.kind === 'Application' &&
+          d.file === f.release.file &&
+          (d.obj.metadata as { name?: unknown } | undefined)?.name === f.release.application
         : d.application === f.release.application && d.renderIndex === f.index && d.cluster === join('dist', f.release.cluster),
     );
     if (i >= 0) cross.set(i, [...(cross.get(i) ?? []), f.problem]);
@@ -234,7 +260,8 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     // Platform policies judge what eksai commits; a chart's rendered objects are not in git (their checks are the cross ones).
     if (options.policies !== false && !doc.application) problems.push(...policyProblems(apiVersion, kind, obj));
     problems.push(...(cross.get(crossIndex.get(doc) ?? -1) ?? []));
-    const kept = options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
+    const kept =
+      options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
     results.push({ ...base, status: statusOf(kept), problems: within(doc, kept) });
   }
   return {
@@ -242,12 +269,25 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     files: files.length,
     timingsMs: { parse: Math.round(parsed - start), schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) },
     validators: schemas.compiledStats,
-    ...(render ? { rendered: { releases: render.releases.length, objects: render.releases.reduce((n, r) => n + r.objects.length, 0), ...(render.helm ? { helm: render.helm } : {}), ms: render.ms } } : {}),
+    ...(render
+      ? {
+          rendered: {
+            releases: render.releases.length,
+            objects: render.releases.reduce((n, r) => n + r.objects.length, 0),
+            ...(render.helm ? { helm: render.helm } : {}),
+            ms: render.ms,
+          },
+        }
+      : {}),
   };
 }
 
 /** The releases to validate with dist: given, rendered for the dist clusters among the files, or none. */
-async function renderedInput(options: ValidateOptions, files: readonly string[], cwd: string): Promise<{ releases: readonly RenderedRelease[]; helm?: string; ms: number } | undefined> {
+async function renderedInput(
+  options: ValidateOptions,
+  files: readonly string[],
+  cwd: string,
+): Promise<{ releases: readonly RenderedRelease[]; helm?: string; ms: number } | undefined> {
   if (options.releases) return { releases: options.releases, ms: 0 };
   if (!options.render) return undefined;
   const clusters = distClusters(files);
@@ -257,7 +297,8 @@ async function renderedInput(options: ValidateOptions, files: readonly string[],
   try {
     result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });
   } catch (err) {
-    if (err instanceof EnvironmentError) throw new EnvironmentError(`${err.message} (to validate without rendering the Helm releases: eksai validate --no-render)`);
+    if (err instanceof EnvironmentError)
+      throw new EnvironmentError(`${err.message} (to validate without rendering the Helm releases: eksai validate --no-render)`);
     throw err;
   }
   return { releases: result.releases, helm: `${result.helm.version} (${result.helm.source}: ${result.helm.path})`, ms: Math.round(performance.now() - start) };

@@ -43,7 +43,7 @@ const childSchema = (s: SchemaNode | undefined, key: string): SchemaNode | undef
   if (!s) return undefined;
   const props = s.properties as Record<string, SchemaNode> | undefined;
   if (props?.[key]) return props[key];
-  return isObj(s.additionalProperties) ? (s.additionalProperties) : undefined;
+  return isObj(s.additionalProperties) ? s.additionalProperties : undefined;
 };
 
 /**
@@ -62,7 +62,7 @@ export function pruneCustomResourceNulls<T>(value: T, schema: SchemaNode | undef
 
 function prune(value: unknown, schema: SchemaNode | undefined, resource: boolean): unknown {
   if (Array.isArray(value)) {
-    const items = schema && isObj(schema.items) ? (schema.items) : undefined;
+    const items = schema && isObj(schema.items) ? schema.items : undefined;
     const list = value as unknown[];
     let out: unknown[] | undefined;
     list.forEach((v, i) => {

@@ -40,7 +40,11 @@ const EXTRACTORS: readonly { readonly group: string; readonly kinds: readonly st
   { group: 'apps', kinds: ['Deployment', 'StatefulSet', 'ReplicaSet'], pods: (o) => template(obj(o.spec).template, 'spec.template', 'pod template') },
   { group: 'apps', kinds: ['DaemonSet'], pods: (o) => template(obj(o.spec).template, 'spec.template', 'pod template', { daemon: true }) },
   { group: 'batch', kinds: ['Job'], pods: (o) => template(obj(o.spec).template, 'spec.template', 'pod template') },
-  { group: 'batch', kinds: ['CronJob'], pods: (o) => template(obj(obj(obj(o.spec).jobTemplate).spec).template, 'spec.jobTemplate.spec.template', 'pod template') },
+  {
+    group: 'batch',
+    kinds: ['CronJob'],
+    pods: (o) => template(obj(obj(obj(o.spec).jobTemplate).spec).template, 'spec.jobTemplate.spec.template', 'pod template'),
+  },
   { group: '', kinds: ['Pod'], pods: (o) => (o.spec ? [{ path: 'spec', role: 'pod', spec: obj(o.spec), labels: obj(obj(o.metadata).labels) }] : []) },
   { group: 'ray.io', kinds: ['RayCluster'], pods: (o) => rayClusterPods(obj(o.spec), 'spec') },
   {
@@ -52,7 +56,11 @@ const EXTRACTORS: readonly { readonly group: string; readonly kinds: readonly st
     ],
   },
   { group: 'ray.io', kinds: ['RayService'], pods: (o) => rayClusterPods(obj(obj(o.spec).rayClusterConfig), 'spec.rayClusterConfig') },
-  { group: 'batch.volcano.sh', kinds: ['Job'], pods: (o) => arr(obj(o.spec).tasks).flatMap((t, i) => template(obj(t).template, `spec.tasks[${i}].template`, `task ${JSON.stringify(obj(t).name ?? i)}`)) },
+  {
+    group: 'batch.volcano.sh',
+    kinds: ['Job'],
+    pods: (o) => arr(obj(o.spec).tasks).flatMap((t, i) => template(obj(t).template, `spec.tasks[${i}].template`, `task ${JSON.stringify(obj(t).name ?? i)}`)),
+  },
 ];
 
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
@@ -81,7 +89,10 @@ export function chartOf(source: HelmSource): string | undefined {
 /** Sources of an Argo CD Application with their paths (`spec.source` or `spec.sources[i]`). */
 export function appSources(app: Obj): { readonly path: string; readonly source: Obj }[] {
   const spec = obj(app.spec);
-  return [...(spec.source ? [{ path: 'spec.source', source: obj(spec.source) }] : []), ...arr(spec.sources).map((s, i) => ({ path: `spec.sources[${i}]`, source: obj(s) }))];
+  return [
+    ...(spec.source ? [{ path: 'spec.source', source: obj(spec.source) }] : []),
+    ...arr(spec.sources).map((s, i) => ({ path: `spec.sources[${i}]`, source: obj(s) })),
+  ];
 }
 
 /**
@@ -110,7 +121,13 @@ export function notebookPods(app: Obj): { readonly path: string; readonly role: 
       out.push({ path: where, role, placement: podPlacement(spec) });
     };
     if (profiles.length === 0) pod({}, at, 'notebook pod');
-    profiles.forEach((p, i) => pod(obj(obj(p).kubespawner_override), `${at}.profileList[${i}].kubespawner_override`, `notebook profile ${JSON.stringify(obj(p).display_name ?? obj(p).slug ?? i)}`));
+    profiles.forEach((p, i) =>
+      pod(
+        obj(obj(p).kubespawner_override),
+        `${at}.profileList[${i}].kubespawner_override`,
+        `notebook profile ${JSON.stringify(obj(p).display_name ?? obj(p).slug ?? i)}`,
+      ),
+    );
   }
   return out;
 }

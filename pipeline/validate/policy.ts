@@ -26,7 +26,10 @@ export const POLICIES: readonly Policy[] = [
     check: (obj) =>
       (['data', 'stringData'] as const)
         .filter((f) => Object.keys(asObj(obj[f])).length > 0)
-        .map((f) => ({ path: f, message: 'Secret carries literal data in git: reference it instead (ExternalSecret, sealed secret or a Secret created out of band)' })),
+        .map((f) => ({
+          path: f,
+          message: 'Secret carries literal data in git: reference it instead (ExternalSecret, sealed secret or a Secret created out of band)',
+        })),
   },
   {
     id: 'imds-hop-limit',
@@ -35,10 +38,16 @@ export const POLICIES: readonly Policy[] = [
       const m = asObj(asObj(obj.spec).metadataOptions);
       const out: { path: string; message: string }[] = [];
       if (m.httpPutResponseHopLimit !== undefined && m.httpPutResponseHopLimit !== 1) {
-        out.push({ path: 'spec.metadataOptions.httpPutResponseHopLimit', message: `must be 1 so pods cannot reach the node's IMDS credentials (got ${scalarText(m.httpPutResponseHopLimit)}): set it to 1` });
+        out.push({
+          path: 'spec.metadataOptions.httpPutResponseHopLimit',
+          message: `must be 1 so pods cannot reach the node's IMDS credentials (got ${scalarText(m.httpPutResponseHopLimit)}): set it to 1`,
+        });
       }
       if (m.httpTokens !== undefined && m.httpTokens !== 'required') {
-        out.push({ path: 'spec.metadataOptions.httpTokens', message: `must be "required" (IMDSv2 only, got ${JSON.stringify(m.httpTokens)}): set httpTokens: required` });
+        out.push({
+          path: 'spec.metadataOptions.httpTokens',
+          message: `must be "required" (IMDSv2 only, got ${JSON.stringify(m.httpTokens)}): set httpTokens: required`,
+        });
       }
       return out;
     },
@@ -48,7 +57,9 @@ export const POLICIES: readonly Policy[] = [
     applies: isNodeClass,
     check: (obj) =>
       asList(asObj(obj.spec).blockDeviceMappings).flatMap((b, i) =>
-        asObj(asObj(b).ebs).encrypted === true ? [] : [{ path: `spec.blockDeviceMappings[${i}].ebs.encrypted`, message: 'EBS volume is not encrypted: set ebs.encrypted: true' }],
+        asObj(asObj(b).ebs).encrypted === true
+          ? []
+          : [{ path: `spec.blockDeviceMappings[${i}].ebs.encrypted`, message: 'EBS volume is not encrypted: set ebs.encrypted: true' }],
       ),
   },
   {
@@ -58,7 +69,12 @@ export const POLICIES: readonly Policy[] = [
       asList(asObj(obj.spec).amiSelectorTerms).flatMap((t, i) => {
         const alias = asObj(t).alias;
         return typeof alias === 'string' && alias.endsWith('@latest')
-          ? [{ path: `spec.amiSelectorTerms[${i}].alias`, message: `AMI alias ${alias} rolls nodes on every AMI release: pin a version, e.g. ${alias.startsWith('bottlerocket@') ? 'bottlerocket@v1.64.0' : 'al2023@v20260714'}` }]
+          ? [
+              {
+                path: `spec.amiSelectorTerms[${i}].alias`,
+                message: `AMI alias ${alias} rolls nodes on every AMI release: pin a version, e.g. ${alias.startsWith('bottlerocket@') ? 'bottlerocket@v1.64.0' : 'al2023@v20260714'}`,
+              },
+            ]
           : [];
       }),
   },
@@ -69,12 +85,18 @@ export const POLICIES: readonly Policy[] = [
       const spec = asObj(asObj(asObj(obj.spec).template).spec);
       const gpuFamilies = asList(spec.requirements).some((r) => {
         const req = asObj(r);
-        return req.key === 'karpenter.k8s.aws/instance-family' && req.operator === 'In' && asList(req.values).some((v) => typeof v === 'string' && GPU_FAMILY.test(v));
+        return (
+          req.key === 'karpenter.k8s.aws/instance-family' &&
+          req.operator === 'In' &&
+          asList(req.values).some((v) => typeof v === 'string' && GPU_FAMILY.test(v))
+        );
       });
       const gpuLimit = 'nvidia.com/gpu' in asObj(asObj(obj.spec).limits);
       if (!gpuFamilies && !gpuLimit) return [];
       const tainted = asList(spec.taints).some((t) => asObj(t).key === 'nvidia.com/gpu' && asObj(t).effect === 'NoSchedule');
-      return tainted ? [] : [{ path: 'spec.template.spec.taints', message: 'GPU pool has no nvidia.com/gpu:NoSchedule taint, so any pod can land on GPU nodes: add the taint' }];
+      return tainted
+        ? []
+        : [{ path: 'spec.template.spec.taints', message: 'GPU pool has no nvidia.com/gpu:NoSchedule taint, so any pod can land on GPU nodes: add the taint' }];
     },
   },
 ];

@@ -98,7 +98,10 @@ export function destinationPermitted(projectSpec: Obj, dst: Destination): boolea
 }
 
 const inList = (list: readonly Obj[], group: string, kind: string, name?: string): boolean =>
-  list.some((item) => fileMatch(str(item.kind), kind) && fileMatch(str(item.group), group) && (name === undefined || !str(item.name) || fileMatch(str(item.name), name)));
+  list.some(
+    (item) =>
+      fileMatch(str(item.kind), kind) && fileMatch(str(item.group), group) && (name === undefined || !str(item.name) || fileMatch(str(item.name), name)),
+  );
 
 /**
  * IsGroupKindNamePermitted: a namespaced kind is permitted unless a namespaceResourceWhitelist exists and
@@ -161,7 +164,10 @@ export function projectProblems(docs: readonly CrossDoc[], scopeOf: ScopeOf, out
     };
     if (!groupKindPermitted(spec, group, d.kind, name, scope === 'Namespaced')) {
       const list = scope === 'Namespaced' ? 'namespaceResourceWhitelist/Blacklist' : 'clusterResourceWhitelist';
-      add('kind', `resource ${group}:${d.kind} is not permitted in project ${projectName}: Argo CD refuses to sync Application ${appName}; add {group: ${JSON.stringify(group)}, kind: ${d.kind}} to the AppProject's ${list}${scope === 'Cluster' ? ' (it is cluster-scoped)' : ''}, or stop rendering it (${gk})`);
+      add(
+        'kind',
+        `resource ${group}:${d.kind} is not permitted in project ${projectName}: Argo CD refuses to sync Application ${appName}; add {group: ${JSON.stringify(group)}, kind: ${d.kind}} to the AppProject's ${list}${scope === 'Cluster' ? ' (it is cluster-scoped)' : ''}, or stop rendering it (${gk})`,
+      );
       return;
     }
     if (scope !== 'Namespaced') return;
@@ -169,7 +175,10 @@ export function projectProblems(docs: readonly CrossDoc[], scopeOf: ScopeOf, out
     const namespace = str(obj(d.obj.metadata).namespace) || str(obj(obj(app.obj.spec).destination).namespace);
     const cluster = destinationCluster(app.obj);
     if (!destinationPermitted(spec, { ...cluster, namespace })) {
-      add('metadata.namespace', `namespace ${namespace} is not permitted in project '${projectName}': Argo CD refuses to sync Application ${appName}; add {server: ${cluster.server || '?'}, namespace: ${namespace}} to the AppProject's destinations, or stop rendering into it`);
+      add(
+        'metadata.namespace',
+        `namespace ${namespace} is not permitted in project '${projectName}': Argo CD refuses to sync Application ${appName}; add {server: ${cluster.server || '?'}, namespace: ${namespace}} to the AppProject's destinations, or stop rendering into it`,
+      );
     }
   });
 }

@@ -33,7 +33,14 @@ export function renderedDocs(releases: readonly RenderedRelease[], clusterScoped
       for (let n = 2; seen.has(file); n++) file = `${base}.${n}.yaml`;
       seen.add(file);
       const value = ns !== undefined && meta.namespace !== ns ? { ...o, metadata: { ...meta, namespace: ns } } : o;
-      out.push({ file: `rendered/${r.cluster}/${r.application}/${file}`, line: 1, value, cluster: join(distDir, r.cluster), application: r.application, index });
+      out.push({
+        file: `rendered/${r.cluster}/${r.application}/${file}`,
+        line: 1,
+        value,
+        cluster: join(distDir, r.cluster),
+        application: r.application,
+        index,
+      });
     });
   }
   return out;
@@ -48,5 +55,3 @@ export function distClusters(files: readonly string[], distDir = 'dist'): string
   const clusters = files.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/'));
   return [...new Set(clusters.filter((parts) => parts.length > 2 && parts[1] === 'apps').map((parts) => parts[0]!))].sort();
 }
-
-

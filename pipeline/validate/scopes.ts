@@ -52,7 +52,8 @@ export async function kindScopes(
   for (const { value } of docs) {
     if (!isObj(value) || value.kind !== 'CustomResourceDefinition' || !isObj(value.spec)) continue;
     const { group, names, scope } = value.spec;
-    if (typeof group === 'string' && isObj(names) && typeof names.kind === 'string' && (scope === 'Cluster' || scope === 'Namespaced')) scopes.set(`${group}/${names.kind}`, scope);
+    if (typeof group === 'string' && isObj(names) && typeof names.kind === 'string' && (scope === 'Cluster' || scope === 'Namespaced'))
+      scopes.set(`${group}/${names.kind}`, scope);
   }
   const clusterScoped = new Set([...scopes].filter(([, s]) => s === 'Cluster').map(([gk]) => gk));
   return { clusterScoped, scopeOf: (group, kind) => scopes.get(`${group}/${kind}`), isBuiltin: (group, kind) => builtins.has(`${group}/${kind}`) };

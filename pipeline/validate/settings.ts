@@ -38,12 +38,14 @@ export function policySeverities(cwd: string, flags: readonly string[]): Record<
     } catch (err) {
       throw new UsageError(`${SETTINGS_FILE}: not valid JSON (${(err as Error).message}): fix the file`);
     }
-    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new UsageError(`${SETTINGS_FILE}: must be an object such as { "policies": { "no-latest-ami-alias": "warning" } }`);
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
+      throw new UsageError(`${SETTINGS_FILE}: must be an object such as { "policies": { "no-latest-ami-alias": "warning" } }`);
     for (const key of Object.keys(settings)) {
       if (!SETTINGS_KEYS.includes(key)) throw new UsageError(`${SETTINGS_FILE}: ${JSON.stringify(key)} is not a known key: ${didYouMean(key, SETTINGS_KEYS)}`);
     }
     const policies = (settings as { policies?: unknown }).policies ?? {};
-    if (typeof policies !== 'object' || policies === null || Array.isArray(policies)) throw new UsageError(`${SETTINGS_FILE}: policies must be an object of policy id → severity`);
+    if (typeof policies !== 'object' || policies === null || Array.isArray(policies))
+      throw new UsageError(`${SETTINGS_FILE}: policies must be an object of policy id → severity`);
     for (const [id, severity] of Object.entries(policies)) {
       const [k, v] = checked(id, severity, `${SETTINGS_FILE}: policies.${id}`);
       out[k] = v;

@@ -8,13 +8,18 @@ describe('argo cd app-of-apps', () => {
 
   test('root points at dist/<cluster>/apps on the configured repo and revision', () => {
     const root = find(chartObjects(cluster, 'root'), 'Application', 'root');
-    expect(root.spec).toMatchObject({ project: 'default', source: { repoURL: 'https://github.com/acme/platform.git', targetRevision: 'main', path: 'dist/minimal/apps' } });
+    expect(root.spec).toMatchObject({
+      project: 'default',
+      source: { repoURL: 'https://github.com/acme/platform.git', targetRevision: 'main', path: 'dist/minimal/apps' },
+    });
   });
 
   test('the AppProject is not default and allows only what the platform needs', () => {
     const project = find(apps, 'AppProject', 'platform');
     const spec = project.spec as any;
-    expect(spec.sourceRepos).toEqual(expect.arrayContaining(['https://github.com/acme/platform.git', 'https://helm.cilium.io', 'oci://public.ecr.aws/karpenter/karpenter']));
+    expect(spec.sourceRepos).toEqual(
+      expect.arrayContaining(['https://github.com/acme/platform.git', 'https://helm.cilium.io', 'oci://public.ecr.aws/karpenter/karpenter']),
+    );
     expect(spec.sourceRepos).toEqual([...spec.sourceRepos].sort());
     expect(spec.destinations).toContainEqual({ server: 'https://kubernetes.default.svc', namespace: 'kube-system' });
     expect(spec.sourceRepos).not.toContain('*');
@@ -25,7 +30,10 @@ describe('argo cd app-of-apps', () => {
   test('children: platform project, sync wave, retry with backoff, finalizer, CreateNamespace', () => {
     for (const name of ['karpenter', 'node-pools']) {
       const app = find(apps, 'Application', name);
-      expect(app.metadata).toMatchObject({ finalizers: ['resources-finalizer.argocd.argoproj.io'], annotations: { 'argocd.argoproj.io/sync-wave': expect.stringMatching(/^-?\d+$/) } });
+      expect(app.metadata).toMatchObject({
+        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        annotations: { 'argocd.argoproj.io/sync-wave': expect.stringMatching(/^-?\d+$/) },
+      });
       expect(app.spec).toMatchObject({ project: 'platform', syncPolicy: { retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } } });
       expect((app.spec as any).syncPolicy.syncOptions).toContain('CreateNamespace=true');
     }
@@ -41,7 +49,13 @@ describe('argo cd app-of-apps', () => {
 
   test('dev prunes, prod does not, manual has no automated sync', () => {
     const automated = (sync?: string, environment = 'dev') =>
-      (find(chartObjects(loadOk(minimalInput({ environment, gitops: { repoURL: 'https://github.com/acme/platform.git', ...(sync ? { sync } : {}) } })), 'apps'), 'Application', 'karpenter').spec as any).syncPolicy.automated;
+      (
+        find(
+          chartObjects(loadOk(minimalInput({ environment, gitops: { repoURL: 'https://github.com/acme/platform.git', ...(sync ? { sync } : {}) } })), 'apps'),
+          'Application',
+          'karpenter',
+        ).spec as any
+      ).syncPolicy.automated;
     expect(automated()).toEqual({ prune: true, selfHeal: true });
     expect(automated(undefined, 'prod')).toEqual({ prune: false, selfHeal: true });
     expect(automated('manual')).toBeUndefined();
@@ -49,7 +63,10 @@ describe('argo cd app-of-apps', () => {
 
   test('argocd-cm restores the Application health check, applied server-side and never pruned', () => {
     const cm = find(apps, 'ConfigMap', 'argocd-cm');
-    expect(cm.metadata).toMatchObject({ namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' } });
+    expect(cm.metadata).toMatchObject({
+      namespace: 'argocd',
+      annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' },
+    });
     expect((cm as any).data['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
     expect(APPLICATION_HEALTH_LUA).toContain('obj.status.health.status');
   });

@@ -20,7 +20,10 @@ describe('npm run bench', () => {
     const unknown = bench('--nope');
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/^bench: Unknown option '--nope'[^]*Usage: npm run bench /);
-    expect(bench('--sizes', '3,x')).toMatchObject({ status: 2, stderr: 'bench: --sizes must be positive integers separated by commas and --runs a positive integer (got --sizes 3,x --runs 5)\n' });
+    expect(bench('--sizes', '3,x')).toMatchObject({
+      status: 2,
+      stderr: 'bench: --sizes must be positive integers separated by commas and --runs a positive integer (got --sizes 3,x --runs 5)\n',
+    });
     expect(existsSync(join(REPO, '.bench'))).toBe(false); // refused before anything is set up
   });
 });

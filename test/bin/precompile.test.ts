@@ -17,7 +17,10 @@ function sourceTree(value: string): string {
   mkdirSync(join(root, 'cli'), { recursive: true });
   writeFileSync(join(root, 'tsconfig.json'), '{"compilerOptions":{"target":"ES2022","strict":true}}\n');
   writeFileSync(join(root, 'package-lock.json'), '{}\n');
-  writeFileSync(join(root, 'cli', 'index.ts'), "import { value } from './value';\nexport const main = async (): Promise<number> => 0;\nexport const answer: string = value;\n");
+  writeFileSync(
+    join(root, 'cli', 'index.ts'),
+    "import { value } from './value';\nexport const main = async (): Promise<number> => 0;\nexport const answer: string = value;\n",
+  );
   writeFileSync(join(root, 'cli', 'value.ts'), `export const value: string = ${JSON.stringify(value)};\n`);
   return root;
 }

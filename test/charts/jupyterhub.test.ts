@@ -67,7 +67,17 @@ describe('jupyterhub component', () => {
       check(name, jupyterhub.helm!(result.config).values);
     }
     for (const auth of [GITHUB, COGNITO, GENERIC]) check(auth.kind, jupyterhubValues(hubCluster({ auth, ingress: INGRESS }, { environment: 'prod' })));
-    check('no gpu pool, no teams', jupyterhubValues(loadOk(minimalInput({ jupyterhub: { enabled: true }, karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }] } }))));
+    check(
+      'no gpu pool, no teams',
+      jupyterhubValues(
+        loadOk(
+          minimalInput({
+            jupyterhub: { enabled: true },
+            karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }] },
+          }),
+        ),
+      ),
+    );
     // The schema is strict: a misplaced key fails (not only for the required keys the chart defaults provide).
     validate({ singleuser: { profile_list: [] } });
     expect((validate.errors ?? []).filter((e) => e.keyword !== 'required').map((e) => e.params)).toContainEqual({ additionalProperty: 'profile_list' });
@@ -76,16 +86,29 @@ describe('jupyterhub component', () => {
   test('one CPU small/large pair always, a GPU profile only with a gpu pool, every setting under kubespawner_override', () => {
     const withGpu = hubCluster();
     expect(notebookProfiles(withGpu).map((p) => p.slug)).toEqual(['cpu-small', 'cpu-large', 'gpu']);
-    const cpuOnly = loadOk(minimalInput({ teams: TEAMS, karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }] } }));
+    const cpuOnly = loadOk(
+      minimalInput({
+        teams: TEAMS,
+        karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }] },
+      }),
+    );
     expect(notebookProfiles(cpuOnly).map((p) => p.slug)).toEqual(['cpu-small', 'cpu-large']);
 
     const list = (jupyterhubValues(withGpu) as Values).singleuser.profileList as Record<string, unknown>[];
     for (const profile of list) expect(Object.keys(profile).sort()).toEqual(expect.arrayContaining(['display_name', 'kubespawner_override', 'slug']));
-    for (const profile of list) expect(Object.keys(profile).filter((k) => !['display_name', 'slug', 'default', 'kubespawner_override', 'profile_options'].includes(k))).toEqual([]);
+    for (const profile of list)
+      expect(Object.keys(profile).filter((k) => !['display_name', 'slug', 'default', 'kubespawner_override', 'profile_options'].includes(k))).toEqual([]);
     expect(list[0]).toMatchObject({
       slug: 'cpu-small',
       default: true,
-      kubespawner_override: { node_selector: { 'eksai.io/pool-kind': 'cpu', 'karpenter.sh/capacity-type': 'on-demand' }, cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '4G', mem_limit: '8G', image: 'ghcr.io/acme/eksai-notebook:2.56.0-py311' },
+      kubespawner_override: {
+        node_selector: { 'eksai.io/pool-kind': 'cpu', 'karpenter.sh/capacity-type': 'on-demand' },
+        cpu_guarantee: 1,
+        cpu_limit: 2,
+        mem_guarantee: '4G',
+        mem_limit: '8G',
+        image: 'ghcr.io/acme/eksai-notebook:2.56.0-py311',
+      },
     });
   });
 
@@ -106,7 +129,11 @@ describe('jupyterhub component', () => {
 
     // Image pins from the cluster file reach every profile and the chart's default image.
     const pinned = hubCluster({ image: 'acme/notebook:2026-01-05', gpuImage: 'registry.acme.com:5000/gpu-notebook:2026-01-05' });
-    expect(notebookProfiles(pinned).map((p) => p.override.image)).toEqual(['acme/notebook:2026-01-05', 'acme/notebook:2026-01-05', 'registry.acme.com:5000/gpu-notebook:2026-01-05']);
+    expect(notebookProfiles(pinned).map((p) => p.override.image)).toEqual([
+      'acme/notebook:2026-01-05',
+      'acme/notebook:2026-01-05',
+      'registry.acme.com:5000/gpu-notebook:2026-01-05',
+    ]);
     expect((jupyterhubValues(pinned) as Values).singleuser.image).toEqual({ name: 'acme/notebook', tag: '2026-01-05' });
   });
 
@@ -129,8 +156,16 @@ describe('jupyterhub component', () => {
     expect(singleuser.networkPolicy).toMatchObject({ enabled: true, egressAllowRules: { privateIPs: false, cloudMetadataServer: false } });
     expect(singleuser.networkPolicy.egress).toEqual(
       ['research', 'ml-eng'].map((ns) => ({
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'head' } } }],
-        ports: [{ protocol: 'TCP', port: 10001 }, { protocol: 'TCP', port: 8265 }],
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            podSelector: { matchLabels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'head' } },
+          },
+        ],
+        ports: [
+          { protocol: 'TCP', port: 10001 },
+          { protocol: 'TCP', port: 8265 },
+        ],
       })),
     );
   });
@@ -148,7 +183,11 @@ describe('jupyterhub component', () => {
       storage: { type: 'dynamic', capacity: '25Gi', dynamic: { storageClass: 'gp3' } },
       cloudMetadata: { blockWithIptables: false },
     });
-    expect(values.hub.config.KubeSpawner.container_security_context).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(values.hub.config.KubeSpawner.container_security_context).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(values.cull).toMatchObject({ enabled: true, timeout: 1800 });
   });
 
@@ -160,12 +199,14 @@ describe('jupyterhub component', () => {
         OAUTH_CLIENT_SECRET: { name: 'OAUTH_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: auth.clientSecret.secretName, key: auth.clientSecret.key } } },
       });
       const all = keys(values);
-      for (const forbidden of ['client_id', 'client_secret', 'cookie_secret', 'secretToken', 'password', 'value']) expect(all, `${auth.kind}: ${forbidden}`).not.toContain(forbidden);
+      for (const forbidden of ['client_id', 'client_secret', 'cookie_secret', 'secretToken', 'password', 'value'])
+        expect(all, `${auth.kind}: ${forbidden}`).not.toContain(forbidden);
     }
   });
 
   test('auth becomes hub.config: GitHub orgs with read:org, Cognito through the ID token groups, dummy only allow_all', () => {
-    const github = (jupyterhubValues(hubCluster({ auth: { ...GITHUB, adminUsers: ['alice'] }, ingress: INGRESS }, { environment: 'prod' })) as Values).hub.config;
+    const github = (jupyterhubValues(hubCluster({ auth: { ...GITHUB, adminUsers: ['alice'] }, ingress: INGRESS }, { environment: 'prod' })) as Values).hub
+      .config;
     expect(github).toMatchObject({
       JupyterHub: { authenticator_class: 'github' },
       Authenticator: { admin_users: ['alice'] },
@@ -184,7 +225,10 @@ describe('jupyterhub component', () => {
       },
     });
     expect(cognito.GenericOAuthenticator).not.toHaveProperty('userdata_url');
-    expect((jupyterhubValues(hubCluster()) as Values).hub.config).toMatchObject({ JupyterHub: { authenticator_class: 'dummy' }, Authenticator: { allow_all: true } });
+    expect((jupyterhubValues(hubCluster()) as Values).hub.config).toMatchObject({
+      JupyterHub: { authenticator_class: 'dummy' },
+      Authenticator: { allow_all: true },
+    });
   });
 
   test('ingress is an ALB through the chart values; without it the hub is ClusterIP only', () => {
@@ -212,7 +256,9 @@ describe('jupyterhub component', () => {
     });
     expect((jupyterhubValues(cluster) as Values).hub).toMatchObject({
       authenticatePrometheus: false,
-      networkPolicy: { ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8081 }] }] },
+      networkPolicy: {
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8081 }] }],
+      },
     });
   });
 
@@ -220,7 +266,12 @@ describe('jupyterhub component', () => {
     const app = find(chartObjects(hubCluster(), 'apps'), 'Application', 'jupyterhub') as Values;
     expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
     expect(app.spec.ignoreDifferences).toEqual([
-      { group: '', kind: 'Secret', name: 'hub', jsonPointers: ['/data/hub.config.ConfigurableHTTPProxy.auth_token', '/data/hub.config.JupyterHub.cookie_secret', '/data/hub.config.CryptKeeper.keys'] },
+      {
+        group: '',
+        kind: 'Secret',
+        name: 'hub',
+        jsonPointers: ['/data/hub.config.ConfigurableHTTPProxy.auth_token', '/data/hub.config.JupyterHub.cookie_secret', '/data/hub.config.CryptKeeper.keys'],
+      },
       { group: 'apps', kind: 'Deployment', name: 'hub', jsonPointers: ['/spec/template/metadata/annotations/checksum~1secret'] },
       { group: 'apps', kind: 'Deployment', name: 'proxy', jsonPointers: ['/spec/template/metadata/annotations/checksum~1auth-token'] },
     ]);
@@ -230,7 +281,12 @@ describe('jupyterhub component', () => {
 
   test('chart pin, namespace, wave, restricted PSA; on with teams, off without', () => {
     const cluster = hubCluster();
-    expect(jupyterhub.helm!(cluster)).toMatchObject({ repoURL: 'https://hub.jupyter.org/helm-chart/', chart: 'jupyterhub', version: '4.4.0', releaseName: 'jupyterhub' });
+    expect(jupyterhub.helm!(cluster)).toMatchObject({
+      repoURL: 'https://hub.jupyter.org/helm-chart/',
+      chart: 'jupyterhub',
+      version: '4.4.0',
+      releaseName: 'jupyterhub',
+    });
     expect(CHARTS.jupyterhub.version).toBe('4.4.0');
     expect(jupyterhub).toMatchObject({ namespace: 'jupyterhub', wave: 20, podSecurity: 'restricted' });
     expect(jupyterhub.enabled(cluster)).toBe(true);

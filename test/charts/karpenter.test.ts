@@ -15,7 +15,10 @@ describe('karpenter component', () => {
   });
 
   test('the controller runs on the core node group', () => {
-    expect(karpenterValues(cluster)).toMatchObject({ nodeSelector: { 'eksai.io/node-group': 'core' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] });
+    expect(karpenterValues(cluster)).toMatchObject({
+      nodeSelector: { 'eksai.io/node-group': 'core' },
+      tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
+    });
   });
 
   test('the chart is pinned to the version of the mirrored CRDs', () => {

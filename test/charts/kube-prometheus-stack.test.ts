@@ -12,7 +12,12 @@ describe('kube-prometheus-stack component', () => {
   const values = kubePrometheusStackValues(cluster);
 
   test('chart pin, monitoring namespace, platform wave, server-side apply for the big CRDs', () => {
-    expect(kubePrometheusStack.helm!(cluster)).toMatchObject({ repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3', releaseName: 'kube-prometheus-stack' });
+    expect(kubePrometheusStack.helm!(cluster)).toMatchObject({
+      repoURL: 'https://prometheus-community.github.io/helm-charts',
+      chart: 'kube-prometheus-stack',
+      version: '88.5.3',
+      releaseName: 'kube-prometheus-stack',
+    });
     expect(CHARTS.kubePrometheusStack.version).toBe('88.5.3');
     expect(kubePrometheusStack.namespace).toBe(PLATFORM_NAMESPACES.monitoring);
     expect(kubePrometheusStack.wave).toBe(SYNC_WAVES.platform);
@@ -32,13 +37,17 @@ describe('kube-prometheus-stack component', () => {
   });
 
   test('routes alerts through the receivers Secret named in the cluster file; without it the chart default stays', () => {
-    const routed = kubePrometheusStackValues(loadOk(minimalInput({ environment: 'prod', observability: { alertmanagerConfigSecret: 'alertmanager-receivers' } })));
+    const routed = kubePrometheusStackValues(
+      loadOk(minimalInput({ environment: 'prod', observability: { alertmanagerConfigSecret: 'alertmanager-receivers' } })),
+    );
     expect(routed.alertmanager).toEqual({ enabled: true, alertmanagerSpec: { ...CORE, configSecret: 'alertmanager-receivers', useExistingSecret: true } });
     expect(kubePrometheusStackValues(loadOk(minimalInput({ environment: 'prod' }))).alertmanager.alertmanagerSpec).toEqual(CORE);
   });
 
   test('fails when alertmanagerConfigSecret is not a Secret name', () => {
-    expect(loadErrors(minimalInput({ observability: { alertmanagerConfigSecret: 'Receivers!' } })).join('\n')).toContain('observability.alertmanagerConfigSecret must be a Secret name');
+    expect(loadErrors(minimalInput({ observability: { alertmanagerConfigSecret: 'Receivers!' } })).join('\n')).toContain(
+      'observability.alertmanagerConfigSecret must be a Secret name',
+    );
   });
 
   test('node-exporter tolerates every taint (GPU, Cilium startup, core), so it runs on every node', () => {
@@ -47,9 +56,23 @@ describe('kube-prometheus-stack component', () => {
 
   test('retention and gp3 volume per environment, size-based retention at 85% of the volume', () => {
     const spec = (environment: string) => kubePrometheusStackValues(loadOk(minimalInput({ environment }))).prometheus.prometheusSpec;
-    expect(spec('dev')).toMatchObject({ retention: '3d', retentionSize: '17GB', storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: '20Gi' } } } } } });
-    expect(spec('staging')).toMatchObject({ retention: '7d', retentionSize: '42GB', storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: '50Gi' } } } } } });
-    expect(spec('prod')).toMatchObject({ retention: '15d', retentionSize: '170GB', storageSpec: { volumeClaimTemplate: { spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '200Gi' } } } } } });
+    expect(spec('dev')).toMatchObject({
+      retention: '3d',
+      retentionSize: '17GB',
+      storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: '20Gi' } } } } },
+    });
+    expect(spec('staging')).toMatchObject({
+      retention: '7d',
+      retentionSize: '42GB',
+      storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: '50Gi' } } } } },
+    });
+    expect(spec('prod')).toMatchObject({
+      retention: '15d',
+      retentionSize: '170GB',
+      storageSpec: {
+        volumeClaimTemplate: { spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '200Gi' } } } },
+      },
+    });
     expect(retentionSize(5)).toBe('4GB');
     // gp3 is the class the storage component makes the cluster default
     const gp3 = find(chartObjects(cluster, 'storage'), 'StorageClass', 'gp3');
@@ -57,7 +80,9 @@ describe('kube-prometheus-stack component', () => {
   });
 
   test('cluster file overrides win over the environment layer', () => {
-    const c = loadOk(minimalInput({ environment: 'prod', observability: { prometheus: { retention: '30d', volumeGiB: 500 }, grafana: false, alertmanager: false } }));
+    const c = loadOk(
+      minimalInput({ environment: 'prod', observability: { prometheus: { retention: '30d', volumeGiB: 500 }, grafana: false, alertmanager: false } }),
+    );
     const v = kubePrometheusStackValues(c);
     expect(v.prometheus.prometheusSpec).toMatchObject({ retention: '30d', retentionSize: '425GB' });
     expect(v.grafana.enabled).toBe(false);
@@ -67,8 +92,17 @@ describe('kube-prometheus-stack component', () => {
   });
 
   test('Prometheus selects monitors and rules of every namespace and release; EKS-managed control plane scrapers are off', () => {
-    expect(values.prometheus.prometheusSpec).toMatchObject({ serviceMonitorSelectorNilUsesHelmValues: false, podMonitorSelectorNilUsesHelmValues: false, ruleSelectorNilUsesHelmValues: false });
-    expect(values).toMatchObject({ kubeControllerManager: { enabled: false }, kubeScheduler: { enabled: false }, kubeEtcd: { enabled: false }, kubeProxy: { enabled: false } });
+    expect(values.prometheus.prometheusSpec).toMatchObject({
+      serviceMonitorSelectorNilUsesHelmValues: false,
+      podMonitorSelectorNilUsesHelmValues: false,
+      ruleSelectorNilUsesHelmValues: false,
+    });
+    expect(values).toMatchObject({
+      kubeControllerManager: { enabled: false },
+      kubeScheduler: { enabled: false },
+      kubeEtcd: { enabled: false },
+      kubeProxy: { enabled: false },
+    });
     expect(values.defaultRules.rules).toMatchObject({ etcd: false, kubeControllerManager: false, kubeProxy: false });
   });
 

@@ -22,7 +22,11 @@ describe('kuberay-operator component', () => {
   });
 
   test('chart pin, namespace, server-side apply for the ~1 MB CRDs', () => {
-    expect(kuberayOperator.helm!(cluster)).toMatchObject({ repoURL: 'https://ray-project.github.io/kuberay-helm/', chart: 'kuberay-operator', version: '1.7.0' });
+    expect(kuberayOperator.helm!(cluster)).toMatchObject({
+      repoURL: 'https://ray-project.github.io/kuberay-helm/',
+      chart: 'kuberay-operator',
+      version: '1.7.0',
+    });
     expect(CHARTS.kuberayOperator.version).toBe('1.7.0');
     expect(kuberayOperator.namespace).toBe('kuberay-system');
     expect(kuberayOperator.syncOptions).toContain('ServerSideApply=true');

@@ -39,23 +39,83 @@ interface UpstreamEndpoint {
 }
 const UPSTREAM: readonly UpstreamEndpoint[] = [
   // ray-project/kuberay: pods labelled by ray-operator (utils/constant.go); Ray container port `metrics` 8080.
-  { source: 'KubeRay head pod', kind: 'Pod', namespace: 'research', labels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'head', 'ray.io/is-ray-node': 'yes' }, ports: [RAY_METRICS_PORT_NAME, 'gcs-server', 'dashboard', 'client'] },
-  { source: 'KubeRay worker pod', kind: 'Pod', namespace: 'research', labels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'worker', 'ray.io/group': 'gpu' }, ports: [RAY_METRICS_PORT_NAME] },
+  {
+    source: 'KubeRay head pod',
+    kind: 'Pod',
+    namespace: 'research',
+    labels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'head', 'ray.io/is-ray-node': 'yes' },
+    ports: [RAY_METRICS_PORT_NAME, 'gcs-server', 'dashboard', 'client'],
+  },
+  {
+    source: 'KubeRay worker pod',
+    kind: 'Pod',
+    namespace: 'research',
+    labels: { 'ray.io/cluster': 'ray', 'ray.io/node-type': 'worker', 'ray.io/group': 'gpu' },
+    ports: [RAY_METRICS_PORT_NAME],
+  },
   // kuberay-operator 1.7 templates/service.yaml
-  { source: 'kuberay-operator Service', kind: 'Service', namespace: 'kuberay-system', labels: { 'app.kubernetes.io/name': 'kuberay-operator', 'app.kubernetes.io/instance': 'kuberay-operator', 'app.kubernetes.io/managed-by': 'Helm' }, ports: ['http'] },
+  {
+    source: 'kuberay-operator Service',
+    kind: 'Service',
+    namespace: 'kuberay-system',
+    labels: { 'app.kubernetes.io/name': 'kuberay-operator', 'app.kubernetes.io/instance': 'kuberay-operator', 'app.kubernetes.io/managed-by': 'Helm' },
+    ports: ['http'],
+  },
   // karpenter 1.14 templates/service.yaml
-  { source: 'karpenter Service', kind: 'Service', namespace: 'kube-system', labels: { 'app.kubernetes.io/name': 'karpenter', 'app.kubernetes.io/instance': 'karpenter', 'app.kubernetes.io/managed-by': 'Helm' }, ports: ['http-metrics', 'https-webhook'] },
+  {
+    source: 'karpenter Service',
+    kind: 'Service',
+    namespace: 'kube-system',
+    labels: { 'app.kubernetes.io/name': 'karpenter', 'app.kubernetes.io/instance': 'karpenter', 'app.kubernetes.io/managed-by': 'Helm' },
+    ports: ['http-metrics', 'https-webhook'],
+  },
   // cilium 1.19 templates/cilium-agent/service.yaml, cilium-operator/service.yaml, hubble/metrics-service.yaml, hubble/peer-service.yaml
-  { source: 'cilium-agent Service', kind: 'Service', namespace: 'kube-system', labels: { 'k8s-app': 'cilium', 'app.kubernetes.io/name': 'cilium-agent', 'app.kubernetes.io/part-of': 'cilium' }, ports: ['metrics', 'envoy-metrics'] },
-  { source: 'cilium-operator Service', kind: 'Service', namespace: 'kube-system', labels: { 'io.cilium/app': 'operator', name: 'cilium-operator', 'app.kubernetes.io/name': 'cilium-operator' }, ports: ['metrics'] },
-  { source: 'hubble-metrics Service', kind: 'Service', namespace: 'kube-system', labels: { 'k8s-app': 'hubble', 'app.kubernetes.io/name': 'hubble' }, ports: ['hubble-metrics'] },
-  { source: 'hubble-peer Service', kind: 'Service', namespace: 'kube-system', labels: { 'k8s-app': 'cilium', 'app.kubernetes.io/name': 'hubble-peer' }, ports: ['peer-service'] },
+  {
+    source: 'cilium-agent Service',
+    kind: 'Service',
+    namespace: 'kube-system',
+    labels: { 'k8s-app': 'cilium', 'app.kubernetes.io/name': 'cilium-agent', 'app.kubernetes.io/part-of': 'cilium' },
+    ports: ['metrics', 'envoy-metrics'],
+  },
+  {
+    source: 'cilium-operator Service',
+    kind: 'Service',
+    namespace: 'kube-system',
+    labels: { 'io.cilium/app': 'operator', name: 'cilium-operator', 'app.kubernetes.io/name': 'cilium-operator' },
+    ports: ['metrics'],
+  },
+  {
+    source: 'hubble-metrics Service',
+    kind: 'Service',
+    namespace: 'kube-system',
+    labels: { 'k8s-app': 'hubble', 'app.kubernetes.io/name': 'hubble' },
+    ports: ['hubble-metrics'],
+  },
+  {
+    source: 'hubble-peer Service',
+    kind: 'Service',
+    namespace: 'kube-system',
+    labels: { 'k8s-app': 'cilium', 'app.kubernetes.io/name': 'hubble-peer' },
+    ports: ['peer-service'],
+  },
   // dcgm-exporter 4.1 templates/service.yaml (labels from _helpers.tpl)
-  { source: 'dcgm-exporter Service', kind: 'Service', namespace: 'gpu-monitoring', labels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/component': 'dcgm-exporter' }, ports: ['metrics'] },
+  {
+    source: 'dcgm-exporter Service',
+    kind: 'Service',
+    namespace: 'gpu-monitoring',
+    labels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/component': 'dcgm-exporter' },
+    ports: ['metrics'],
+  },
   // volcano 1.15 templates/scheduler.yaml
   { source: 'volcano-scheduler-service', kind: 'Service', namespace: 'volcano-system', labels: { app: 'volcano-scheduler' }, ports: ['metrics'] },
   // z2jh 4.4 templates/hub/service.yaml (labels from _helpers-names/jupyterhub.labels)
-  { source: 'hub Service', kind: 'Service', namespace: 'jupyterhub', labels: { app: 'jupyterhub', component: 'hub', release: 'jupyterhub', heritage: 'Helm' }, ports: ['hub'] },
+  {
+    source: 'hub Service',
+    kind: 'Service',
+    namespace: 'jupyterhub',
+    labels: { app: 'jupyterhub', component: 'hub', release: 'jupyterhub', heritage: 'Helm' },
+    ports: ['hub'],
+  },
 ];
 
 interface LabelSelector {
@@ -64,20 +124,37 @@ interface LabelSelector {
 }
 function selects(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  const byExpr = (selector.matchExpressions ?? []).every((e) => (e.operator === 'In' ? e.values!.includes(labels[e.key] ?? '\0') : e.operator === 'Exists' ? e.key in labels : false));
+  const byExpr = (selector.matchExpressions ?? []).every((e) =>
+    e.operator === 'In' ? e.values!.includes(labels[e.key] ?? '\0') : e.operator === 'Exists' ? e.key in labels : false,
+  );
   return byLabels && byExpr;
 }
 
 /** The upstream endpoints a rendered monitor scrapes: namespace, label selector and port name, as the Prometheus Operator matches them. */
 function scraped(monitor: Manifest): UpstreamEndpoint[] {
-  const spec = monitor.spec as { selector: LabelSelector; namespaceSelector: { any?: boolean; matchNames?: string[] }; endpoints?: { port: string }[]; podMetricsEndpoints?: { port: string }[] };
+  const spec = monitor.spec as {
+    selector: LabelSelector;
+    namespaceSelector: { any?: boolean; matchNames?: string[] };
+    endpoints?: { port: string }[];
+    podMetricsEndpoints?: { port: string }[];
+  };
   const kind = monitor.kind === 'PodMonitor' ? 'Pod' : 'Service';
   const ports = (spec.endpoints ?? spec.podMetricsEndpoints ?? []).map((e) => e.port);
-  return UPSTREAM.filter((u) => u.kind === kind && (spec.namespaceSelector.any === true || (spec.namespaceSelector.matchNames ?? []).includes(u.namespace)) && selects(spec.selector, u.labels) && ports.every((p) => u.ports.includes(p)));
+  return UPSTREAM.filter(
+    (u) =>
+      u.kind === kind &&
+      (spec.namespaceSelector.any === true || (spec.namespaceSelector.matchNames ?? []).includes(u.namespace)) &&
+      selects(spec.selector, u.labels) &&
+      ports.every((p) => u.ports.includes(p)),
+  );
 }
 
 const monitorsOf = (objects: readonly Manifest[]) => objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor');
-const namesOf = (objects: readonly Manifest[], kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+const namesOf = (objects: readonly Manifest[], kind: string) =>
+  objects
+    .filter((o) => o.kind === kind)
+    .map((o) => o.metadata.name)
+    .sort();
 
 describe('monitoring component', () => {
   const cluster = loadOk(minimalInput({ teams: [{ name: 'research' }] }));
@@ -98,7 +175,17 @@ describe('monitoring component', () => {
 
   test('every monitor selects exactly one endpoint the upstream chart renders, on its named port', () => {
     const monitors = monitorsOf(objects);
-    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['cilium-agent', 'cilium-operator', 'dcgm-exporter', 'hubble', 'jupyterhub', 'karpenter', 'kuberay-operator', 'ray', 'volcano-scheduler']);
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual([
+      'cilium-agent',
+      'cilium-operator',
+      'dcgm-exporter',
+      'hubble',
+      'jupyterhub',
+      'karpenter',
+      'kuberay-operator',
+      'ray',
+      'volcano-scheduler',
+    ]);
     for (const m of monitors) {
       const matched = scraped(m).map((u) => u.source);
       if (m.metadata.name === 'ray') expect(matched).toEqual(['KubeRay head pod', 'KubeRay worker pod']);
@@ -110,8 +197,12 @@ describe('monitoring component', () => {
     expect(UPSTREAM.filter((u) => !covered.has(u.source)).map((u) => u.source)).toEqual(['hubble-peer Service']);
   });
 
-  test('the upstream objects exist with eksai\'s values: metrics Services on, release names as selected', () => {
-    expect(ciliumValues(cluster)).toMatchObject({ prometheus: { enabled: true, metricsService: true }, operator: { prometheus: { enabled: true, metricsService: true } }, hubble: { metrics: { enabled: expect.any(Array) } } });
+  test("the upstream objects exist with eksai's values: metrics Services on, release names as selected", () => {
+    expect(ciliumValues(cluster)).toMatchObject({
+      prometheus: { enabled: true, metricsService: true },
+      operator: { prometheus: { enabled: true, metricsService: true } },
+      hubble: { metrics: { enabled: expect.any(Array) } },
+    });
     expect(kuberayOperatorValues(cluster)).toMatchObject({ metrics: { enabled: true } });
     expect(volcanoValues(cluster)).toMatchObject({ custom: { scheduler_metrics_enable: true } });
     expect(karpenter.helm!(cluster).releaseName).toBe('karpenter');
@@ -120,7 +211,11 @@ describe('monitoring component', () => {
   });
 
   test('Ray PodMonitor: every namespace, Ray pod labels kept on the series; workload labels honoured for KubeRay and DCGM', () => {
-    expect(find(objects, 'PodMonitor', 'ray').spec).toMatchObject({ namespaceSelector: { any: true }, podTargetLabels: ['ray.io/cluster', 'ray.io/node-type'], podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] });
+    expect(find(objects, 'PodMonitor', 'ray').spec).toMatchObject({
+      namespaceSelector: { any: true },
+      podTargetLabels: ['ray.io/cluster', 'ray.io/node-type'],
+      podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }],
+    });
     expect(find(objects, 'ServiceMonitor', 'kuberay-operator').spec).toMatchObject({ endpoints: [{ honorLabels: true }] });
     expect(find(objects, 'ServiceMonitor', 'dcgm-exporter').spec).toMatchObject({ endpoints: [{ honorLabels: true }] });
   });
@@ -139,7 +234,15 @@ describe('monitoring component', () => {
 
   test('alerts read the metrics the brief names: nodes, PVCs, Karpenter launches and interruptions, KubeRay, DCGM', () => {
     const metrics = new Set(ALERT_GROUPS.flatMap((g) => g.rules.flatMap((r) => metricNames(r.expr))));
-    for (const m of ['kube_node_status_condition', 'kubelet_volume_stats_available_bytes', 'karpenter_cloudprovider_instance_launch_failures_total', 'karpenter_interruption_received_messages_total', 'kuberay_cluster_condition_provisioned', 'kuberay_job_deployment_status', 'DCGM_FI_DEV_GPU_UTIL']) {
+    for (const m of [
+      'kube_node_status_condition',
+      'kubelet_volume_stats_available_bytes',
+      'karpenter_cloudprovider_instance_launch_failures_total',
+      'karpenter_interruption_received_messages_total',
+      'kuberay_cluster_condition_provisioned',
+      'kuberay_job_deployment_status',
+      'DCGM_FI_DEV_GPU_UTIL',
+    ]) {
       expect(metrics, m).toContain(m);
     }
   });
@@ -174,11 +277,25 @@ describe('monitoring component', () => {
     expect(namesOf(noRay, 'PrometheusRule')).not.toContain('eksai-ray');
     expect(namesOf(noRay, 'ConfigMap')).not.toContain('grafana-dashboard-ray');
     const noHubble = chartObjects(loadOk(minimalInput({ cilium: { hubble: false } })), 'monitoring');
-    expect(namesOf(noHubble, 'ServiceMonitor')).toEqual(['cilium-agent', 'cilium-operator', 'dcgm-exporter', 'karpenter', 'kuberay-operator', 'volcano-scheduler']);
-    const noCilium = chartObjects(loadOk(minimalInput({ cilium: { enabled: false }, volcano: { enabled: false }, kuberay: { batchScheduler: 'none' } })), 'monitoring');
+    expect(namesOf(noHubble, 'ServiceMonitor')).toEqual([
+      'cilium-agent',
+      'cilium-operator',
+      'dcgm-exporter',
+      'karpenter',
+      'kuberay-operator',
+      'volcano-scheduler',
+    ]);
+    const noCilium = chartObjects(
+      loadOk(minimalInput({ cilium: { enabled: false }, volcano: { enabled: false }, kuberay: { batchScheduler: 'none' } })),
+      'monitoring',
+    );
     expect(namesOf(noCilium, 'ServiceMonitor')).toEqual(['dcgm-exporter', 'karpenter', 'kuberay-operator']);
     // a target list with every component off but Karpenter (always on)
-    expect(SCRAPE_TARGETS.filter((t) => t.enabled(loadOk(minimalInput({ karpenter: CPU_ONLY, kuberay: { enabled: false }, volcano: { enabled: false }, cilium: { enabled: false } })))).length).toBe(1);
+    expect(
+      SCRAPE_TARGETS.filter((t) =>
+        t.enabled(loadOk(minimalInput({ karpenter: CPU_ONLY, kuberay: { enabled: false }, volcano: { enabled: false }, cilium: { enabled: false } }))),
+      ).length,
+    ).toBe(1);
   });
 
   test('synced after kube-prometheus-stack (its CRDs), skipping dry-run for the CRs; nothing at all when observability is off', () => {

@@ -6,7 +6,9 @@ describe('node-pools chart', () => {
 
   test('every NodePool carries the Cilium startup taint when Cilium is on', () => {
     for (const pool of objects.filter((o) => o.kind === 'NodePool')) {
-      expect(pool).toMatchObject({ spec: { template: { spec: { startupTaints: [{ key: 'node.cilium.io/agent-not-ready', value: 'true', effect: 'NoExecute' }] } } } });
+      expect(pool).toMatchObject({
+        spec: { template: { spec: { startupTaints: [{ key: 'node.cilium.io/agent-not-ready', value: 'true', effect: 'NoExecute' }] } } },
+      });
     }
   });
 
@@ -33,7 +35,11 @@ describe('node-pools chart', () => {
         { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot', 'on-demand'] },
       ]),
     );
-    expect(spec.template.spec).toMatchObject({ expireAfter: '168h', terminationGracePeriod: '24h', nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' } });
+    expect(spec.template.spec).toMatchObject({
+      expireAfter: '168h',
+      terminationGracePeriod: '24h',
+      nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+    });
     expect(spec).toMatchObject({ weight: 50, limits: { cpu: '100' }, disruption: { budgets: [{ nodes: '20%' }] } });
   });
 
@@ -50,7 +56,12 @@ describe('node-pools chart', () => {
   });
 
   test('Bottlerocket gets its xvdb data volume', () => {
-    const input = minimalInput({ karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 80 }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 1 } }] } });
+    const input = minimalInput({
+      karpenter: {
+        nodeClasses: [{ name: 'default', amiAlias: 'bottlerocket@v1.51.0', dataVolumeGiB: 80 }],
+        nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 1 } }],
+      },
+    });
     const br = chartObjects(loadOk(input), 'node-pools');
     expect((find(br, 'EC2NodeClass', 'default').spec as any).blockDeviceMappings).toEqual([
       { deviceName: '/dev/xvda', ebs: { deleteOnTermination: true, encrypted: true, volumeSize: '4Gi', volumeType: 'gp3' } },

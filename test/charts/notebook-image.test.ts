@@ -20,11 +20,15 @@ const WORKFLOW = parse(readFileSync(join(REPO, '.github', 'workflows', 'notebook
 const arg = (name: string) => new RegExp(`^ARG ${name}=(.+)$`, 'm').exec(DOCKERFILE)?.[1];
 
 describe('notebook image pins', () => {
-  test('fails when the Dockerfile\'s Ray, Python or base image differ from charts/versions.ts', () => {
-    expect({ ray: arg('RAY_VERSION'), python: arg('PYTHON_VERSION'), base: arg('BASE_IMAGE') }).toEqual({ ray: RAY_VERSION, python: RAY_PYTHON_VERSION, base: NOTEBOOK_BASE_IMAGES.cpu });
+  test("fails when the Dockerfile's Ray, Python or base image differ from charts/versions.ts", () => {
+    expect({ ray: arg('RAY_VERSION'), python: arg('PYTHON_VERSION'), base: arg('BASE_IMAGE') }).toEqual({
+      ray: RAY_VERSION,
+      python: RAY_PYTHON_VERSION,
+      base: NOTEBOOK_BASE_IMAGES.cpu,
+    });
   });
 
-  test('fails when the RayClusters\' images run another Ray or Python than the notebook kernel', () => {
+  test("fails when the RayClusters' images run another Ray or Python than the notebook kernel", () => {
     const py = `py${RAY_PYTHON_VERSION.replace('.', '')}`;
     expect(IMAGES.ray).toMatch(new RegExp(`:${RAY_VERSION.replace(/\./g, '\\.')}-${py}-cpu$`));
     expect(IMAGES.rayGpu).toMatch(new RegExp(`:${RAY_VERSION.replace(/\./g, '\\.')}-${py}-gpu$`));
@@ -42,7 +46,12 @@ describe('notebook image pins', () => {
           const out = join(dir, `${m.variant}.out`);
           const bash = script.replaceAll('${{ github.repository_owner }}', 'Acme').replaceAll('${{ matrix.suffix }}', m.suffix);
           execFileSync('bash', ['-euo', 'pipefail', '-c', bash], { cwd: REPO, env: { ...process.env, GITHUB_OUTPUT: out } });
-          return [m.variant, readFileSync(out, 'utf8').trim().replace(/^image=/, '')];
+          return [
+            m.variant,
+            readFileSync(out, 'utf8')
+              .trim()
+              .replace(/^image=/, ''),
+          ];
         }),
       );
       expect(pushed).toEqual(defaultNotebookImages('https://github.com/Acme/ai-platform.git'));
@@ -52,9 +61,12 @@ describe('notebook image pins', () => {
     }
   });
 
-  test('notebook profiles default to the image in the GitOps repo\'s GHCR', () => {
+  test("notebook profiles default to the image in the GitOps repo's GHCR", () => {
     const cluster = loadOk(minimalInput({ teams: [{ name: 'research' }], gitops: { repoURL: 'git@github.com:Acme/platform.git' } }));
-    expect(cluster.jupyterhub.images).toEqual({ cpu: `ghcr.io/acme/eksai-notebook:${RAY_VERSION}-py311`, gpu: `ghcr.io/acme/eksai-notebook:${RAY_VERSION}-py311-gpu` });
+    expect(cluster.jupyterhub.images).toEqual({
+      cpu: `ghcr.io/acme/eksai-notebook:${RAY_VERSION}-py311`,
+      gpu: `ghcr.io/acme/eksai-notebook:${RAY_VERSION}-py311-gpu`,
+    });
   });
 
   test('fails when the GitOps repo is not on GitHub and no notebook image is set', () => {
@@ -63,6 +75,8 @@ describe('notebook image pins', () => {
       'clusters/minimal.ts: jupyterhub.image is required: gitops.repoURL is not on github.com, so there is no default ghcr.io/<owner>/eksai-notebook image (got "https://gitlab.com/acme/platform.git"): build images/notebook (README "Notebook image") into your registry and set jupyterhub.image',
       'clusters/minimal.ts: jupyterhub.gpuImage is required: gitops.repoURL is not on github.com, so there is no default ghcr.io/<owner>/eksai-notebook image (got "https://gitlab.com/acme/platform.git"): build images/notebook (README "Notebook image") into your registry and set jupyterhub.gpuImage',
     ]);
-    expect(loadOk({ ...input, jupyterhub: { image: 'registry.example.com/nb:1', gpuImage: 'registry.example.com/nb:1-gpu' } }).jupyterhub.images.cpu).toBe('registry.example.com/nb:1');
+    expect(loadOk({ ...input, jupyterhub: { image: 'registry.example.com/nb:1', gpuImage: 'registry.example.com/nb:1-gpu' } }).jupyterhub.images.cpu).toBe(
+      'registry.example.com/nb:1',
+    );
   });
 });

@@ -45,12 +45,22 @@ describe('cost view (OpenCost)', () => {
     const used = new Set(costExpressions().flatMap((e) => metricNames(e.expr)));
     expect([...used].filter((m) => !known.has(m))).toEqual([]);
     // the brief's panels: node prices, allocations, GPUs
-    for (const m of ['node_total_hourly_cost', 'container_cpu_allocation', 'container_memory_allocation_bytes', 'container_gpu_allocation', 'node_gpu_hourly_cost', 'kube_node_labels']) expect(used, m).toContain(m);
+    for (const m of [
+      'node_total_hourly_cost',
+      'container_cpu_allocation',
+      'container_memory_allocation_bytes',
+      'container_gpu_allocation',
+      'node_gpu_hourly_cost',
+      'kube_node_labels',
+    ])
+      expect(used, m).toContain(m);
   });
 
-  test('queries group by labels the metrics carry: OpenCost\'s namespace/node, kube-state-metrics\' allow-listed Karpenter labels', () => {
-    for (const m of ['container_cpu_allocation', 'container_memory_allocation_bytes', 'container_gpu_allocation']) expect(OPENCOST_METRICS[m]).toEqual(expect.arrayContaining(['namespace', 'node']));
-    for (const m of ['node_cpu_hourly_cost', 'node_ram_hourly_cost', 'node_gpu_hourly_cost', 'node_total_hourly_cost']) expect(OPENCOST_METRICS[m]).toContain('node');
+  test("queries group by labels the metrics carry: OpenCost's namespace/node, kube-state-metrics' allow-listed Karpenter labels", () => {
+    for (const m of ['container_cpu_allocation', 'container_memory_allocation_bytes', 'container_gpu_allocation'])
+      expect(OPENCOST_METRICS[m]).toEqual(expect.arrayContaining(['namespace', 'node']));
+    for (const m of ['node_cpu_hourly_cost', 'node_ram_hourly_cost', 'node_gpu_hourly_cost', 'node_total_hourly_cost'])
+      expect(OPENCOST_METRICS[m]).toContain('node');
     const exprs = COST_DASHBOARD.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
     for (const l of KARPENTER_COST_LABELS) expect(exprs).toContain(ksmLabel(l));
     const ksm = kubePrometheusStackValues(loadOk(withCost({ enabled: true })))['kube-state-metrics'];
@@ -61,15 +71,24 @@ describe('cost view (OpenCost)', () => {
   test('OpenCost reads the Prometheus Service kube-prometheus-stack renders, runs on the core node group, and is scraped', () => {
     const kps = readFileSync(join(CHART_MIRROR, 'kube-prometheus-stack-88.5.3', 'templates', 'prometheus', 'service.yaml'), 'utf8');
     expect(kps).toContain('name: {{ template "kube-prometheus-stack.fullname" . }}-prometheus');
-    const kpsValues = parse(readFileSync(join(CHART_MIRROR, 'kube-prometheus-stack-88.5.3', 'values.yaml'), 'utf8')) as { prometheus: { service: { port: number } } };
+    const kpsValues = parse(readFileSync(join(CHART_MIRROR, 'kube-prometheus-stack-88.5.3', 'values.yaml'), 'utf8')) as {
+      prometheus: { service: { port: number } };
+    };
     expect(kpsValues.prometheus.service.port).toBe(PLATFORM_PROMETHEUS.port);
     expect(PLATFORM_PROMETHEUS).toEqual({ serviceName: 'kube-prometheus-stack-prometheus', namespace: 'monitoring', port: 9090 });
     const values = opencostValues(loadOk(withCost({ enabled: true }))) as { opencost: Record<string, any> };
-    expect(values.opencost.prometheus.internal).toMatchObject({ enabled: true, serviceName: PLATFORM_PROMETHEUS.serviceName, namespaceName: 'monitoring', port: 9090 });
+    expect(values.opencost.prometheus.internal).toMatchObject({
+      enabled: true,
+      serviceName: PLATFORM_PROMETHEUS.serviceName,
+      namespaceName: 'monitoring',
+      port: 9090,
+    });
     expect(values.opencost.nodeSelector).toEqual(CORE_NODE_SELECTOR);
     expect(values.opencost.metrics.serviceMonitor.enabled).toBe(true);
     // honorLabels (the chart's default) keeps OpenCost's own namespace/node labels instead of the exporter pod's
-    const chartValues = parse(readFileSync(join(CHART_MIRROR, 'opencost-2.5.17', 'values.yaml'), 'utf8')) as { opencost: { metrics: { serviceMonitor: { honorLabels: boolean } } } };
+    const chartValues = parse(readFileSync(join(CHART_MIRROR, 'opencost-2.5.17', 'values.yaml'), 'utf8')) as {
+      opencost: { metrics: { serviceMonitor: { honorLabels: boolean } } };
+    };
     expect(chartValues.opencost.metrics.serviceMonitor.honorLabels).toBe(true);
   });
 
@@ -80,7 +99,9 @@ describe('cost view (OpenCost)', () => {
     const map = find(objects, 'ConfigMap', 'grafana-dashboard-cost');
     expect(map.metadata).toMatchObject({ namespace: OPENCOST_NAMESPACE, labels: { grafana_dashboard: '1' } });
     const dash = JSON.parse((map.data as Record<string, string>)['eksai-cost.json']!) as { panels: { title: string }[] };
-    expect(dash.panels.map((p) => p.title)).toEqual(expect.arrayContaining(['Cost per team namespace', 'Cost per NodePool', 'Cost per capacity type', 'GPU hours per team (last 24 h)']));
+    expect(dash.panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Cost per team namespace', 'Cost per NodePool', 'Cost per capacity type', 'GPU hours per team (last 24 h)']),
+    );
     const rules = (find(objects, 'PrometheusRule', 'eksai-cost').spec as { groups: { rules: any[] }[] }).groups[0]!.rules;
     expect(rules.filter((r) => r.record).map((r) => r.record)).toEqual([COST_RECORDS.namespaceHourly, COST_RECORDS.namespaceMonthlyProjected]);
     const alerts = rules.filter((r) => r.alert);
@@ -99,7 +120,7 @@ describe('cost view (OpenCost)', () => {
 
   test('fails when a budget names a team the cluster does not have', () => {
     expect(loadErrors(withCost({ enabled: true, budgets: { reserch: { monthlyUSD: 100 } } }))).toEqual([
-      "clusters/minimal.ts: cost.budgets.reserch is a budget for a team this cluster does not have (got \"reserch\"): did you mean 'research'?",
+      'clusters/minimal.ts: cost.budgets.reserch is a budget for a team this cluster does not have (got "reserch"): did you mean \'research\'?',
     ]);
   });
 
@@ -118,7 +139,13 @@ describe('cost view (OpenCost)', () => {
     const { errors, warnings } = checkClusterInput(withCost({ budgets: { research: { monthlyUSD: 100 } } }), 'clusters/minimal.ts');
     expect(errors).toEqual([]);
     expect(warnings.filter((w) => w.path.startsWith('cost'))).toEqual([
-      { file: 'clusters/minimal.ts', path: 'cost.budgets', message: 'has budgets but the cost view is off, so no budget alert can fire', value: 'research', fix: 'set cost.enabled: true, or remove the budgets' },
+      {
+        file: 'clusters/minimal.ts',
+        path: 'cost.budgets',
+        message: 'has budgets but the cost view is off, so no budget alert can fire',
+        value: 'research',
+        fix: 'set cost.enabled: true, or remove the budgets',
+      },
     ]);
   });
 
@@ -132,10 +159,17 @@ describe('cost view (OpenCost)', () => {
     expect(pod.volumes ?? []).toEqual([]);
     for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
       expect(c.securityContext, c.name).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
-      expect(c.ports.every((p: { hostPort?: number }) => p.hostPort === undefined), c.name).toBe(true);
+      expect(
+        c.ports.every((p: { hostPort?: number }) => p.hostPort === undefined),
+        c.name,
+      ).toBe(true);
     }
-    const env = Object.fromEntries(pod.containers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env.PROMETHEUS_SERVER_ENDPOINT).toBe(`http://${PLATFORM_PROMETHEUS.serviceName}.${PLATFORM_PROMETHEUS.namespace}.svc.cluster.local:${PLATFORM_PROMETHEUS.port}`);
+    const env = Object.fromEntries(
+      pod.containers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(env.PROMETHEUS_SERVER_ENDPOINT).toBe(
+      `http://${PLATFORM_PROMETHEUS.serviceName}.${PLATFORM_PROMETHEUS.namespace}.svc.cluster.local:${PLATFORM_PROMETHEUS.port}`,
+    );
     expect(objects.filter((o) => o.kind === 'Deployment').length).toBe(1); // no UI
     const monitor = find(objects, 'ServiceMonitor', 'opencost').spec as any;
     expect(monitor.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics', honorLabels: true })]);

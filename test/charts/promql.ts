@@ -8,9 +8,33 @@ import { parser } from '@prometheus-io/lezer-promql';
 
 /** Functions whose (first, or for quantile_over_time/predict_linear-style: the range) argument is a range vector. */
 const RANGE_FUNCTIONS = new Set([
-  'Rate', 'Irate', 'Increase', 'Delta', 'Idelta', 'Deriv', 'Changes', 'Resets', 'PredictLinear', 'HoltWinters', 'DoubleExponentialSmoothing',
-  'AvgOverTime', 'MinOverTime', 'MaxOverTime', 'SumOverTime', 'CountOverTime', 'QuantileOverTime', 'StddevOverTime', 'StdvarOverTime',
-  'LastOverTime', 'PresentOverTime', 'AbsentOverTime', 'MadOverTime', 'TsOfMaxOverTime', 'TsOfMinOverTime', 'TsOfLastOverTime', 'FirstOverTime',
+  'Rate',
+  'Irate',
+  'Increase',
+  'Delta',
+  'Idelta',
+  'Deriv',
+  'Changes',
+  'Resets',
+  'PredictLinear',
+  'HoltWinters',
+  'DoubleExponentialSmoothing',
+  'AvgOverTime',
+  'MinOverTime',
+  'MaxOverTime',
+  'SumOverTime',
+  'CountOverTime',
+  'QuantileOverTime',
+  'StddevOverTime',
+  'StdvarOverTime',
+  'LastOverTime',
+  'PresentOverTime',
+  'AbsentOverTime',
+  'MadOverTime',
+  'TsOfMaxOverTime',
+  'TsOfMinOverTime',
+  'TsOfLastOverTime',
+  'FirstOverTime',
 ]);
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
@@ -22,7 +46,11 @@ export function promqlProblems(expr: string): string[] {
   const tree = parser.parse(expr);
   // Error recovery yields several error nodes for one mistake: report the first, and skip type checks on a broken tree.
   let firstError: number | undefined;
-  tree.iterate({ enter: (ref) => { if (ref.node.type.isError) firstError ??= ref.node.from; } });
+  tree.iterate({
+    enter: (ref) => {
+      if (ref.node.type.isError) firstError ??= ref.node.from;
+    },
+  });
   if (firstError !== undefined) return [`syntax error at ${firstError}: near ${JSON.stringify(expr.slice(firstError, firstError + 16))}`];
   const problems: string[] = [];
   tree.iterate({
@@ -31,7 +59,8 @@ export function promqlProblems(expr: string): string[] {
       if (node.name !== 'FunctionCall') return;
       const fn = node.getChild('FunctionIdentifier')?.firstChild?.name ?? '?';
       const args: SyntaxNode[] = [];
-      for (let c = node.getChild('FunctionCallBody')?.firstChild ?? null; c !== null; c = c.nextSibling) if (c.name !== '(' && c.name !== ')' && c.name !== ',') args.push(c);
+      for (let c = node.getChild('FunctionCallBody')?.firstChild ?? null; c !== null; c = c.nextSibling)
+        if (c.name !== '(' && c.name !== ')' && c.name !== ',') args.push(c);
       const rangeArgs = args.filter(isRange).length;
       if (RANGE_FUNCTIONS.has(fn) && rangeArgs !== 1) problems.push(`${fn} needs one range-vector argument`);
       if (!RANGE_FUNCTIONS.has(fn) && rangeArgs > 0) problems.push(`${fn} does not take a range vector`);
@@ -42,7 +71,8 @@ export function promqlProblems(expr: string): string[] {
     enter: (ref) => {
       if (!isRange(ref.node)) return;
       const parent = ref.node.parent;
-      if (parent?.name !== 'FunctionCallBody' || parent.parent?.name !== 'FunctionCall') problems.push(`range vector outside a function call at ${ref.node.from}`);
+      if (parent?.name !== 'FunctionCallBody' || parent.parent?.name !== 'FunctionCall')
+        problems.push(`range vector outside a function call at ${ref.node.from}`);
     },
   });
   return problems;

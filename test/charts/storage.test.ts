@@ -38,7 +38,11 @@ describe('storage', () => {
 
 describe('aws load balancer controller', () => {
   test('clusterName, region and vpcId come from config and lookups', () => {
-    expect(awsLoadBalancerController.helm!(loadOk(minimalInput())).values).toMatchObject({ clusterName: 'minimal', region: 'us-west-2', vpcId: 'vpc-0123456789abcdef0' });
+    expect(awsLoadBalancerController.helm!(loadOk(minimalInput())).values).toMatchObject({
+      clusterName: 'minimal',
+      region: 'us-west-2',
+      vpcId: 'vpc-0123456789abcdef0',
+    });
   });
 });
 
@@ -58,7 +62,16 @@ describe('shared storage (EFS) per team', () => {
     expect(cls).toMatchObject({
       provisioner: 'efs.csi.aws.com',
       reclaimPolicy: 'Retain',
-      parameters: { provisioningMode: 'efs-ap', fileSystemId: FS, directoryPerms: '700', uid: String(RAY_UID), gid: String(RAY_GID), basePath: '/teams/research', subPathPattern: 'shared', ensureUniqueDirectory: 'false' },
+      parameters: {
+        provisioningMode: 'efs-ap',
+        fileSystemId: FS,
+        directoryPerms: '700',
+        uid: String(RAY_UID),
+        gid: String(RAY_GID),
+        basePath: '/teams/research',
+        subPathPattern: 'shared',
+        ensureUniqueDirectory: 'false',
+      },
     });
     // The driver's access point root (aws-efs-csi-driver controller.go CreateVolume): path.join('/', basePath,
     // subPathPattern with ${.PVC.*} replaced), plus a UUID unless ensureUniqueDirectory is false. A pattern
@@ -82,7 +95,9 @@ describe('shared storage (EFS) per team', () => {
       'jupyterhub/shared-research efs-research',
       'jupyterhub/shared-vision efs-vision',
     ]);
-    expect(find(hubClaims, 'PersistentVolumeClaim', 'shared-vision').spec).toMatchObject({ resources: { requests: { storage: SHARED_STORAGE_DEFAULTS.size } } });
+    expect(find(hubClaims, 'PersistentVolumeClaim', 'shared-vision').spec).toMatchObject({
+      resources: { requests: { storage: SHARED_STORAGE_DEFAULTS.size } },
+    });
   });
 
   test('mounts the team claim in the Ray head and every worker, and the notebook claim through the team choice', () => {
@@ -93,7 +108,11 @@ describe('shared storage (EFS) per team', () => {
       expect(t.spec!.volumes).toEqual([{ name: 'shared', persistentVolumeClaim: { claimName: 'shared' } }]);
       expect(t.spec!.containers[0]!.volumeMounts).toEqual([{ name: 'shared', mountPath: '/data/shared' }]);
     }
-    const profiles = (jupyterhubValues(c).singleuser as { profileList: { profile_options: { team: { choices: Record<string, { kubespawner_override: Record<string, unknown> }> } } }[] }).profileList;
+    const profiles = (
+      jupyterhubValues(c).singleuser as {
+        profileList: { profile_options: { team: { choices: Record<string, { kubespawner_override: Record<string, unknown> }> } } }[];
+      }
+    ).profileList;
     for (const p of profiles) {
       const override = p.profile_options.team.choices.vision!.kubespawner_override;
       // Dicts keyed by name: KubeSpawner merges a dict override into z2jh's dict of volumes, keeping the home volume.
@@ -119,7 +138,7 @@ describe('shared storage (EFS) per team', () => {
   test.each([
     ['/home/jovyan/data', 'collides with /home/jovyan: the notebook home volume (z2jh singleuser.storage.homeMountPath)'],
     ['/tmp', "collides with /tmp: scratch space, with Ray's session directory /tmp/ray (logs, spilled objects)"],
-    ['/home', "collides with /home/jovyan: the notebook home volume (z2jh singleuser.storage.homeMountPath)"],
+    ['/home', 'collides with /home/jovyan: the notebook home volume (z2jh singleuser.storage.homeMountPath)'],
     ['/dev/shm/x', "collides with /dev/shm: the shared memory of Ray's object store"],
   ])('fails when a team mount path collides with another mount: %s', (mountPath, message) => {
     expect(loadErrors(minimalInput({ storage: { efs: true }, teams: [{ name: 'research', sharedStorage: { mountPath } }] }), efsLookups())).toEqual([
@@ -144,13 +163,22 @@ describe('shared storage (EFS) per team', () => {
   });
 
   test('fails when a team shared size is more than the team storage quota (the claim would be refused)', () => {
-    expect(loadErrors(minimalInput({ storage: { efs: true }, teams: [{ name: 'research', quota: { storage: '200Gi' }, sharedStorage: { size: '1Ti' } }] }), efsLookups())).toEqual([
+    expect(
+      loadErrors(
+        minimalInput({ storage: { efs: true }, teams: [{ name: 'research', quota: { storage: '200Gi' }, sharedStorage: { size: '1Ti' } }] }),
+        efsLookups(),
+      ),
+    ).toEqual([
       'clusters/minimal.ts: teams[research].sharedStorage.size is more than the team\'s storage quota 200Gi (requests.storage): the ResourceQuota would refuse the claim (got "1Ti"): lower the size or raise teams[research].quota.storage',
     ]);
   });
 
   test('eksai diff flags the removed claims and classes of a cluster that turns EFS off as data-loss risks', async () => {
-    const off = (input: Record<string, unknown>) => ({ ...input, storage: { efs: false }, teams: (input.teams as Record<string, unknown>[]).map(({ sharedStorage: _, ...t }) => t) });
+    const off = (input: Record<string, unknown>) => ({
+      ...input,
+      storage: { efs: false },
+      teams: (input.teams as Record<string, unknown>[]).map(({ sharedStorage: _, ...t }) => t),
+    });
     try {
       const result = await diffTrees(exampleDist('prod'), exampleDist('prod', off));
       const loss = result.risks.filter((r) => r.message.startsWith('data-loss risk'));
@@ -163,8 +191,12 @@ describe('shared storage (EFS) per team', () => {
         'medium StorageClass/efs-ml-eng',
         'medium StorageClass/efs-research',
       ]);
-      expect(loss.find((r) => r.resource === 'StorageClass/efs-ml-eng')!.message).toContain('terraform/bootstrap deletes the EFS file system itself: copy the data off first');
-      expect(loss.find((r) => r.resource === 'PersistentVolumeClaim/shared-ml-eng')!.message).toMatch(/^data-loss risk: claim jupyterhub\/shared-ml-eng \(class efs-ml-eng\) is no longer generated; .* \(left running: /);
+      expect(loss.find((r) => r.resource === 'StorageClass/efs-ml-eng')!.message).toContain(
+        'terraform/bootstrap deletes the EFS file system itself: copy the data off first',
+      );
+      expect(loss.find((r) => r.resource === 'PersistentVolumeClaim/shared-ml-eng')!.message).toMatch(
+        /^data-loss risk: claim jupyterhub\/shared-ml-eng \(class efs-ml-eng\) is no longer generated; .* \(left running: /,
+      );
     } finally {
       cleanupDiffRepos();
     }

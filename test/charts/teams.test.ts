@@ -7,7 +7,8 @@ import { chartObjects, find, loadOk, minimalInput } from '../helpers';
 const config = loadOk(minimalInput({ teams: [{ name: 'research', queue: { capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }, { name: 'ml-eng' }] }));
 const objects = chartObjects(config, 'teams');
 const inResearch = objects.filter((o) => o.metadata.namespace === 'research' || o.metadata.name === 'research');
-const policy = (name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'research' && o.metadata.name === name)!.spec as Record<string, unknown>;
+const policy = (name: string) =>
+  objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'research' && o.metadata.name === name)!.spec as Record<string, unknown>;
 
 describe('teams component', () => {
   test('per team: a PSA-restricted Namespace, a ResourceQuota, a LimitRange and seven NetworkPolicies', () => {
@@ -58,7 +59,9 @@ describe('teams component', () => {
       podSelector: {},
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          to: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          ],
           ports: [
             { protocol: 'UDP', port: 53 },
             { protocol: 'TCP', port: 53 },
@@ -75,7 +78,10 @@ describe('teams component', () => {
       ingress: [
         {
           from: [
-            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'jupyterhub' } }, podSelector: { matchLabels: { app: 'jupyterhub', component: 'singleuser-server' } } },
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'jupyterhub' } },
+              podSelector: { matchLabels: { app: 'jupyterhub', component: 'singleuser-server' } },
+            },
             { podSelector: {} },
           ],
           ports: [
@@ -90,12 +96,20 @@ describe('teams component', () => {
       podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } },
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
+          ],
           ports: [{ protocol: 'TCP', port: 8080 }],
         },
       ],
     });
-    expect(policy('ray-internal')).toMatchObject({ ingress: [{ from: [{ podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } } }] }], egress: [{ to: [{ podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } } }] }] });
+    expect(policy('ray-internal')).toMatchObject({
+      ingress: [{ from: [{ podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } } }] }],
+      egress: [{ to: [{ podSelector: { matchLabels: { 'ray.io/is-ray-node': 'yes', 'eksai.io/team': 'research' } } }] }],
+    });
   });
 
   test('Ray pods may leave only on HTTPS (pip, S3, the API server for the autoscaler) and to the Pod Identity agent', () => {
@@ -119,8 +133,17 @@ describe('teams component', () => {
     expect(teams.namespaces!(config)).toEqual(['research', 'ml-eng']);
     const built = buildCluster(config);
     const project = built.charts.get('apps')!.find((o) => o.kind === 'AppProject')!;
-    expect((project.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace)).toEqual(expect.arrayContaining(['research', 'ml-eng']));
+    expect((project.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace)).toEqual(
+      expect.arrayContaining(['research', 'ml-eng']),
+    );
     const files = [...renderCluster(built).keys()];
-    expect(files).toEqual(expect.arrayContaining(['teams/Namespace.research.yaml', 'teams/NetworkPolicy.research.default-deny.yaml', 'teams/NetworkPolicy.ml-eng.default-deny.yaml', 'apps/Application.teams.yaml']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'teams/Namespace.research.yaml',
+        'teams/NetworkPolicy.research.default-deny.yaml',
+        'teams/NetworkPolicy.ml-eng.default-deny.yaml',
+        'apps/Application.teams.yaml',
+      ]),
+    );
   });
 });

@@ -42,7 +42,7 @@ function chartDefaults(dir: string): Record<string, unknown> {
     const sub = join(dir, 'charts', dep.name);
     const key = dep.alias ?? dep.name;
     const subDefaults = existsSync(join(sub, 'values.yaml')) ? chartDefaults(sub) : {};
-    defaults[key] = { ...subDefaults, ...((defaults[key]) ?? {}) };
+    defaults[key] = { ...subDefaults, ...(defaults[key] ?? {}) };
     for (const condition of (dep.condition ?? '').split(',').filter(Boolean)) {
       const [head, ...rest] = condition.trim().split('.');
       const target = (defaults[head!] ??= {}) as Record<string, unknown>;
@@ -53,7 +53,7 @@ function chartDefaults(dir: string): Record<string, unknown> {
 }
 
 describe('values eksai sets exist in the pinned charts', () => {
-  testEachExampleCluster('fails when a value of cluster %s is not in its chart\'s values.yaml', (cluster) => {
+  testEachExampleCluster("fails when a value of cluster %s is not in its chart's values.yaml", (cluster) => {
     const unknown: string[] = [];
     for (const app of helmApps(cluster)) {
       unknown.push(...unknownKeys(app.values, chartDefaults(app.chartDir)).map((k) => `${app.application}: ${k}`));

@@ -2,10 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { volcano, volcanoValues, VOLCANO_SCHEDULER_CONF } from '../../charts/volcano';
 import { chartObjects, find, loadErrors, loadOk, minimalInput } from '../helpers';
 
-const teams = [
-  { name: 'research', queue: { weight: 3, capability: { cpu: '64', memory: '256Gi', gpu: 8 }, reclaimable: false } },
-  { name: 'platform' },
-];
+const teams = [{ name: 'research', queue: { weight: 3, capability: { cpu: '64', memory: '256Gi', gpu: 8 }, reclaimable: false } }, { name: 'platform' }];
 
 describe('volcano component', () => {
   test('scheduler conf has no enqueue action (volcano#4030: Karpenter would never see the pending pods)', () => {

@@ -23,7 +23,11 @@ const lookups = (name: string) => JSON.stringify(lookupsFor(name, 'us-west-2', m
 
 describe('error messages point at the real cause', () => {
   test('fails when a registry key is not the file name, naming the file that exists', () => {
-    const dir = repo({ 'clusters/index.ts': "import foo from './bar';\nexport const clusters = { foo };\n", 'clusters/bar.ts': cluster('bar'), 'clusters/bar.lookups.json': lookups('bar') });
+    const dir = repo({
+      'clusters/index.ts': "import foo from './bar';\nexport const clusters = { foo };\n",
+      'clusters/bar.ts': cluster('bar'),
+      'clusters/bar.lookups.json': lookups('bar'),
+    });
     const r = eksai(['synth', '--cwd', dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
@@ -32,7 +36,11 @@ describe('error messages point at the real cause', () => {
   });
 
   test('fails when a cluster file has no default export, with one error that says so', () => {
-    const dir = repo({ 'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n", 'clusters/bar.ts': cluster('bar').replace('export default', 'export const config ='), 'clusters/bar.lookups.json': lookups('bar') });
+    const dir = repo({
+      'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n",
+      'clusters/bar.ts': cluster('bar').replace('export default', 'export const config ='),
+      'clusters/bar.lookups.json': lookups('bar'),
+    });
     const r = eksai(['synth', '--cwd', dir]);
     expect(r.stderr).toBe('eksai synth: 1 config error; nothing was written\n  clusters/bar.ts has no default export: export default defineCluster({ ... })\n');
     expect(r.status).toBe(1);
@@ -40,7 +48,7 @@ describe('error messages point at the real cause', () => {
 
   test.each([
     ['an Error', "throw new Error('boom');", 'boom'],
-    ['a TypeError', "(undefined as unknown as { x: () => void }).x();", "TypeError: Cannot read properties of undefined (reading 'x')"],
+    ['a TypeError', '(undefined as unknown as { x: () => void }).x();', "TypeError: Cannot read properties of undefined (reading 'x')"],
   ])('fails when a cluster file throws %s at load, naming file:line of the throw', (_, statement, reason) => {
     const file = [
       '// A cluster file that computes something at load time.',
@@ -58,25 +66,39 @@ describe('error messages point at the real cause', () => {
     const dir = repo({ 'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n", 'clusters/bar.ts': file });
     const r = eksai(['synth', '--cwd', dir]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^eksai synth: 1 config error; nothing was written\\n  clusters/bar\\.ts:6:\\d+ threw while loading: ${reason.replace(/[()]/g, '\\$&')}: fix the code at that line`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^eksai synth: 1 config error; nothing was written\\n  clusters/bar\\.ts:6:\\d+ threw while loading: ${reason.replace(/[()]/g, '\\$&')}: fix the code at that line`,
+      ),
+    );
   });
 
   test('fails when check meets config errors, without claiming that it writes', () => {
-    const dir = repo({ 'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n", 'clusters/bar.ts': cluster('bar').replace('"us-west-2"', '"us-wset-2"'), 'clusters/bar.lookups.json': lookups('bar') });
+    const dir = repo({
+      'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n",
+      'clusters/bar.ts': cluster('bar').replace('"us-west-2"', '"us-wset-2"'),
+      'clusters/bar.lookups.json': lookups('bar'),
+    });
     const r = eksai(['check', '--cwd', dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).not.toContain('nothing was written');
-    expect(r.stderr).toMatch(/^eksai check: 2 config errors; dist\/ was not compared \(fix them, then run `eksai synth`\)\n {2}clusters\/bar\.ts: region is not an AWS region with EKS \(got "us-wset-2"\): did you mean 'us-west-2'\?\n/);
+    expect(r.stderr).toMatch(
+      /^eksai check: 2 config errors; dist\/ was not compared \(fix them, then run `eksai synth`\)\n {2}clusters\/bar\.ts: region is not an AWS region with EKS \(got "us-wset-2"\): did you mean 'us-west-2'\?\n/,
+    );
   });
 
   test.each([
     ['a missing comma', '{\n  "parameters": {\n    "a": "1"\n    "b": "2"\n  }\n}\n', '4:5', "Expected ',' or '}' after property value"],
     ['a bare word', '{\n  "parameters": nope\n}\n', '2:18', "Unexpected token 'o'"],
     ['a truncated file', '{\n  "parameters": {', '2:18', "Expected property name or '}'"],
-    ['a line break in a value', '{\n  "parameters": { "a": "x\ny" }\n}\n', '2:26', "Bad control character in string literal"],
+    ['a line break in a value', '{\n  "parameters": { "a": "x\ny" }\n}\n', '2:26', 'Bad control character in string literal'],
     ['an empty file', '', '1:1', 'Unexpected end of JSON input'],
   ])('fails when the lookups file has %s, naming line:column', (_, text, at, reason) => {
-    const dir = repo({ 'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n", 'clusters/bar.ts': cluster('bar'), 'clusters/bar.lookups.json': text });
+    const dir = repo({
+      'clusters/index.ts': "import bar from './bar';\nexport const clusters = { bar };\n",
+      'clusters/bar.ts': cluster('bar'),
+      'clusters/bar.lookups.json': text,
+    });
     const r = eksai(['synth', '--cwd', dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`  clusters/bar.lookups.json:${at} is not valid JSON: ${reason}: fix that line, or rerun \`eksai lookup --cluster bar\``);

@@ -66,8 +66,14 @@ describe('eksai new-cluster', () => {
   test.each([
     { name: 'plain', flags: ['--region', 'us-east-1', '--repo', 'https://github.com/acme/platform.git'] },
     { name: 'two-teams', flags: ['--region', 'eu-west-1', '--repo', 'git@github.com:acme/platform.git', '--team', 'research', '--team', 'ml-eng'] },
-    { name: 'stage', flags: ['--region', 'us-west-2', '--repo', 'ssh://git@gitlab.example.com/acme/platform.git', '--environment', 'staging', '--team', 'research'] },
-    { name: 'prod-eu', flags: ['--region', 'eu-central-1', '--repo', 'https://gitlab.example.com:8443/acme/platform', '--environment', 'prod', '--ami', 'al2023@v20251117'] },
+    {
+      name: 'stage',
+      flags: ['--region', 'us-west-2', '--repo', 'ssh://git@gitlab.example.com/acme/platform.git', '--environment', 'staging', '--team', 'research'],
+    },
+    {
+      name: 'prod-eu',
+      flags: ['--region', 'eu-central-1', '--repo', 'https://gitlab.example.com:8443/acme/platform', '--environment', 'prod', '--ami', 'al2023@v20251117'],
+    },
   ])('a new cluster ($name) passes synth, validate and check', ({ name, flags }) => {
     const dir = repoCopy();
     expect(newCluster(dir, ['--name', name, ...flags]).status).toBe(0);
@@ -89,7 +95,9 @@ describe('eksai new-cluster', () => {
     }
     const index = readFileSync(join(dir, 'clusters', 'index.ts'), 'utf8');
     expect(index).toContain("import cluster_class from './class';");
-    expect(index).toContain("'class': cluster_class, 'default': cluster_default, 'constructor': cluster_constructor, 'new-1': new1, '9lives': cluster_9lives };");
+    expect(index).toContain(
+      "'class': cluster_class, 'default': cluster_default, 'constructor': cluster_constructor, 'new-1': new1, '9lives': cluster_9lives };",
+    );
     const synth = eksai(['synth', '--cwd', dir]);
     expect(synth.stderr).toBe('');
     expect(synth.stdout).toMatch(/^synthesized 8 clusters \(9lives, class, constructor, default, dev, new-1, prod, staging\)/);
@@ -99,7 +107,10 @@ describe('eksai new-cluster', () => {
 
   test('fails when the cluster exists or the name is not a DNS label', () => {
     const dir = repoCopy();
-    expect(newCluster(dir, ['--name', 'dev', '--region', 'us-west-2', '--repo', 'https://x/y.git'])).toMatchObject({ status: 2, stderr: expect.stringContaining('clusters/dev.ts already exists') });
+    expect(newCluster(dir, ['--name', 'dev', '--region', 'us-west-2', '--repo', 'https://x/y.git'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('clusters/dev.ts already exists'),
+    });
     for (const name of ['Bad_Name', '__proto__', '../escape', 'a'.repeat(64), '']) {
       const r = newCluster(dir, ['--name', name, '--region', 'us-west-2', '--repo', 'https://x/y.git']);
       expect(r.status).toBe(2);
@@ -113,7 +124,7 @@ describe('eksai new-cluster', () => {
     const r = newCluster(dir, ['--name', 'eu', '--region', 'eu-west-1', '--repo', 'not-a-url']);
     expect(r).toMatchObject({ status: 2, stdout: '' });
     expect(r.stderr).toBe(
-      "eksai new-cluster: 1 invalid flag; nothing was written\n  --repo \"not-a-url\" must be an https or ssh git URL: use the URL Argo CD clones, e.g. 'https://github.com/acme/platform.git'\n",
+      'eksai new-cluster: 1 invalid flag; nothing was written\n  --repo "not-a-url" must be an https or ssh git URL: use the URL Argo CD clones, e.g. \'https://github.com/acme/platform.git\'\n',
     );
     expect(existsSync(join(dir, 'clusters', 'eu.ts'))).toBe(false);
     expect(readFileSync(join(dir, 'clusters', 'index.ts'), 'utf8')).toBe(before);
@@ -122,9 +133,28 @@ describe('eksai new-cluster', () => {
   test('fails when --region, --environment, --team or --ami is not what synth accepts, listing every bad flag', () => {
     const dir = repoCopy();
     const shape = newCluster(dir, ['--name', 'eu', '--region', 'eu-west-1', '--repo', 'https://x/y.git', '--environment', 'qa', '--team', 'Data_Sci']);
-    expect(shape).toMatchObject({ status: 2, stderr: 'eksai new-cluster: 2 invalid flags; nothing was written\n  --environment "qa" must be one of "dev", "staging", "prod"\n  --team "Data_Sci" must be a DNS-1123 label (lowercase letters, digits, "-")\n' });
+    expect(shape).toMatchObject({
+      status: 2,
+      stderr:
+        'eksai new-cluster: 2 invalid flags; nothing was written\n  --environment "qa" must be one of "dev", "staging", "prod"\n  --team "Data_Sci" must be a DNS-1123 label (lowercase letters, digits, "-")\n',
+    });
     // A bad team name does not hide the rules' findings on the other flags.
-    const r = newCluster(dir, ['--name', 'eu', '--region', 'eu-wset-1', '--repo', 'https://x/y.git', '--environment', 'prod', '--team', 'Data_Sci', '--team', 'kube-system', '--ami', 'al2023@latest']);
+    const r = newCluster(dir, [
+      '--name',
+      'eu',
+      '--region',
+      'eu-wset-1',
+      '--repo',
+      'https://x/y.git',
+      '--environment',
+      'prod',
+      '--team',
+      'Data_Sci',
+      '--team',
+      'kube-system',
+      '--ami',
+      'al2023@latest',
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('4 invalid flags; nothing was written');
     expect(r.stderr).toContain(`--region "eu-wset-1" is not an AWS region with EKS: did you mean 'eu-west-1'?`);
@@ -175,9 +205,17 @@ describe('eksai new-cluster', () => {
   test('property: any flag values are rejected with a usage error, or give files that load to exactly those values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eksai-new-'));
     dirs.push(dir);
-    const nasty = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom("'", '"', '`${process.exit(9)}`', '*/', '\u2028', '\n', 'class', '__proto__', 'constructor'));
+    const nasty = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc.constantFrom("'", '"', '`${process.exit(9)}`', '*/', '\u2028', '\n', 'class', '__proto__', 'constructor'),
+    );
     // Mostly valid values, so that a good share of runs writes files (about a fifth have every flag valid).
-    const flag = (valid: readonly string[]) => fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...valid) }, nasty, fc.tuple(fc.constantFrom(...valid), nasty).map(([a, b]) => a + b));
+    const flag = (valid: readonly string[]) =>
+      fc.oneof(
+        { weight: 8, arbitrary: fc.constantFrom(...valid) },
+        nasty,
+        fc.tuple(fc.constantFrom(...valid), nasty).map(([a, b]) => a + b),
+      );
     let written = 0;
     fc.assert(
       fc.property(
@@ -221,9 +259,22 @@ describe('eksai new-cluster', () => {
   });
 
   test('the template writes hostile strings inertly: loading the file yields exactly them and runs nothing', () => {
-    const hostile = ["a'b", 'a"b', 'a`${globalThis.__pwned = 1}`b', 'a\n}); globalThis.__pwned = 1; ({', 'a*/ globalThis.__pwned = 1 /*', 'a\u2028globalThis.__pwned = 1', 'a\u2029b', '</script>\\', 'ü—☃'];
+    const hostile = [
+      "a'b",
+      'a"b',
+      'a`${globalThis.__pwned = 1}`b',
+      'a\n}); globalThis.__pwned = 1; ({',
+      'a*/ globalThis.__pwned = 1 /*',
+      'a\u2028globalThis.__pwned = 1',
+      'a\u2029b',
+      '</script>\\',
+      'ü—☃',
+    ];
     for (const s of hostile) {
-      const code = transformSync(clusterTemplate({ cwd: '/', name: 'x', environment: s, region: s, repoURL: s, teams: [s], amiAlias: s }), { loader: 'ts', format: 'cjs' }).code;
+      const code = transformSync(clusterTemplate({ cwd: '/', name: 'x', environment: s, region: s, repoURL: s, teams: [s], amiAlias: s }), {
+        loader: 'ts',
+        format: 'cjs',
+      }).code;
       const required: string[] = [];
       const mod = { exports: {} as { default?: Record<string, unknown> } };
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the generated cluster file as CommonJS to record what it requires
@@ -231,7 +282,13 @@ describe('eksai new-cluster', () => {
       expect(required).toEqual(['../lib/config/schema']);
       expect((globalThis as { __pwned?: number }).__pwned).toBeUndefined();
       const d = mod.exports.default!;
-      expect([d.environment, d.region, (d.gitops as { repoURL: string }).repoURL, (d.teams as { name: string }[])[0]!.name, (d.karpenter as { nodeClasses: { amiAlias: string }[] }).nodeClasses[0]!.amiAlias]).toEqual([s, s, s, s, s]);
+      expect([
+        d.environment,
+        d.region,
+        (d.gitops as { repoURL: string }).repoURL,
+        (d.teams as { name: string }[])[0]!.name,
+        (d.karpenter as { nodeClasses: { amiAlias: string }[] }).nodeClasses[0]!.amiAlias,
+      ]).toEqual([s, s, s, s, s]);
     }
   });
 });

@@ -20,7 +20,9 @@ describe('jupyterhub config', () => {
       images: { cpu: 'ghcr.io/acme/eksai-notebook:2.56.0-py311', gpu: 'ghcr.io/acme/eksai-notebook:2.56.0-py311-gpu' },
     });
     expect(dev.jupyterhub.ingress).toBeUndefined();
-    const prod = loadOk(minimalInput({ environment: 'prod', teams: TEAMS, jupyterhub: { auth: GITHUB, ingress: { host: 'nb.acme.com', certificateArn: CERT } } }));
+    const prod = loadOk(
+      minimalInput({ environment: 'prod', teams: TEAMS, jupyterhub: { auth: GITHUB, ingress: { host: 'nb.acme.com', certificateArn: CERT } } }),
+    );
     expect(prod.jupyterhub).toMatchObject({
       idleTimeoutSeconds: 4 * 3600,
       storage: '50Gi',
@@ -79,7 +81,15 @@ describe('jupyterhub config', () => {
   });
 
   test('fails when the GPU profile fits no pool (a spot-only gpu pool)', () => {
-    const errors = loadErrors(minimalInput({ teams: TEAMS, ...nodePools([{ name: 'general', kind: 'cpu', limits: { cpu: 10 } }, { name: 'gpu', kind: 'gpu', capacityTypes: ['spot'], limits: { gpu: 2 } }]) }));
+    const errors = loadErrors(
+      minimalInput({
+        teams: TEAMS,
+        ...nodePools([
+          { name: 'general', kind: 'cpu', limits: { cpu: 10 } },
+          { name: 'gpu', kind: 'gpu', capacityTypes: ['spot'], limits: { gpu: 2 } },
+        ]),
+      }),
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('jupyterhub notebook profile "gpu" fits no NodePool: ');
     expect(errors[0]).toContain('the pod requests nvidia.com/gpu: 1 and pool general has no GPU instance types');
@@ -87,7 +97,9 @@ describe('jupyterhub config', () => {
   });
 
   test('fails when the ingress has no load balancer controller, or the hub is forced on without Cilium', () => {
-    expect(loadErrors(minimalInput({ teams: TEAMS, loadBalancer: { enabled: false }, jupyterhub: { ingress: { host: 'nb.acme.com', certificateArn: CERT } } }))).toEqual([
+    expect(
+      loadErrors(minimalInput({ teams: TEAMS, loadBalancer: { enabled: false }, jupyterhub: { ingress: { host: 'nb.acme.com', certificateArn: CERT } } })),
+    ).toEqual([
       'clusters/minimal.ts: jupyterhub.ingress needs the AWS Load Balancer Controller, but loadBalancer.enabled is false (got "nb.acme.com"): remove loadBalancer.enabled: false, or remove jupyterhub.ingress (the hub stays ClusterIP)',
     ]);
     expect(loadErrors(minimalInput({ cilium: { enabled: false }, jupyterhub: { enabled: true } }))).toEqual([

@@ -30,9 +30,7 @@ describe('config load', () => {
 
   test('fails when a key is unknown, and suggests the right one', () => {
     const input = minimalInput(pools([{ name: 'general', kind: 'cpu', limits: { cpu: 10 }, expireAftr: '24h' }]));
-    expect(loadErrors(input)).toEqual([
-      "clusters/minimal.ts: karpenter.nodePools[general].expireAftr is not a known key: did you mean 'expireAfter'?",
-    ]);
+    expect(loadErrors(input)).toEqual(["clusters/minimal.ts: karpenter.nodePools[general].expireAftr is not a known key: did you mean 'expireAfter'?"]);
   });
 
   test('fails when types are wrong, naming path and value', () => {
@@ -47,12 +45,16 @@ describe('config load', () => {
 
   test('fails when a gpu pool has no GPU instance families', () => {
     const errors = loadErrors(minimalInput(pools([{ name: 'gpu', kind: 'gpu', instanceFamilies: ['m5'], limits: { gpu: 1 } }])));
-    expect(errors[0]).toMatch(/^clusters\/minimal\.ts: karpenter\.nodePools\[gpu\]\.instanceFamilies must only list NVIDIA GPU instance families \(m5 is not\)/);
+    expect(errors[0]).toMatch(
+      /^clusters\/minimal\.ts: karpenter\.nodePools\[gpu\]\.instanceFamilies must only list NVIDIA GPU instance families \(m5 is not\)/,
+    );
   });
 
   test('fails when a gpu pool has no GPU limit', () => {
     const errors = loadErrors(minimalInput(pools([{ name: 'gpu', kind: 'gpu', limits: { gpu: 0 } }])));
-    expect(errors).toContain('clusters/minimal.ts: karpenter.nodePools[gpu].limits.gpu must be >= 1 for a gpu pool (got 0): set limits.gpu to the most GPUs the pool may run, or remove the pool');
+    expect(errors).toContain(
+      'clusters/minimal.ts: karpenter.nodePools[gpu].limits.gpu must be >= 1 for a gpu pool (got 0): set limits.gpu to the most GPUs the pool may run, or remove the pool',
+    );
   });
 
   test('fails when pool names repeat', () => {
@@ -63,7 +65,9 @@ describe('config load', () => {
   });
 
   test('fails when the region does not exist, with a suggestion', () => {
-    expect(loadErrors(minimalInput({ region: 'us-west-3' }))[0]).toMatch(/region is not an AWS region with EKS \(got "us-west-3"\): did you mean 'us-west-\d'\?/);
+    expect(loadErrors(minimalInput({ region: 'us-west-3' }))[0]).toMatch(
+      /region is not an AWS region with EKS \(got "us-west-3"\): did you mean 'us-west-\d'\?/,
+    );
   });
 
   test('fails when an AMI alias is malformed', () => {
@@ -81,7 +85,9 @@ describe('config load', () => {
 
   test('fails when a pool refers to an undefined node class', () => {
     const errors = loadErrors(minimalInput(pools([{ name: 'general', kind: 'cpu', nodeClass: 'defualt', limits: { cpu: 1 } }])));
-    expect(errors).toEqual(["clusters/minimal.ts: karpenter.nodePools[general].nodeClass refers to node class \"defualt\", which is not defined (got \"defualt\"): did you mean 'default'?"]);
+    expect(errors).toEqual([
+      'clusters/minimal.ts: karpenter.nodePools[general].nodeClass refers to node class "defualt", which is not defined (got "defualt"): did you mean \'default\'?',
+    ]);
   });
 
   test('lists every problem at once', () => {

@@ -17,7 +17,13 @@ const BASE = minimalInput({
   karpenter: {
     nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117', tags: { owner: 'ml' } }],
     nodePools: [
-      { name: 'general', kind: 'cpu', limits: { cpu: 200, memory: '800Gi' }, labels: { tier: 'general' }, budgets: [{ nodes: '10%', schedule: '0 9 * * mon-fri', duration: '8h' }] },
+      {
+        name: 'general',
+        kind: 'cpu',
+        limits: { cpu: 200, memory: '800Gi' },
+        labels: { tier: 'general' },
+        budgets: [{ nodes: '10%', schedule: '0 9 * * mon-fri', duration: '8h' }],
+      },
       { name: 'gpu', kind: 'gpu', instanceFamilies: ['g5'], limits: { cpu: 64, memory: '512Gi', gpu: 4 } },
     ],
   },
@@ -32,13 +38,72 @@ const circular = (): unknown => {
 const SPECIAL_STRINGS = [
   '\n---\nkind: Secret\nmetadata:\n  name: stolen',
   'x\n---\napiVersion: v1\nkind: Secret',
-  "'", '"', '`${process.exit(7)}`', '*/', '/*', '\u2028', '\u2029', ': x', 'a: b', '- a', '&anchor', '*alias', '!!js/function f', '!!binary x',
-  '{a: b}', '[1, 2]', '# comment', '%YAML 1.1', '@x', 'null', 'Null', 'true', 'on', 'yes', 'no', 'off', 'y', '~', '0x1F', '0o17', '1e3', '1:20', '0755', '.inf', '.NaN',
-  '', ' lead', 'trail ', '\t', '\u0000', '\ufeff', '\r\n', 'a'.repeat(70_000), '<<', '=', '?', '|', '>', '...', '---', 'main', 'us-west-2', '256Gi', '-1', '500m',
+  "'",
+  '"',
+  '`${process.exit(7)}`',
+  '*/',
+  '/*',
+  '\u2028',
+  '\u2029',
+  ': x',
+  'a: b',
+  '- a',
+  '&anchor',
+  '*alias',
+  '!!js/function f',
+  '!!binary x',
+  '{a: b}',
+  '[1, 2]',
+  '# comment',
+  '%YAML 1.1',
+  '@x',
+  'null',
+  'Null',
+  'true',
+  'on',
+  'yes',
+  'no',
+  'off',
+  'y',
+  '~',
+  '0x1F',
+  '0o17',
+  '1e3',
+  '1:20',
+  '0755',
+  '.inf',
+  '.NaN',
+  '',
+  ' lead',
+  'trail ',
+  '\t',
+  '\u0000',
+  '\ufeff',
+  '\r\n',
+  'a'.repeat(70_000),
+  '<<',
+  '=',
+  '?',
+  '|',
+  '>',
+  '...',
+  '---',
+  'main',
+  'us-west-2',
+  '256Gi',
+  '-1',
+  '500m',
 ];
 
-const hostileKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'kind', 'apiVersion', 'team', '\n---\n', 'a: b', '', 'name'), fc.string({ maxLength: 8 }));
-const hostileString = fc.oneof(fc.constantFrom(...SPECIAL_STRINGS), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 }));
+const hostileKey = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'kind', 'apiVersion', 'team', '\n---\n', 'a: b', '', 'name'),
+  fc.string({ maxLength: 8 }),
+);
+const hostileString = fc.oneof(
+  fc.constantFrom(...SPECIAL_STRINGS),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+);
 
 /** An object with own keys exactly as given, `__proto__` included (a literal or assignment would set the prototype). */
 const ownObject = (entries: readonly (readonly [string, unknown])[]) => {
@@ -60,14 +125,42 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 const K = '<key>';
 /** Where a mutation lands; `<key>` is replaced by a generated key. */
 const PATHS: readonly (readonly (string | number)[])[] = [
-  ['name'], ['region'], ['environment'], ['gitops', 'repoURL'], ['gitops', 'targetRevision'], ['gitops', 'sync'], ['tags', K], ['tags'], [K], ['karpenter', K],
-  ['karpenter', 'nodeClasses', 0, 'tags', K], ['karpenter', 'nodeClasses', 0, 'amiAlias'], ['karpenter', 'nodeClasses', 0, 'rootVolumeGiB'],
-  ['karpenter', 'nodePools', 0, 'labels', K], ['karpenter', 'nodePools', 0, 'limits', 'cpu'], ['karpenter', 'nodePools', 0, 'limits', 'memory'],
-  ['karpenter', 'nodePools', 0, 'budgets', 0, 'schedule'], ['karpenter', 'nodePools', 0, 'budgets', 0, 'nodes'], ['karpenter', 'nodePools', 0, 'taints'],
-  ['karpenter', 'nodePools', 0, 'taints', 0, 'value'], ['karpenter', 'nodePools', 0, 'expireAfter'], ['karpenter', 'nodePools', 1, 'instanceFamilies', 0],
-  ['teams', 0, 'name'], ['teams', 0, 'queue', 'capability', 'memory'], ['teams', 0, 'queue', 'capability', 'cpu'], ['teams', 0, 'quota', 'requests', 'cpu'],
-  ['teams', 0, 'quota', 'storage'], ['teams', 0, 'containerDefaults', 'limit', 'memory'], ['teams', 0, 'ray', 'head', 'memory'], ['teams', 0, 'ray', 'workerGroups'],
-  ['jupyterhub', 'auth', 'adminUsers', 0], ['jupyterhub', 'image'], ['jupyterhub', 'idleTimeout'], ['jupyterhub', 'storage'], ['smoke', 'team'], ['observability', 'prometheus', 'retention'],
+  ['name'],
+  ['region'],
+  ['environment'],
+  ['gitops', 'repoURL'],
+  ['gitops', 'targetRevision'],
+  ['gitops', 'sync'],
+  ['tags', K],
+  ['tags'],
+  [K],
+  ['karpenter', K],
+  ['karpenter', 'nodeClasses', 0, 'tags', K],
+  ['karpenter', 'nodeClasses', 0, 'amiAlias'],
+  ['karpenter', 'nodeClasses', 0, 'rootVolumeGiB'],
+  ['karpenter', 'nodePools', 0, 'labels', K],
+  ['karpenter', 'nodePools', 0, 'limits', 'cpu'],
+  ['karpenter', 'nodePools', 0, 'limits', 'memory'],
+  ['karpenter', 'nodePools', 0, 'budgets', 0, 'schedule'],
+  ['karpenter', 'nodePools', 0, 'budgets', 0, 'nodes'],
+  ['karpenter', 'nodePools', 0, 'taints'],
+  ['karpenter', 'nodePools', 0, 'taints', 0, 'value'],
+  ['karpenter', 'nodePools', 0, 'expireAfter'],
+  ['karpenter', 'nodePools', 1, 'instanceFamilies', 0],
+  ['teams', 0, 'name'],
+  ['teams', 0, 'queue', 'capability', 'memory'],
+  ['teams', 0, 'queue', 'capability', 'cpu'],
+  ['teams', 0, 'quota', 'requests', 'cpu'],
+  ['teams', 0, 'quota', 'storage'],
+  ['teams', 0, 'containerDefaults', 'limit', 'memory'],
+  ['teams', 0, 'ray', 'head', 'memory'],
+  ['teams', 0, 'ray', 'workerGroups'],
+  ['jupyterhub', 'auth', 'adminUsers', 0],
+  ['jupyterhub', 'image'],
+  ['jupyterhub', 'idleTimeout'],
+  ['jupyterhub', 'storage'],
+  ['smoke', 'team'],
+  ['observability', 'prometheus', 'retention'],
 ];
 
 type Mutation = readonly [readonly (string | number)[], string, unknown];
@@ -79,7 +172,8 @@ function mutate(root: Record<string, unknown>, [path, key, value]: Mutation): vo
   let node: Record<string | number, unknown> = root;
   for (const k of keys.slice(0, -1)) {
     const next = node[k];
-    if (next === null || typeof next !== 'object') Object.defineProperty(node, k, { value: typeof keys[keys.indexOf(k) + 1] === 'number' ? [] : {}, enumerable: true, writable: true, configurable: true });
+    if (next === null || typeof next !== 'object')
+      Object.defineProperty(node, k, { value: typeof keys[keys.indexOf(k) + 1] === 'number' ? [] : {}, enumerable: true, writable: true, configurable: true });
     node = node[k] as Record<string | number, unknown>;
   }
   Object.defineProperty(node, keys[keys.length - 1]!, { value, enumerable: true, writable: true, configurable: true });
@@ -142,16 +236,23 @@ describe('config → synth (property)', () => {
 
   // Free-text places the schema admits hostile strings in (user names, a cron schedule, AWS tags): they must reach the YAML inertly.
   const FREE_TEXT: readonly (readonly (string | number)[])[] = [
-    ['jupyterhub', 'auth', 'adminUsers', 0], ['karpenter', 'nodePools', 0, 'budgets', 0, 'schedule'], ['tags', K], ['karpenter', 'nodeClasses', 0, 'tags', K], ['tags', 'team'],
+    ['jupyterhub', 'auth', 'adminUsers', 0],
+    ['karpenter', 'nodePools', 0, 'budgets', 0, 'schedule'],
+    ['tags', K],
+    ['karpenter', 'nodeClasses', 0, 'tags', K],
+    ['tags', 'team'],
   ];
   test('hostile strings in free-text values synthesize to YAML that parses to exactly the built objects, or are rejected', () => {
     const outcomes = { rejected: 0, synthesized: 0 };
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...FREE_TEXT), fc.constantFrom('k', 'a: b', 'x/y', '@', 'é'), hostileString), { minLength: 1, maxLength: 3 }), (mutations) => {
-        const input = structuredClone(BASE);
-        for (const m of mutations) mutate(input, m);
-        outcomes[configToSynth(input)]++;
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...FREE_TEXT), fc.constantFrom('k', 'a: b', 'x/y', '@', 'é'), hostileString), { minLength: 1, maxLength: 3 }),
+        (mutations) => {
+          const input = structuredClone(BASE);
+          for (const m of mutations) mutate(input, m);
+          outcomes[configToSynth(input)]++;
+        },
+      ),
       { numRuns: 100 },
     );
     expect(outcomes.synthesized).toBeGreaterThan(10);

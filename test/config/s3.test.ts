@@ -12,8 +12,24 @@ describe('teams[].s3', () => {
     expect(team.s3).toEqual({
       serviceAccount: 'team-research',
       buckets: [
-        { name: 'acme-research-artifacts', arn: 'arn:aws:s3:::acme-research-artifacts', create: true, access: 'read-write', prefixes: [], kmsKeyArn: undefined, lifecycle: { infrequentAccessDays: 30, expirationDays: undefined } },
-        { name: 'shared-data', arn: 'arn:aws:s3:::shared-data', create: false, access: 'read-only', prefixes: ['imagenet/'], kmsKeyArn: undefined, lifecycle: undefined },
+        {
+          name: 'acme-research-artifacts',
+          arn: 'arn:aws:s3:::acme-research-artifacts',
+          create: true,
+          access: 'read-write',
+          prefixes: [],
+          kmsKeyArn: undefined,
+          lifecycle: { infrequentAccessDays: 30, expirationDays: undefined },
+        },
+        {
+          name: 'shared-data',
+          arn: 'arn:aws:s3:::shared-data',
+          create: false,
+          access: 'read-only',
+          prefixes: ['imagenet/'],
+          kmsKeyArn: undefined,
+          lifecycle: undefined,
+        },
       ],
     });
     expect(loadOk(minimalInput({ teams: [{ name: 'research' }] })).teams[0]!.s3).toBeUndefined();
@@ -26,7 +42,7 @@ describe('teams[].s3', () => {
 
   test('fails when a bucket name breaks the S3 naming rules', () => {
     expect(errorsOf(bucket({ bucket: 'Acme_Data' }))).toEqual([
-      "clusters/minimal.ts: teams[research].s3.buckets[0].bucket may only hold lowercase letters, digits, dots and hyphens (S3 bucket naming rules) (got \"Acme_Data\"): use a name such as 'acme-ml-research-artifacts'",
+      'clusters/minimal.ts: teams[research].s3.buckets[0].bucket may only hold lowercase letters, digits, dots and hyphens (S3 bucket naming rules) (got "Acme_Data"): use a name such as \'acme-ml-research-artifacts\'',
     ]);
     expect(bucketNameProblem('ab')).toBe('must be 3 to 63 characters long (got 2)');
     expect(bucketNameProblem('a'.repeat(64))).toBe('must be 3 to 63 characters long (got 64)');
@@ -52,7 +68,9 @@ describe('teams[].s3', () => {
     expect(errorsOf(bucket({ kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:alias/research' }))).toEqual([
       'clusters/minimal.ts: teams[research].s3.buckets[0].kmsKeyArn must be a KMS key ARN (an alias cannot be granted in IAM) (got "arn:aws:kms:us-west-2:123456789012:alias/research"): use arn:aws:kms:<region>:<account>:key/<key-id>',
     ]);
-    expect(loadOk(withS3(bucket({ kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }))).teams[0]!.s3!.buckets[0]!.kmsKeyArn).toMatch(/key\/1234abcd/);
+    expect(
+      loadOk(withS3(bucket({ kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }))).teams[0]!.s3!.buckets[0]!.kmsKeyArn,
+    ).toMatch(/key\/1234abcd/);
     expect(errorsOf(bucket({ prefixes: ['data/*', '/abs'] }))).toEqual([
       'clusters/minimal.ts: teams[research].s3.buckets[0].prefixes[0] holds *, ? or ${, which IAM reads as wildcards or policy variables (got "data/*"): use a key prefix such as \'datasets/\'',
       'clusters/minimal.ts: teams[research].s3.buckets[0].prefixes[1] starts with "/": S3 keys have no leading slash (got "/abs"): use a key prefix such as \'datasets/\'',
@@ -73,7 +91,13 @@ describe('teams[].s3', () => {
   });
 
   test('fails when two teams create the same bucket, or one team lists a bucket twice; sharing by ARN is fine', () => {
-    const teams = (a: string, b: string) => minimalInput({ teams: [{ name: 'a', s3: { buckets: [{ bucket: a, access: 'read-write' }] } }, { name: 'b', s3: { buckets: [{ bucket: b, access: 'read-only' }] } }] });
+    const teams = (a: string, b: string) =>
+      minimalInput({
+        teams: [
+          { name: 'a', s3: { buckets: [{ bucket: a, access: 'read-write' }] } },
+          { name: 'b', s3: { buckets: [{ bucket: b, access: 'read-only' }] } },
+        ],
+      });
     expect(loadErrors(teams('shared-data', 'shared-data'))).toEqual([
       'clusters/minimal.ts: teams[b].s3.buckets[0].bucket is also created by team a: a bucket has one owner (got "shared-data"): let a create it and give this team its ARN arn:aws:s3:::shared-data',
     ]);
@@ -91,7 +115,11 @@ describe('teams[].s3', () => {
   });
 
   test('fails when access is not read-only or read-write, or buckets is empty', () => {
-    expect(errorsOf(bucket({ access: 'admin' }))).toEqual(['clusters/minimal.ts: teams[research].s3.buckets[0].access must be one of "read-only", "read-write" (got "admin")']);
-    expect(loadErrors(minimalInput({ teams: [{ name: 'research', s3: { buckets: [] } }] }))[0]).toMatch(/^clusters\/minimal\.ts: teams\[research\]\.s3\.buckets too small/);
+    expect(errorsOf(bucket({ access: 'admin' }))).toEqual([
+      'clusters/minimal.ts: teams[research].s3.buckets[0].access must be one of "read-only", "read-write" (got "admin")',
+    ]);
+    expect(loadErrors(minimalInput({ teams: [{ name: 'research', s3: { buckets: [] } }] }))[0]).toMatch(
+      /^clusters\/minimal\.ts: teams\[research\]\.s3\.buckets too small/,
+    );
   });
 });

@@ -30,7 +30,8 @@ describe('team defaults', () => {
   });
 
   test('the default GPU group never outgrows the GPU quota, and is left out when the team may use no GPUs', () => {
-    const groups = (gpu: number) => loadOk(minimalInput({ teams: [{ name: 'a', queue: { capability: { gpu } } }] })).teams[0]!.ray.workerGroups.map((g) => `${g.name}:${g.maxReplicas}`);
+    const groups = (gpu: number) =>
+      loadOk(minimalInput({ teams: [{ name: 'a', queue: { capability: { gpu } } }] })).teams[0]!.ray.workerGroups.map((g) => `${g.name}:${g.maxReplicas}`);
     expect(groups(2)).toEqual(['cpu:10', 'gpu:2']);
     expect(groups(0)).toEqual(['cpu:10']);
   });
@@ -42,10 +43,30 @@ describe('team defaults', () => {
 
   test('quota cpu/memory/gpu come from the queue capability, the rest and container defaults from the environment layer', () => {
     const dev = loadOk(minimalInput({ teams: [{ name: 'a', queue: { capability: { cpu: 64, memory: '256Gi', gpu: 4 } } }] })).teams[0]!;
-    expect(dev.quota).toEqual({ requests: { cpu: '64', memory: '256Gi' }, limits: { cpu: '64', memory: '256Gi' }, gpu: 4, pods: 100, persistentVolumeClaims: 20, storage: '500Gi' });
+    expect(dev.quota).toEqual({
+      requests: { cpu: '64', memory: '256Gi' },
+      limits: { cpu: '64', memory: '256Gi' },
+      gpu: 4,
+      pods: 100,
+      persistentVolumeClaims: 20,
+      storage: '500Gi',
+    });
     expect(dev.containerDefaults).toEqual({ request: { cpu: '100m', memory: '256Mi' }, limit: { cpu: '1', memory: '1Gi' } });
-    const prod = loadOk(minimalInput({ environment: 'prod', jupyterhub: { enabled: false }, teams: [{ name: 'a', quota: { pods: 50, limits: { cpu: 128 } }, containerDefaults: { limit: { memory: '2Gi' } } }] })).teams[0]!;
-    expect(prod.quota).toEqual({ requests: { cpu: undefined, memory: undefined }, limits: { cpu: '128', memory: undefined }, gpu: undefined, pods: 50, persistentVolumeClaims: 50, storage: '2Ti' });
+    const prod = loadOk(
+      minimalInput({
+        environment: 'prod',
+        jupyterhub: { enabled: false },
+        teams: [{ name: 'a', quota: { pods: 50, limits: { cpu: 128 } }, containerDefaults: { limit: { memory: '2Gi' } } }],
+      }),
+    ).teams[0]!;
+    expect(prod.quota).toEqual({
+      requests: { cpu: undefined, memory: undefined },
+      limits: { cpu: '128', memory: undefined },
+      gpu: undefined,
+      pods: 50,
+      persistentVolumeClaims: 50,
+      storage: '2Ti',
+    });
     expect(prod.containerDefaults).toEqual({ request: { cpu: '250m', memory: '512Mi' }, limit: { cpu: '1', memory: '2Gi' } });
   });
 
@@ -65,7 +86,9 @@ describe('team Ray rules', () => {
   });
 
   test('fails when maxReplicas < minReplicas and when a pinned pool does not exist (did you mean)', () => {
-    const errors = loadErrors(minimalInput({ teams: [{ name: 'research', ray: { workerGroups: [group({ minReplicas: 3, maxReplicas: 2, pool: 'generl' })] } }] }));
+    const errors = loadErrors(
+      minimalInput({ teams: [{ name: 'research', ray: { workerGroups: [group({ minReplicas: 3, maxReplicas: 2, pool: 'generl' })] } }] }),
+    );
     expect(errors).toEqual([
       'clusters/minimal.ts: teams[research].ray.workerGroups[cpu].maxReplicas must be >= minReplicas (3) (got 2): raise maxReplicas to at least 3, or lower minReplicas',
       'clusters/minimal.ts: teams[research].ray.workerGroups[cpu].pool refers to node pool "generl", which is not defined (got "generl"): did you mean \'general\'?',
@@ -93,7 +116,9 @@ describe('team Ray rules', () => {
       'clusters/minimal.ts: teams[research].ray.enabled is true but kuberay.enabled is false: nothing would reconcile the RayCluster (got true): remove ray.enabled, or turn kuberay on',
     ]);
     const dup = loadErrors(minimalInput({ teams: [{ name: 'research', ray: { workerGroups: [group(), group()] } }] }));
-    expect(dup).toEqual(['clusters/minimal.ts: teams[research].ray.workerGroups[cpu] duplicate worker group name (got "cpu"): give each worker group a unique name (it becomes the ray.io/group label)']);
+    expect(dup).toEqual([
+      'clusters/minimal.ts: teams[research].ray.workerGroups[cpu] duplicate worker group name (got "cpu"): give each worker group a unique name (it becomes the ray.io/group label)',
+    ]);
   });
 
   test('fails when the quota cannot admit the head plus one pod of a group (requests = limits, so both are named)', () => {
@@ -101,7 +126,9 @@ describe('team Ray rules', () => {
     expect(errors).toEqual([
       'clusters/minimal.ts: teams[research].ray.workerGroups[cpu] the Ray head plus one pod of this group needs cpu 6.5 but the team ResourceQuota allows requests.cpu 5, limits.cpu 5: the API server would reject the pod: raise teams[research].quota.requests.cpu and teams[research].quota.limits.cpu (default: queue.capability), or make the pods smaller',
     ]);
-    const gpu = loadErrors(minimalInput({ teams: [{ name: 'research', queue: { capability: { gpu: 2 } }, ray: { workerGroups: [group({ name: 'big', gpus: 4 })] } }] }));
+    const gpu = loadErrors(
+      minimalInput({ teams: [{ name: 'research', queue: { capability: { gpu: 2 } }, ray: { workerGroups: [group({ name: 'big', gpus: 4 })] } }] }),
+    );
     expect(gpu).toEqual([
       'clusters/minimal.ts: teams[research].ray.workerGroups[big] the Ray head plus one pod of this group needs gpu 4 but the team ResourceQuota allows requests.nvidia.com/gpu 2: the API server would reject the pod: raise teams[research].quota.gpu (default: queue.capability), or make the pods smaller',
     ]);
@@ -130,7 +157,9 @@ describe('team Ray rules', () => {
     const used = [ARGOCD_NAMESPACE, ...Object.values(PLATFORM_NAMESPACES), ...COMPONENTS.map((c) => c.namespace)];
     expect(used.filter((n) => !RESERVED_NAMESPACES.includes(n))).toEqual([]);
     // Each example cluster with its own lookups file (prod's carries the EFS id its storage.efs needs).
-    const teamNamespaces = Object.entries(clusters).flatMap(([name, input]) => loadOk(input, JSON.parse(readFileSync(join(REPO, 'clusters', `${name}.lookups.json`), 'utf8'))).teams.map((t) => t.namespace));
+    const teamNamespaces = Object.entries(clusters).flatMap(([name, input]) =>
+      loadOk(input, JSON.parse(readFileSync(join(REPO, 'clusters', `${name}.lookups.json`), 'utf8'))).teams.map((t) => t.namespace),
+    );
     expect(teamNamespaces.filter((n) => RESERVED_NAMESPACES.includes(n))).toEqual([]);
   });
 

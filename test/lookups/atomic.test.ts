@@ -49,7 +49,10 @@ describe('writeFileAtomic', () => {
     const old = `${JSON.stringify({ parameters: FACTS }, null, 2)}\n`;
     for (const size of [2_000, 5_000_000]) {
       writeFileSync(path, old);
-      const out = await child(`import { writeFileAtomic } from ${JSON.stringify(join(ROOT, 'lib/lookups/atomic'))};\nwriteFileAtomic(${JSON.stringify(path)}, 'x'.repeat(${size}));\n`, { fsizeBlocks: 1 });
+      const out = await child(
+        `import { writeFileAtomic } from ${JSON.stringify(join(ROOT, 'lib/lookups/atomic'))};\nwriteFileAtomic(${JSON.stringify(path)}, 'x'.repeat(${size}));\n`,
+        { fsizeBlocks: 1 },
+      );
       expect(out.code).not.toBe(0);
       expect(out.stderr).toContain('EFBIG');
       expect(readFileSync(path, 'utf8')).toBe(old);
@@ -62,7 +65,10 @@ describe('writeFileAtomic', () => {
     writeFileSync(path, 'old\n');
     const script = join(dir, 'slow.ts');
     // Writes 400 MB in 1 MB chunks through the real temp file, slowly enough to be killed in the middle.
-    writeFileSync(script, `import { writeFileAtomic } from ${JSON.stringify(join(ROOT, 'lib/lookups/atomic'))};\nwriteFileAtomic(${JSON.stringify(path)}, 'y'.repeat(400 * 1024 * 1024));\n`);
+    writeFileSync(
+      script,
+      `import { writeFileAtomic } from ${JSON.stringify(join(ROOT, 'lib/lookups/atomic'))};\nwriteFileAtomic(${JSON.stringify(path)}, 'y'.repeat(400 * 1024 * 1024));\n`,
+    );
     const proc = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'ignore' });
     const deadline = Date.now() + 30_000;
     while (leftovers().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -86,7 +92,10 @@ describe('eksai lookup on a full disk', () => {
     const releases = ['v20260610', 'v20260618', 'v20260625', 'v20260707', 'v20260709', 'v20260714'];
     const classes = releases.map((r) => ({ name: `c${r}`, amiAlias: `al2023@${r}` }));
     for (const r of releases) {
-      ssm.publicParameters.set(`/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-1.35-${r}/image_id`, 'ami-0123456789abcdef0');
+      ssm.publicParameters.set(
+        `/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-1.35-${r}/image_id`,
+        'ami-0123456789abcdef0',
+      );
     }
     ssm.byPath = paged(FACTS);
     const cwd = join(dir, 'repo');
@@ -99,7 +108,10 @@ writeFileSync(${JSON.stringify(path)}, ${JSON.stringify(old)});
 lookup({ cluster: 'dev', region: 'us-west-2', cwd: ${JSON.stringify(cwd)}, nodes: { kubernetesVersion: '1.35', nodeClasses: ${JSON.stringify(classes)}, nodePools: [] } })
   .then(() => console.log('written'), (e) => { console.log(e.name + ': ' + e.message); process.exitCode = 2; });
 `;
-    const out = await child(code, { fsizeBlocks: 1, env: { AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '' } });
+    const out = await child(code, {
+      fsizeBlocks: 1,
+      env: { AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '' },
+    });
     expect(out.code).toBe(2);
     expect(out.stdout).toMatch(/^LookupsWriteError: cannot write clusters\/dev\.lookups\.json \(EFBIG: .*\); the committed file is unchanged: free disk space/);
     expect(readFileSync(path, 'utf8')).toBe(old);

@@ -101,12 +101,26 @@ describe('checkFact on every one-character mutation of an endpoint', () => {
     let accepted = 0;
     for (let pos = 0; pos <= base.length; pos++) {
       for (let code = 0; code < 128; code++) {
-        for (const raw of [base.slice(0, pos) + String.fromCharCode(code) + base.slice(pos), base.slice(0, pos) + String.fromCharCode(code) + base.slice(pos + 1)]) {
+        for (const raw of [
+          base.slice(0, pos) + String.fromCharCode(code) + base.slice(pos),
+          base.slice(0, pos) + String.fromCharCode(code) + base.slice(pos + 1),
+        ]) {
           const r = checkFact('cluster/endpoint', raw);
           if ('error' in r) continue;
           accepted += 1;
           const url = new URL(r.value);
-          expect({ protocol: url.protocol, username: url.username, password: url.password, port: url.port, pathname: url.pathname, search: url.search, hash: url.hash }, raw).toEqual({ protocol: 'https:', username: '', password: '', port: '', pathname: '/', search: '', hash: '' });
+          expect(
+            {
+              protocol: url.protocol,
+              username: url.username,
+              password: url.password,
+              port: url.port,
+              pathname: url.pathname,
+              search: url.search,
+              hash: url.hash,
+            },
+            raw,
+          ).toEqual({ protocol: 'https:', username: '', password: '', port: '', pathname: '/', search: '', hash: '' });
           expect(`https://${url.hostname}`, raw).toBe(r.value.toLowerCase());
           expect(checkFact('cluster/endpoint', r.value)).toEqual(r);
         }
@@ -193,10 +207,16 @@ describe('the lookups file synth reads', () => {
         return problems.map(formatProblem);
       };
       writeFileSync(path, `{"parameters":{},"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
-      expect(read()).toEqual([expect.stringMatching(/^clusters\/minimal\.lookups\.json is 2097\d+ bytes, more than a lookups file can be \(at most 1048576\): rerun `eksai lookup --cluster minimal`$/)]);
+      expect(read()).toEqual([
+        expect.stringMatching(
+          /^clusters\/minimal\.lookups\.json is 2097\d+ bytes, more than a lookups file can be \(at most 1048576\): rerun `eksai lookup --cluster minimal`$/,
+        ),
+      ]);
       rmSync(path);
       symlinkSync('/dev/zero', path);
-      expect(read()).toEqual(['clusters/minimal.lookups.json is not a regular file (a folder, device or FIFO is in its place): remove it and rerun `eksai lookup --cluster minimal`']);
+      expect(read()).toEqual([
+        'clusters/minimal.lookups.json is not a regular file (a folder, device or FIFO is in its place): remove it and rerun `eksai lookup --cluster minimal`',
+      ]);
       rmSync(path);
       mkdirSync(path);
       expect(read()).toHaveLength(1);

@@ -76,15 +76,18 @@ export async function startFakeSsm(): Promise<FakeSsm> {
       if (json && call.target === 'AmazonSSM.GetParametersByPath') reply = fake.byPath(call);
       else if (json && call.target === 'AmazonSSM.GetParameters') {
         const names = call.body.Names ?? [];
-        reply = names.length > 10
-          ? error('ValidationException', 'Member must have length less than or equal to 10')
-          : {
-              status: 200,
-              body: {
-                Parameters: names.filter((n) => fake.publicParameters.has(n)).map((n) => ({ Name: n, Type: 'String', Value: fake.publicParameters.get(n), Version: 1, DataType: 'aws:ec2:image' })),
-                InvalidParameters: names.filter((n) => !fake.publicParameters.has(n)),
-              },
-            };
+        reply =
+          names.length > 10
+            ? error('ValidationException', 'Member must have length less than or equal to 10')
+            : {
+                status: 200,
+                body: {
+                  Parameters: names
+                    .filter((n) => fake.publicParameters.has(n))
+                    .map((n) => ({ Name: n, Type: 'String', Value: fake.publicParameters.get(n), Version: 1, DataType: 'aws:ec2:image' })),
+                  InvalidParameters: names.filter((n) => !fake.publicParameters.has(n)),
+                },
+              };
       } else reply = { status: 400, body: { __type: 'UnknownOperationException' } };
       if (reply === 'hang') return;
       const send = (r: { status: number; body: unknown }) => {
@@ -135,9 +138,14 @@ export function stubAwsEnv(endpoint: string): void {
 export function runCli(endpoint: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const root = resolve(__dirname, '..', '..');
   return new Promise((done) => {
-    execFile(process.execPath, [join(root, 'bin', 'eksai.js'), ...args], {
-      cwd: root,
-      env: { ...process.env, AWS_ENDPOINT_URL_SSM: endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
-    }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [join(root, 'bin', 'eksai.js'), ...args],
+      {
+        cwd: root,
+        env: { ...process.env, AWS_ENDPOINT_URL_SSM: endpoint, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '', ...env },
+      },
+      (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }

@@ -9,7 +9,15 @@ import { amiNeeds, type NodeImageInputs } from '../../lib/lookups/amis';
 import { nodeImageInputs } from '../../lib/config/node-images';
 import { serializeLookups } from '../../lib/lookups/file';
 import { resolveTimeouts, SSM_MAX_PAGES } from '../../lib/lookups/client';
-import { createSsmClient, lookup, MissingParametersError, SsmAccessDeniedError, SsmPageLimitError, SsmRepeatedTokenError, SsmTimeoutError } from '../../lib/lookups/ssm';
+import {
+  createSsmClient,
+  lookup,
+  MissingParametersError,
+  SsmAccessDeniedError,
+  SsmPageLimitError,
+  SsmRepeatedTokenError,
+  SsmTimeoutError,
+} from '../../lib/lookups/ssm';
 import { error, FACTS, paged, param, runCli, stubAwsEnv, testClient, useFakeSsm } from './server';
 
 const fake = useFakeSsm();
@@ -27,7 +35,9 @@ export const NODES: NodeImageInputs = {
 };
 const STANDARD = '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-1.35-v20260714/image_id';
 const NVIDIA = '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/nvidia/amazon-eks-node-al2023-x86_64-nvidia-1.35-v20260714/image_id';
-const AMIS = { 'al2023@v20260714': { kubernetesVersion: '1.35', images: { 'amd64/nvidia': 'ami-0bbbbbbbbbbbbbbb2', 'amd64/standard': 'ami-0aaaaaaaaaaaaaaa1' } } };
+const AMIS = {
+  'al2023@v20260714': { kubernetesVersion: '1.35', images: { 'amd64/nvidia': 'ami-0bbbbbbbbbbbbbbb2', 'amd64/standard': 'ami-0aaaaaaaaaaaaaaa1' } },
+};
 
 const client = (maxAttempts = 4) => testClient(ssm.endpoint, maxAttempts);
 const pathCalls = () => ssm.calls.filter((c) => c.target === 'AmazonSSM.GetParametersByPath');
@@ -60,7 +70,9 @@ describe('lookup', () => {
     expect(pathCalls()[0]).toMatchObject({ target: 'AmazonSSM.GetParametersByPath', body: { Path: '/eksai/dev/', Recursive: true, WithDecryption: false } });
     expect(result.ignored).toEqual(['some/other']);
     expect(result.written).toBe(true);
-    expect(readFileSync(file(), 'utf8')).toBe(serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'account/id': '123456789012' } }));
+    expect(readFileSync(file(), 'utf8')).toBe(
+      serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'account/id': '123456789012' } }),
+    );
   });
 
   it('honours AWS_ENDPOINT_URL_SSM with the default client', async () => {
@@ -95,7 +107,9 @@ describe('lookup', () => {
 
   it('fails when throttling never stops', async () => {
     ssm.byPath = () => error('ThrottlingException', 'Rate exceeded');
-    await expect(lookup(opts({ client: client(2) }))).rejects.toThrow(/^SSM kept throttling GetParametersByPath \/eksai\/dev\/ in us-west-2 after retries with backoff: wait a minute and rerun `eksai lookup --cluster dev`$/);
+    await expect(lookup(opts({ client: client(2) }))).rejects.toThrow(
+      /^SSM kept throttling GetParametersByPath \/eksai\/dev\/ in us-west-2 after retries with backoff: wait a minute and rerun `eksai lookup --cluster dev`$/,
+    );
     expect(pathCalls()).toHaveLength(2);
   });
 
@@ -105,7 +119,9 @@ describe('lookup', () => {
     const err = await lookup(opts({ client: client() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MissingParametersError);
     expect((err as MissingParametersError).missing).toEqual(['karpenter/interruption-queue-name']);
-    expect((err as Error).message).toContain('clusters/dev.lookups.json: parameters.karpenter/interruption-queue-name is missing: SSM parameter /eksai/dev/karpenter/interruption-queue-name');
+    expect((err as Error).message).toContain(
+      'clusters/dev.lookups.json: parameters.karpenter/interruption-queue-name is missing: SSM parameter /eksai/dev/karpenter/interruption-queue-name',
+    );
     expect((err as Error).message).toContain('terraform/bootstrap');
     expect(() => readFileSync(file())).toThrow();
   });
@@ -122,12 +138,19 @@ describe('lookup', () => {
     ssm.byPath = () => error('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: ssm:GetParametersByPath');
     const err = await lookup(opts({ client: client() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SsmAccessDeniedError);
-    expect((err as Error).message).toMatch(/^access denied reading SSM \/eksai\/dev\/ in us-west-2 .*allow ssm:GetParametersByPath on arn:aws:ssm:us-west-2:<account>:parameter\/eksai\/dev\/\*/);
+    expect((err as Error).message).toMatch(
+      /^access denied reading SSM \/eksai\/dev\/ in us-west-2 .*allow ssm:GetParametersByPath on arn:aws:ssm:us-west-2:<account>:parameter\/eksai\/dev\/\*/,
+    );
     expect(pathCalls()).toHaveLength(1);
   });
 
   it('reports drift in check mode without writing', async () => {
-    const committed = serializeLookups({ amis: AMIS, prefix: '/eksai/dev/', region: 'us-west-2', parameters: { ...FACTS, 'network/vpc-id': 'vpc-0000000000000000a', 'account/id': '1' } });
+    const committed = serializeLookups({
+      amis: AMIS,
+      prefix: '/eksai/dev/',
+      region: 'us-west-2',
+      parameters: { ...FACTS, 'network/vpc-id': 'vpc-0000000000000000a', 'account/id': '1' },
+    });
     writeFileSync(file(), committed);
     ssm.byPath = paged(FACTS);
     const result = await lookup(opts({ check: true, client: client() }));
@@ -155,7 +178,9 @@ describe('lookup', () => {
   it('fails when a folder stands where the lookups file goes, with LookupsWriteError', async () => {
     mkdirSync(file());
     ssm.byPath = paged(FACTS);
-    await expect(lookup(opts({ client: client() }))).rejects.toThrow(/^clusters\/dev\.lookups\.json is not a regular file \(a folder, link or device is in its place\): remove it/);
+    await expect(lookup(opts({ client: client() }))).rejects.toThrow(
+      /^clusters\/dev\.lookups\.json is not a regular file \(a folder, link or device is in its place\): remove it/,
+    );
   });
 
   it('reports no drift and rewrites nothing when the file is current', async () => {
@@ -171,12 +196,20 @@ describe('lookup', () => {
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(ssm.endpoint, args, env);
 
 describe('eksai lookup (CLI, read-only --check against the committed clusters/dev.lookups.json)', () => {
-  const committed = () => JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')) as { parameters: Record<string, string>; amis: Record<string, { images: Record<string, string> }> };
+  const committed = () =>
+    JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')) as {
+      parameters: Record<string, string>;
+      amis: Record<string, { images: Record<string, string> }>;
+    };
 
   beforeEach(() => {
     // The public AMI parameters of clusters/dev.ts, answering with the ids the committed file records.
     const amis = committed().amis;
-    ssm.publicParameters = new Map(amiNeeds(nodeImageInputs(clusterSchema.parse(clusters.dev))).flatMap((n) => n.images.map((i) => [i.parameter, amis[n.alias]!.images[i.key]!] as [string, string])));
+    ssm.publicParameters = new Map(
+      amiNeeds(nodeImageInputs(clusterSchema.parse(clusters.dev))).flatMap((n) =>
+        n.images.map((i) => [i.parameter, amis[n.alias]!.images[i.key]!] as [string, string]),
+      ),
+    );
   });
 
   it('exits 0 when SSM matches the committed file, reading the region from clusters/dev.ts', async () => {
@@ -203,7 +236,12 @@ describe('eksai lookup (CLI, read-only --check against the committed clusters/de
 
 describe('lookup never hangs', () => {
   const FAST = { connectMs: 300, requestMs: 300, totalMs: 10_000 };
-  const bounded = (maxAttempts = 2) => createSsmClient('us-west-2', resolveTimeouts(FAST, {}), { endpoint: ssm.endpoint, maxAttempts, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+  const bounded = (maxAttempts = 2) =>
+    createSsmClient('us-west-2', resolveTimeouts(FAST, {}), {
+      endpoint: ssm.endpoint,
+      maxAttempts,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
 
   async function fails(options: Record<string, unknown>): Promise<{ err: Error; ms: number }> {
     const start = Date.now();
@@ -224,17 +262,28 @@ describe('lookup never hangs', () => {
 
   it('fails when the TCP connect never completes, with SsmTimeoutError after the connect timeout', async () => {
     // A listener on 127.0.0.1 whose accept backlog is full: the kernel drops further SYNs, so connect hangs.
-    const listener = spawn('python3', ['-c', [
-      'import socket, time',
-      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0); port = s.getsockname()[1]",
-      'fill = [socket.socket() for _ in range(3)]',
-      '[c.setblocking(False) for c in fill]',
-      "[c.connect_ex(('127.0.0.1', port)) for c in fill]",
-      'time.sleep(0.2); print(port, flush=True); time.sleep(60)',
-    ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        [
+          'import socket, time',
+          "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0); port = s.getsockname()[1]",
+          'fill = [socket.socket() for _ in range(3)]',
+          '[c.setblocking(False) for c in fill]',
+          "[c.connect_ex(('127.0.0.1', port)) for c in fill]",
+          'time.sleep(0.2); print(port, flush=True); time.sleep(60)',
+        ].join('\n'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const port = await new Promise<string>((r) => listener.stdout.once('data', (d: Buffer) => r(d.toString().trim())));
-      const blackhole = createSsmClient('us-west-2', resolveTimeouts(FAST, {}), { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+      const blackhole = createSsmClient('us-west-2', resolveTimeouts(FAST, {}), {
+        endpoint: `http://127.0.0.1:${port}`,
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      });
       const { err, ms } = await fails({ client: blackhole, timeouts: FAST });
       expect(err).toBeInstanceOf(SsmTimeoutError);
       expect(err.message).toMatch(/^SSM in us-west-2 did not connect within 300 ms for GetParametersByPath \/eksai\/dev\//);
@@ -261,7 +310,9 @@ describe('lookup never hangs', () => {
     ssm.byPath = (call) => ({ delayMs: 250, ...(ok(call) as { status: number; body: unknown }) });
     const { err, ms } = await fails({ client: bounded(), timeouts: { ...FAST, totalMs: 600 } });
     expect(err).toBeInstanceOf(SsmTimeoutError);
-    expect(err.message).toMatch(/^SSM in us-west-2 did not finish GetParametersByPath \/eksai\/dev\/ within 600 ms \(the whole lookup, retries included\); nothing was written/);
+    expect(err.message).toMatch(
+      /^SSM in us-west-2 did not finish GetParametersByPath \/eksai\/dev\/ within 600 ms \(the whole lookup, retries included\); nothing was written/,
+    );
     expect(ms).toBeLessThan(2_000);
   });
 
@@ -294,7 +345,9 @@ describe('lookup never hangs', () => {
       ssm.byPath = () => ({ status: 200, body: { Parameters: [param('cluster/endpoint', FACTS['cluster/endpoint']!)], NextToken: token } });
       const { err } = await fails({ client: client() });
       expect(err).toBeInstanceOf(SsmRepeatedTokenError);
-      expect(err.message).toMatch(/^SSM returned the same NextToken twice for GetParametersByPath \/eksai\/dev\/ in us-west-2 \(page 2\), which would loop forever; nothing was written/);
+      expect(err.message).toMatch(
+        /^SSM returned the same NextToken twice for GetParametersByPath \/eksai\/dev\/ in us-west-2 \(page 2\), which would loop forever; nothing was written/,
+      );
       expect(pathCalls()).toHaveLength(2);
     }
   });
@@ -315,7 +368,9 @@ describe('lookup never hangs', () => {
     const before = readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8');
     const out = await cli(['lookup', '--cluster', 'dev'], { EKSAI_SSM_REQUEST_TIMEOUT_MS: '200', EKSAI_SSM_TOTAL_TIMEOUT_MS: '1500' });
     expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(/SSM at http:\/\/127\.0\.0\.1:\d+ in us-west-2 did not (answer within 200 ms|finish GetParametersByPath \/eksai\/dev\/ within 1500 ms)/);
+    expect(out.stderr).toMatch(
+      /SSM at http:\/\/127\.0\.0\.1:\d+ in us-west-2 did not (answer within 200 ms|finish GetParametersByPath \/eksai\/dev\/ within 1500 ms)/,
+    );
     expect(readFileSync(resolve(__dirname, '..', '..', 'clusters', 'dev.lookups.json'), 'utf8')).toBe(before);
   });
 });

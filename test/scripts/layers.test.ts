@@ -7,7 +7,10 @@ import { REPO } from '../helpers';
 
 /** `npm run lint`'s layer check (scripts/layers.mjs with the repository's .dependency-cruiser.cjs) run in `cwd`. */
 function layers(cwd: string, ...args: string[]): { status: number; stdout: string } {
-  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'layers.mjs'), '--config', join(REPO, '.dependency-cruiser.cjs'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'layers.mjs'), '--config', join(REPO, '.dependency-cruiser.cjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   return { status: r.status ?? -1, stdout: r.stdout + r.stderr };
 }
 
@@ -20,7 +23,10 @@ afterAll(() => {
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'eksai-layers-'));
   dirs.push(dir);
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true }, include: ['**/*.ts'] }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true }, include: ['**/*.ts'] }),
+  );
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), text);

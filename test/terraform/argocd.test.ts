@@ -19,7 +19,10 @@ const FEATURES: Record<string, { readonly since: string; readonly source: string
   'OCI Helm source (oci:// repoURL, path: .)': { since: '3.1.0', source: 'docs/user-guide/oci.md added in v3.1.0: "source: path: . repoURL: oci://..."' },
   'spec.syncPolicy.automated (prune, selfHeal)': { since: '1.2.0', source: 'types.go SelfHeal first in v1.2.0' },
   'spec.syncPolicy.retry.backoff': { since: '1.7.0', source: 'types.go `Retry *RetryStrategy` and Backoff first in v1.7.0' },
-  'spec.syncPolicy.managedNamespaceMetadata': { since: '2.6.0', source: 'types.go ManagedNamespaceMetadata first in v2.6.0 (docs/user-guide/sync-options.md "Namespace Metadata")' },
+  'spec.syncPolicy.managedNamespaceMetadata': {
+    since: '2.6.0',
+    source: 'types.go ManagedNamespaceMetadata first in v2.6.0 (docs/user-guide/sync-options.md "Namespace Metadata")',
+  },
   'spec.ignoreDifferences.jsonPointers': { since: '0.12.0', source: 'types.go JSONPointers first in v0.12.0' },
   'spec.ignoreDifferences.jqPathExpressions': { since: '2.1.0', source: 'types.go JQPathExpressions first in v2.1.0' },
   'spec.ignoreDifferences.managedFieldsManagers': { since: '2.3.0', source: 'types.go ManagedFieldsManagers first in v2.3.0' },
@@ -27,8 +30,14 @@ const FEATURES: Record<string, { readonly since: string; readonly source: string
   'AppProject sourceRepos, destinations, clusterResourceWhitelist': { since: '0.9.0', source: 'types.go ClusterResourceWhitelist first in v0.9.0' },
   'syncOption CreateNamespace=true': { since: '1.7.0', source: 'controller: "CreateNamespace=true" first in v1.7.0' },
   'syncOption ServerSideApply=true': { since: '2.5.0', source: 'docs/user-guide/sync-options.md "Server-Side Apply", first in v2.5.0' },
-  'syncOption RespectIgnoreDifferences=true': { since: '2.3.0', source: 'docs/user-guide/sync-options.md "Respect ignore differences configs", first in v2.3.0' },
-  'syncOption SkipDryRunOnMissingResource=true': { since: '1.5.3', source: 'docs/user-guide/sync-options.md "Skip Dry Run for new custom resources types", first in v1.5.3' },
+  'syncOption RespectIgnoreDifferences=true': {
+    since: '2.3.0',
+    source: 'docs/user-guide/sync-options.md "Respect ignore differences configs", first in v2.3.0',
+  },
+  'syncOption SkipDryRunOnMissingResource=true': {
+    since: '1.5.3',
+    source: 'docs/user-guide/sync-options.md "Skip Dry Run for new custom resources types", first in v1.5.3',
+  },
   'syncOption Prune=false': { since: '1.1.0', source: 'docs/user-guide/sync-options.md "No Prune Resources", first in v1.1.0' },
   'syncOption Delete=false': { since: '2.7.0', source: 'docs/user-guide/sync-options.md "No Resource Deletion", first in v2.7.0' },
   'annotation argocd.argoproj.io/sync-wave': { since: '1.1.0', source: 'docs/user-guide/sync-waves.md, first in v1.1.0' },
@@ -68,24 +77,29 @@ function featuresOf(obj: Block): string[] {
     else out.add(`annotation ${k}: ${v}`);
   }
   if (obj.kind === 'ConfigMap' && obj.metadata.name === 'argocd-cm') {
-    for (const k of Object.keys(obj.data ?? {})) out.add(k.startsWith('resource.customizations.health.') ? 'argocd-cm resource.customizations.health.<group_kind>' : `unknown: argocd-cm key ${k}`);
+    for (const k of Object.keys(obj.data ?? {}))
+      out.add(k.startsWith('resource.customizations.health.') ? 'argocd-cm resource.customizations.health.<group_kind>' : `unknown: argocd-cm key ${k}`);
   }
   if (obj.apiVersion !== 'argoproj.io/v1alpha1') return [...out];
   if (obj.kind === 'AppProject') {
-    for (const k of Object.keys(obj.spec)) if (!['description', 'sourceRepos', 'destinations', 'clusterResourceWhitelist'].includes(k)) out.add(`unknown: AppProject spec.${k}`);
+    for (const k of Object.keys(obj.spec))
+      if (!['description', 'sourceRepos', 'destinations', 'clusterResourceWhitelist'].includes(k)) out.add(`unknown: AppProject spec.${k}`);
     out.add('AppProject sourceRepos, destinations, clusterResourceWhitelist');
     return [...out];
   }
   const spec = obj.spec as Block;
-  for (const f of obj.metadata.finalizers ?? []) out.add(f === 'resources-finalizer.argocd.argoproj.io' ? 'metadata.finalizers resources-finalizer.argocd.argoproj.io' : `unknown: finalizer ${f}`);
-  for (const k of Object.keys(spec)) if (!['project', 'destination', 'source', 'sources', 'syncPolicy', 'ignoreDifferences'].includes(k)) out.add(`unknown: Application spec.${k}`);
+  for (const f of obj.metadata.finalizers ?? [])
+    out.add(f === 'resources-finalizer.argocd.argoproj.io' ? 'metadata.finalizers resources-finalizer.argocd.argoproj.io' : `unknown: finalizer ${f}`);
+  for (const k of Object.keys(spec))
+    if (!['project', 'destination', 'source', 'sources', 'syncPolicy', 'ignoreDifferences'].includes(k)) out.add(`unknown: Application spec.${k}`);
   const sources: Block[] = spec.sources ?? [spec.source];
   if (spec.sources) out.add('spec.sources (multiple sources)');
   for (const s of sources) {
     out.add('spec.source (Git directory, Helm repository chart)');
     if (String(s.repoURL).startsWith('oci://')) out.add('OCI Helm source (oci:// repoURL, path: .)');
     for (const k of Object.keys(s)) if (!['repoURL', 'chart', 'path', 'targetRevision', 'helm'].includes(k)) out.add(`unknown: source.${k}`);
-    for (const k of Object.keys(s.helm ?? {})) out.add(k === 'releaseName' ? 'spec.source.helm.releaseName' : k === 'valuesObject' ? 'spec.source.helm.valuesObject' : `unknown: source.helm.${k}`);
+    for (const k of Object.keys(s.helm ?? {}))
+      out.add(k === 'releaseName' ? 'spec.source.helm.releaseName' : k === 'valuesObject' ? 'spec.source.helm.valuesObject' : `unknown: source.helm.${k}`);
   }
   const sp = (spec.syncPolicy ?? {}) as Block;
   for (const k of Object.keys(sp)) {
@@ -110,7 +124,10 @@ beforeAll(async () => {
 function installedArgoCd(): string {
   const chart = String(tf.variable.argocd_chart_version![0]!.default);
   const app = CHART_APP_VERSIONS[chart];
-  if (!app) throw new Error(`argocd_chart_version default ${chart}: add its appVersion (argo-helm charts/argo-cd/Chart.yaml at argo-cd-${chart}) to CHART_APP_VERSIONS`);
+  if (!app)
+    throw new Error(
+      `argocd_chart_version default ${chart}: add its appVersion (argo-helm charts/argo-cd/Chart.yaml at argo-cd-${chart}) to CHART_APP_VERSIONS`,
+    );
   return app;
 }
 
@@ -138,7 +155,12 @@ describe('Argo CD installed by terraform/bootstrap', () => {
   });
 
   it('flags a field the table does not know', () => {
-    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'x' }, spec: { project: 'p', source: { repoURL: 'https://g', path: 'd', directory: { recurse: true } }, syncPolicy: { syncOptions: ['PruneLast=true'] } } };
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'x' },
+      spec: { project: 'p', source: { repoURL: 'https://g', path: 'd', directory: { recurse: true } }, syncPolicy: { syncOptions: ['PruneLast=true'] } },
+    };
     expect(featuresOf(app).filter((f) => !(f in FEATURES))).toEqual(['unknown: source.directory', 'syncOption PruneLast=true']);
   });
 });

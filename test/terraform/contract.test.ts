@@ -11,7 +11,19 @@ import { factsFromLookups } from '../../lib/lookups/file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix } from '../../lib/lookups/parameters';
 import { TERRAFORM_SOURCE } from '../../lib/lookups/ssm';
 import { BOOTSTRAP_INPUT_PATH } from '../../pipeline/synth/bootstrap';
-import { BOOTSTRAP_DIR, REPO_ROOT, bootstrapInputOf, distClusters, loadBootstrap, localOf, moduleBlock, resolveName, resource, type Block, type Tf } from './hcl';
+import {
+  BOOTSTRAP_DIR,
+  REPO_ROOT,
+  bootstrapInputOf,
+  distClusters,
+  loadBootstrap,
+  localOf,
+  moduleBlock,
+  resolveName,
+  resource,
+  type Block,
+  type Tf,
+} from './hcl';
 
 /**
  * The contracts between terraform/bootstrap and the generator, checked from both sides: the SSM facts
@@ -88,13 +100,19 @@ describe('terraform/bootstrap SSM contract', () => {
     expect(param.count).toBe(resource(tf, 'aws_efs_file_system', 'shared').count);
     expect(param.count).toBe('${local.efs ? 1 : 0}');
     expect(tf.locals.efs).toBe('${coalesce(var.efs, try(local.generated.efs, false))}');
-    const { configs } = loadClusters(Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })), REPO_ROOT);
+    const { configs } = loadClusters(
+      Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })),
+      REPO_ROOT,
+    );
     for (const c of configs) {
       const input = bootstrapInputOf(c.name) as { efs?: unknown };
       expect(input.efs, `${c.name}: ${BOOTSTRAP_INPUT_PATH} efs`).toBe(c.storage.efsFileSystemId !== undefined);
       if (input.efs) expect(c.facts.parameters['storage/efs-file-system-id']).toBe(c.storage.efsFileSystemId);
     }
-    expect(configs.some((c) => c.storage.efsFileSystemId !== undefined), 'at least one example cluster uses EFS').toBe(true);
+    expect(
+      configs.some((c) => c.storage.efsFileSystemId !== undefined),
+      'at least one example cluster uses EFS',
+    ).toBe(true);
   });
 
   it('is where `eksai lookup` tells the user the facts are written', () => {
@@ -126,8 +144,15 @@ describe('terraform/bootstrap SSM contract', () => {
   });
 
   it('routes the five event kinds Karpenter handles', () => {
-    const events = localOf(tf, resource(tf, 'aws_cloudwatch_event_rule', 'interruption').for_each) as Record<string, { 'detail-type': string[]; source: string[] }>;
-    expect(Object.values(events).map((e) => `${e.source[0]}: ${e['detail-type'][0]}`).sort()).toEqual([
+    const events = localOf(tf, resource(tf, 'aws_cloudwatch_event_rule', 'interruption').for_each) as Record<
+      string,
+      { 'detail-type': string[]; source: string[] }
+    >;
+    expect(
+      Object.values(events)
+        .map((e) => `${e.source[0]}: ${e['detail-type'][0]}`)
+        .sort(),
+    ).toEqual([
       'aws.ec2: EC2 Capacity Reservation Instance Interruption Warning',
       'aws.ec2: EC2 Instance Rebalance Recommendation',
       'aws.ec2: EC2 Instance State-change Notification',
@@ -137,7 +162,14 @@ describe('terraform/bootstrap SSM contract', () => {
   });
 
   it('feeds the queue name into the Karpenter settings through lookups', () => {
-    const doc = { parameters: { 'cluster/endpoint': 'https://abc.gr7.us-west-2.eks.amazonaws.com', 'karpenter/node-role-name': 'dev-karpenter-node', 'karpenter/interruption-queue-name': 'dev-karpenter', 'network/vpc-id': 'vpc-0a1b2c3d4e5f60718' } };
+    const doc = {
+      parameters: {
+        'cluster/endpoint': 'https://abc.gr7.us-west-2.eks.amazonaws.com',
+        'karpenter/node-role-name': 'dev-karpenter-node',
+        'karpenter/interruption-queue-name': 'dev-karpenter',
+        'network/vpc-id': 'vpc-0a1b2c3d4e5f60718',
+      },
+    };
     const facts = factsFromLookups('dev', 'us-west-2', doc, []);
     const cluster = { name: 'dev', facts, karpenter: { controller: { replicas: 2 } } } as unknown as ClusterConfig;
     expect(karpenterValues(cluster).settings.interruptionQueue).toBe('dev-karpenter');
@@ -146,7 +178,11 @@ describe('terraform/bootstrap SSM contract', () => {
 
 describe('committed lookups files hold what a real bootstrap writes', () => {
   it('has a lookups file per registered cluster', () => {
-    expect(lookupsFiles).toEqual(Object.keys(clusters).map((c) => `${c}.lookups.json`).sort());
+    expect(lookupsFiles).toEqual(
+      Object.keys(clusters)
+        .map((c) => `${c}.lookups.json`)
+        .sort(),
+    );
   });
 
   it.each(lookupsFiles)('%s: the names are the ones terraform/bootstrap gives the node role and the queue', (file) => {
@@ -185,7 +221,9 @@ describe('one Kubernetes version, from the cluster config', () => {
 
   it('refuses a -var kubernetes_version that differs from the generated file', () => {
     const pre = resource(tf, 'terraform_data', 'inputs').lifecycle[0].precondition as { condition: string }[];
-    expect(pre.map((p) => p.condition)).toContain('${local.generated == null || var.kubernetes_version == null || var.kubernetes_version == try(local.generated.kubernetes_version, "")}');
+    expect(pre.map((p) => p.condition)).toContain(
+      '${local.generated == null || var.kubernetes_version == null || var.kubernetes_version == try(local.generated.kubernetes_version, "")}',
+    );
   });
 
   it('writes every cluster the version its manifests are validated and rendered against', () => {
@@ -211,11 +249,15 @@ describe('terraform/bootstrap matches the generator', () => {
 
   it('installs Argo CD with the same Application health Lua as apps/argocd-cm.ts', () => {
     expect(readFileSync(join(BOOTSTRAP_DIR, 'argocd-application-health.lua'), 'utf8')).toBe(APPLICATION_HEALTH_LUA);
-    expect(String(resource(tf, 'helm_release', 'argocd').values)).toContain('"resource.customizations.health.argoproj.io_Application" = file("${path.module}/argocd-application-health.lua")');
+    expect(String(resource(tf, 'helm_release', 'argocd').values)).toContain(
+      '"resource.customizations.health.argoproj.io_Application" = file("${path.module}/argocd-application-health.lua")',
+    );
   });
 
   it('is formatted as `terraform fmt` formats it (hclwrite, the formatter terraform fmt uses)', async () => {
-    const files = readdirSync(BOOTSTRAP_DIR).filter((f) => f.endsWith('.tf')).sort();
+    const files = readdirSync(BOOTSTRAP_DIR)
+      .filter((f) => f.endsWith('.tf'))
+      .sort();
     const unformatted: string[] = [];
     for (const f of files) {
       const text = readFileSync(join(BOOTSTRAP_DIR, f), 'utf8');
@@ -239,7 +281,8 @@ describe('terraform/bootstrap matches the generator', () => {
       for (const [, name] of text.matchAll(/\blocal\.(\w+)/g)) if (!(name! in tf.locals)) missing.add(`local.${name}`);
       for (const [, name] of text.matchAll(/\bmodule\.(\w+)/g)) if (!tf.module[name!]) missing.add(`module.${name}`);
       for (const [, type, name] of text.matchAll(/\bdata\.(\w+)\.(\w+)/g)) if (!tf.data[type!]?.[name!]) missing.add(`data.${type}.${name}`);
-      for (const [, type, name] of text.matchAll(/(?<![.\w])((?:aws|helm|terraform)_\w+)\.(\w+)/g)) if (!tf.resource[type!]?.[name!]) missing.add(`${type}.${name}`);
+      for (const [, type, name] of text.matchAll(/(?<![.\w])((?:aws|helm|terraform)_\w+)\.(\w+)/g))
+        if (!tf.resource[type!]?.[name!]) missing.add(`${type}.${name}`);
     }
     expect([...missing].sort()).toEqual([]);
   });

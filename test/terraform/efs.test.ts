@@ -33,7 +33,10 @@ describe('terraform/bootstrap shared storage (EFS)', () => {
   });
 
   it('asks for it in the generated input exactly for the clusters whose dist renders EFS classes', () => {
-    const { configs } = loadClusters(Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })), REPO_ROOT);
+    const { configs } = loadClusters(
+      Object.entries(clusters).map(([name, input]) => ({ name, file: `clusters/${name}.ts`, input })),
+      REPO_ROOT,
+    );
     for (const c of configs) {
       const efsClasses = distObjects(c.name).filter(({ obj }) => obj.kind === 'StorageClass' && obj.provisioner === 'efs.csi.aws.com');
       expect(bootstrapInputOf(c.name).efs, `${c.name}: ${BOOTSTRAP_INPUT_PATH}`).toBe(efsClasses.length > 0);
@@ -55,7 +58,9 @@ describe('terraform/bootstrap shared storage (EFS)', () => {
   });
 
   it('admits only NFS (TCP 2049) from the node security group the core nodes and Karpenter nodes carry', () => {
-    const rules = Object.entries(tf.resource.aws_vpc_security_group_ingress_rule ?? {}).filter(([, [b]]) => b!.security_group_id === '${aws_security_group.efs[0].id}');
+    const rules = Object.entries(tf.resource.aws_vpc_security_group_ingress_rule ?? {}).filter(
+      ([, [b]]) => b!.security_group_id === '${aws_security_group.efs[0].id}',
+    );
     expect(rules.map(([n]) => n)).toEqual(['efs_nfs_from_nodes']);
     const rule = rules[0]![1][0]!;
     expect(rule).toMatchObject({ ip_protocol: 'tcp', from_port: 2049, to_port: 2049, referenced_security_group_id: '${module.eks.node_security_group_id}' });
@@ -78,9 +83,13 @@ describe('terraform/bootstrap shared storage (EFS)', () => {
   it('gives the controller service account its own Pod Identity role with the AWS managed AmazonEFSCSIDriverPolicy only', () => {
     const m = moduleBlock(tf, 'efs_csi_pod_identity');
     expect(m.source).toBe('terraform-aws-modules/eks-pod-identity/aws');
-    expect(m.additional_policy_arns).toEqual({ AmazonEFSCSIDriverPolicy: 'arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy' });
+    expect(m.additional_policy_arns).toEqual({
+      AmazonEFSCSIDriverPolicy: 'arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy',
+    });
     // kubernetes-sigs/aws-efs-csi-driver v3.4.1 docs/iam-policy-create.md: the controller runs as efs-csi-controller-sa.
-    expect(m.associations).toEqual({ this: { cluster_name: '${module.eks.cluster_name}', namespace: 'kube-system', service_account: 'efs-csi-controller-sa' } });
+    expect(m.associations).toEqual({
+      this: { cluster_name: '${module.eks.cluster_name}', namespace: 'kube-system', service_account: 'efs-csi-controller-sa' },
+    });
     expect(Object.keys(m).filter((k) => k.startsWith('attach_'))).toEqual([]);
   });
 

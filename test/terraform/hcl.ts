@@ -26,7 +26,9 @@ export interface Tf {
 
 /** Every .tf file of the root, merged the way Terraform merges them (one namespace per kind). */
 export async function loadBootstrap(dir = BOOTSTRAP_DIR): Promise<Tf> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.tf')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort();
   const merged: Record<string, any> = {};
   for (const f of files) {
     const doc = await parse(f, readFileSync(join(dir, f), 'utf8'));

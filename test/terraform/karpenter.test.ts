@@ -11,12 +11,37 @@ import { loadBootstrap, moduleBlock, type Block, type Tf } from './hcl';
  * ec2:DescribeInstanceStatus (website/content/en/docs/upgrading/upgrade-guide.md).
  */
 const KARPENTER_1_14_1_CONTROLLER_ACTIONS = [
-  'ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate', 'ec2:CreateTags', 'ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate',
-  'iam:PassRole', 'iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile',
-  'eks:DescribeCluster', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
-  'ec2:DescribeCapacityReservations', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeInstanceTypeOfferings',
-  'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplates', 'ec2:DescribePlacementGroups', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory', 'ec2:DescribeSubnets',
-  'ssm:GetParameter', 'pricing:GetProducts', 'iam:ListInstanceProfiles', 'iam:GetInstanceProfile',
+  'ec2:RunInstances',
+  'ec2:CreateFleet',
+  'ec2:CreateLaunchTemplate',
+  'ec2:CreateTags',
+  'ec2:TerminateInstances',
+  'ec2:DeleteLaunchTemplate',
+  'iam:PassRole',
+  'iam:CreateInstanceProfile',
+  'iam:TagInstanceProfile',
+  'iam:AddRoleToInstanceProfile',
+  'iam:RemoveRoleFromInstanceProfile',
+  'iam:DeleteInstanceProfile',
+  'eks:DescribeCluster',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueUrl',
+  'sqs:ReceiveMessage',
+  'ec2:DescribeCapacityReservations',
+  'ec2:DescribeImages',
+  'ec2:DescribeInstances',
+  'ec2:DescribeInstanceStatus',
+  'ec2:DescribeInstanceTypeOfferings',
+  'ec2:DescribeInstanceTypes',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:DescribePlacementGroups',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSpotPriceHistory',
+  'ec2:DescribeSubnets',
+  'ssm:GetParameter',
+  'pricing:GetProducts',
+  'iam:ListInstanceProfiles',
+  'iam:GetInstanceProfile',
 ];
 
 /**
@@ -25,11 +50,31 @@ const KARPENTER_1_14_1_CONTROLLER_ACTIONS = [
  * enable_spot_termination = false and attaches its own queue policy).
  */
 const MODULE_20_37_2_V1_ACTIONS = [
-  'ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate', 'ec2:CreateTags', 'ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate',
-  'ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeInstanceTypes',
-  'ec2:DescribeLaunchTemplates', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory', 'ec2:DescribeSubnets',
-  'ssm:GetParameter', 'pricing:GetProducts', 'iam:PassRole', 'iam:CreateInstanceProfile', 'iam:TagInstanceProfile',
-  'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile', 'eks:DescribeCluster',
+  'ec2:RunInstances',
+  'ec2:CreateFleet',
+  'ec2:CreateLaunchTemplate',
+  'ec2:CreateTags',
+  'ec2:TerminateInstances',
+  'ec2:DeleteLaunchTemplate',
+  'ec2:DescribeAvailabilityZones',
+  'ec2:DescribeImages',
+  'ec2:DescribeInstances',
+  'ec2:DescribeInstanceTypeOfferings',
+  'ec2:DescribeInstanceTypes',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSpotPriceHistory',
+  'ec2:DescribeSubnets',
+  'ssm:GetParameter',
+  'pricing:GetProducts',
+  'iam:PassRole',
+  'iam:CreateInstanceProfile',
+  'iam:TagInstanceProfile',
+  'iam:AddRoleToInstanceProfile',
+  'iam:RemoveRoleFromInstanceProfile',
+  'iam:DeleteInstanceProfile',
+  'iam:GetInstanceProfile',
+  'eks:DescribeCluster',
 ];
 
 let tf: Tf;
@@ -58,11 +103,16 @@ function grantedActions(): Set<string> {
 describe('Karpenter controller role', () => {
   it('pins the module version whose policy the table above describes, for the Karpenter the charts deploy', () => {
     const k = moduleBlock(tf, 'karpenter');
-    expect(k).toMatchObject({ source: 'terraform-aws-modules/eks/aws//modules/karpenter', version: '20.37.2', enable_v1_permissions: true, enable_spot_termination: false });
+    expect(k).toMatchObject({
+      source: 'terraform-aws-modules/eks/aws//modules/karpenter',
+      version: '20.37.2',
+      enable_v1_permissions: true,
+      enable_spot_termination: false,
+    });
     expect(CHARTS.karpenter.version).toBe('1.14.1');
   });
 
-  it('grants every action of Karpenter 1.14.1\'s controller policy', () => {
+  it("grants every action of Karpenter 1.14.1's controller policy", () => {
     const granted = grantedActions();
     expect(KARPENTER_1_14_1_CONTROLLER_ACTIONS.filter((a) => !granted.has(a))).toEqual([]);
   });
@@ -70,7 +120,10 @@ describe('Karpenter controller role', () => {
   it('fails without the additions: the module alone lacks what 1.7 and 1.12 require', () => {
     const moduleOnly = new Set(MODULE_20_37_2_V1_ACTIONS);
     expect(KARPENTER_1_14_1_CONTROLLER_ACTIONS.filter((a) => !moduleOnly.has(a) && !a.startsWith('sqs:')).sort()).toEqual([
-      'ec2:DescribeCapacityReservations', 'ec2:DescribeInstanceStatus', 'ec2:DescribePlacementGroups', 'iam:ListInstanceProfiles',
+      'ec2:DescribeCapacityReservations',
+      'ec2:DescribeInstanceStatus',
+      'ec2:DescribePlacementGroups',
+      'iam:ListInstanceProfiles',
     ]);
   });
 

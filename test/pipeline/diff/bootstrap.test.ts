@@ -22,7 +22,9 @@ const team = (buckets: BootstrapBucket[], namespaces = ['research']): BootstrapT
   buckets,
 });
 /** dist/dev/bootstrap/terraform.json (the only file: the YAML diff has nothing to compare). */
-const input = (teams: Record<string, BootstrapTeamS3>): Tree => ({ 'dist/dev/bootstrap/terraform.json': `${JSON.stringify({ cluster_name: 'dev', region: 'us-west-2', kubernetes_version: '1.35', cilium: null, teams }, null, 2)}\n` });
+const input = (teams: Record<string, BootstrapTeamS3>): Tree => ({
+  'dist/dev/bootstrap/terraform.json': `${JSON.stringify({ cluster_name: 'dev', region: 'us-west-2', kubernetes_version: '1.35', cilium: null, teams }, null, 2)}\n`,
+});
 
 async function risksOf(base: Record<string, BootstrapTeamS3>, head: Record<string, BootstrapTeamS3>) {
   const repo = tempRepo();
@@ -53,7 +55,11 @@ describe('eksai diff: per-team S3 in the Terraform input', () => {
       { research: team([bucket(), shared]) },
       {
         research: team(
-          [bucket({ kms_key_arn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }), { ...shared, prefixes: ['a/', 'b/'] }, bucket({ name: 'new-one', arn: 'arn:aws:s3:::new-one', access: 'read-write' })],
+          [
+            bucket({ kms_key_arn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+            { ...shared, prefixes: ['a/', 'b/'] },
+            bucket({ name: 'new-one', arn: 'arn:aws:s3:::new-one', access: 'read-write' }),
+          ],
           ['research', 'jupyterhub'],
         ),
       },

@@ -28,7 +28,9 @@ describe('field changes', () => {
   });
 
   it('compares Helm values given as a YAML string field by field', () => {
-    expect(diffValues({ helm: { values: 'replicas: 1\n' } }, { helm: { values: 'replicas: 2\n' } })).toEqual([{ path: 'helm.values.replicas', old: 1, new: 2 }]);
+    expect(diffValues({ helm: { values: 'replicas: 1\n' } }, { helm: { values: 'replicas: 2\n' } })).toEqual([
+      { path: 'helm.values.replicas', old: 1, new: 2 },
+    ]);
   });
 });
 
@@ -45,7 +47,10 @@ describe('node pool risks', () => {
   });
 
   it('reports a removed NodePool and a removed cluster as high risks', () => {
-    const d = compareDist(files({ 'dist/dev/node-pools/NodePool.gpu.yaml': nodePool('gpu'), 'dist/old/node-pools/NodePool.gpu.yaml': nodePool('gpu') }), files({}));
+    const d = compareDist(
+      files({ 'dist/dev/node-pools/NodePool.gpu.yaml': nodePool('gpu'), 'dist/old/node-pools/NodePool.gpu.yaml': nodePool('gpu') }),
+      files({}),
+    );
     expect(d.clusters.removed).toEqual(['dev', 'old']);
     expect(d.risks.every((r) => r.level === 'high' && r.message.includes('removed from dist'))).toBe(true);
   });
@@ -62,8 +67,27 @@ describe('text output', () => {
 describe('CRD version risks', () => {
   it('fails when a CRD that stops serving a version or moves its storage version is not a risk', () => {
     const crd = (versions: { name: string; served: boolean; storage: boolean }[]) =>
-      new Map([['dist/dev/crds/CustomResourceDefinition.widgets.example.com.yaml', JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', versions } })]]);
-    const d = compareDist(crd([{ name: 'v1beta1', served: true, storage: true }, { name: 'v1', served: true, storage: false }]), crd([{ name: 'v1beta1', served: false, storage: false }, { name: 'v1', served: true, storage: true }]));
+      new Map([
+        [
+          'dist/dev/crds/CustomResourceDefinition.widgets.example.com.yaml',
+          JSON.stringify({
+            apiVersion: 'apiextensions.k8s.io/v1',
+            kind: 'CustomResourceDefinition',
+            metadata: { name: 'widgets.example.com' },
+            spec: { group: 'example.com', versions },
+          }),
+        ],
+      ]);
+    const d = compareDist(
+      crd([
+        { name: 'v1beta1', served: true, storage: true },
+        { name: 'v1', served: true, storage: false },
+      ]),
+      crd([
+        { name: 'v1beta1', served: false, storage: false },
+        { name: 'v1', served: true, storage: true },
+      ]),
+    );
     expect(d.risks.map((r) => `${r.level} ${r.message}`)).toEqual([
       'high CRD widgets.example.com stops serving example.com/v1beta1: manifests and clients using it fail, and objects stored at v1beta1 must be migrated first',
       'medium CRD widgets.example.com storage version v1beta1 → v1: existing objects stay stored at v1beta1 until rewritten; migrate them before v1beta1 is dropped',
@@ -92,7 +116,12 @@ describe('CRD upgrade safety', () => {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: { type: 'object', required, properties: { size: { type: 'integer' }, color: { type: 'string' } }, ...(rule ? { 'x-kubernetes-validations': [{ rule, message: 'size must be at most 10' }] } : {}) },
+                spec: {
+                  type: 'object',
+                  required,
+                  properties: { size: { type: 'integer' }, color: { type: 'string' } },
+                  ...(rule ? { 'x-kubernetes-validations': [{ rule, message: 'size must be at most 10' }] } : {}),
+                },
               },
             },
           },
@@ -104,7 +133,16 @@ describe('CRD upgrade safety', () => {
   const tree = (c: unknown) => files({ 'dist/dev/crds/CustomResourceDefinition.widgets.yaml': c, 'dist/dev/widgets/Widget.w.yaml': widget });
 
   it('fails when a custom resource the new CRD rejects (schema, required field, CEL rule) is not a high risk', () => {
-    const d = compareDist(tree({ ...crd([]), spec: { ...crd([]).spec, versions: [{ ...crd([]).spec.versions[0]!, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } }), tree(crd(['color'], 'self.size <= 10')));
+    const d = compareDist(
+      tree({
+        ...crd([]),
+        spec: {
+          ...crd([]).spec,
+          versions: [{ ...crd([]).spec.versions[0]!, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        },
+      }),
+      tree(crd(['color'], 'self.size <= 10')),
+    );
     expect(d.risks.filter((r) => r.resource === 'Widget/w').map((r) => `${r.level} ${r.message}`)).toEqual([
       "high the new CRD widgets.example.com (example.com/v1) rejects this object: must have required property 'color' at spec",
       'high the new CRD widgets.example.com (example.com/v1) rejects this object: size must be at most 10 at spec',

@@ -63,7 +63,9 @@ describe('eksai diff', () => {
     repo.commit(cluster('dev'));
     const run = cli(repo.dir, '--base', 'origin/nope');
     await expect(run).rejects.toThrow(UsageError);
-    await expect(run).rejects.toThrow("unknown git revision 'origin/nope': pass a branch, tag or commit that exists locally (in CI fetch it first, e.g. `git fetch origin nope`)");
+    await expect(run).rejects.toThrow(
+      "unknown git revision 'origin/nope': pass a branch, tag or commit that exists locally (in CI fetch it first, e.g. `git fetch origin nope`)",
+    );
   });
 
   it('reports an added cluster', async () => {
@@ -74,16 +76,27 @@ describe('eksai diff', () => {
   });
 
   it('reports a removed component as deletions pruned by its app', async () => {
-    const base = { ...cluster('dev'), 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', true), 'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard };
+    const base = {
+      ...cluster('dev'),
+      'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', true),
+      'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard,
+    };
     const head = { ...cluster('dev'), 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', true) };
     const result = await diffOf(base, head);
     expect(result.changes.map((c) => `${c.kind} ${c.component}/${c.resourceKind}/${c.name}`)).toEqual(['removed monitoring/ConfigMap/dash']);
-    expect(result.risks).toEqual([expect.objectContaining({ level: 'high', resource: 'ConfigMap/dash', message: expect.stringContaining('Application monitoring has automated prune on') })]);
+    expect(result.risks).toEqual([
+      expect.objectContaining({ level: 'high', resource: 'ConfigMap/dash', message: expect.stringContaining('Application monitoring has automated prune on') }),
+    ]);
   });
 
   it('reports a removed child Application whose finalizer deletes its resources', async () => {
     const root = { 'dist/dev/root/Application.root.yaml': rootApp('dev', true) };
-    const base = { ...cluster('dev'), ...root, 'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', false), 'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard };
+    const base = {
+      ...cluster('dev'),
+      ...root,
+      'dist/dev/apps/Application.monitoring.yaml': childApp('dev', 'monitoring', false),
+      'dist/dev/monitoring/ConfigMap.dash.yaml': dashboard,
+    };
     const result = await diffOf(base, { ...cluster('dev'), ...root });
     expect(result.counts.removed).toBe(2);
     expect(result.risks.map((r) => r.message)).toEqual([
@@ -94,7 +107,9 @@ describe('eksai diff', () => {
 
   it('reports a changed GPU limit as a risk with its direction', async () => {
     const result = await diffOf(cluster('prod', { gpu: '8' }), cluster('prod', { gpu: '4' }));
-    expect(result.changes).toEqual([expect.objectContaining({ kind: 'changed', resourceKind: 'NodePool', name: 'gpu', fields: [{ path: 'spec.limits.nvidia.com/gpu', old: '8', new: '4' }] })]);
+    expect(result.changes).toEqual([
+      expect.objectContaining({ kind: 'changed', resourceKind: 'NodePool', name: 'gpu', fields: [{ path: 'spec.limits.nvidia.com/gpu', old: '8', new: '4' }] }),
+    ]);
     expect(result.risks).toEqual([expect.objectContaining({ level: 'medium', cluster: 'prod', message: 'GPU limit 8 → 4 (down)' })]);
   });
 
@@ -110,7 +125,9 @@ describe('eksai diff', () => {
   it('reports a Helm chart bump and changes inside valuesObject', async () => {
     const base = cluster('dev');
     const head = { ...cluster('dev', { chart: '1.15.0' }) };
-    (head['dist/dev/apps/Application.karpenter.yaml'] as { spec: { source: { helm: { valuesObject: Record<string, unknown> } } } }).spec.source.helm.valuesObject.replicas = 3;
+    (
+      head['dist/dev/apps/Application.karpenter.yaml'] as { spec: { source: { helm: { valuesObject: Record<string, unknown> } } } }
+    ).spec.source.helm.valuesObject.replicas = 3;
     const result = await diffOf(base, head);
     expect(result.changes[0]?.fields).toEqual([
       { path: 'spec.source.helm.valuesObject.replicas', old: 2, new: 3 },
@@ -129,8 +146,19 @@ describe('eksai diff', () => {
   });
 
   it('masks secret values in every format', async () => {
-    const secret = (pw: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ml' }, data: { password: pw }, stringData: { user: 'admin' } });
-    const cfg = (token: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ml' }, data: { apiToken: token, level: 'info' } });
+    const secret = (pw: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'ml' },
+      data: { password: pw },
+      stringData: { user: 'admin' },
+    });
+    const cfg = (token: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'ml' },
+      data: { apiToken: token, level: 'info' },
+    });
     const repo = tempRepo();
     repos.push(repo);
     const a = repo.commit({ 'dist/dev/ml/Secret.db.yaml': secret('czNjcjN0LW9sZA=='), 'dist/dev/ml/ConfigMap.cfg.yaml': cfg('tok-OLD-123') });
@@ -139,7 +167,11 @@ describe('eksai diff', () => {
       const out = await cli(repo.dir, '--base', a, '--head', b, '--format', format);
       expect(out.code).toBe(0);
       for (const v of ['czNjcjN0LW9sZA==', 'czNjcjN0LW5ldw==', 'tok-OLD-123', 'tok-NEW-456']) expect(out.stdout).not.toContain(v);
-      const shown: Record<string, string> = { text: 'data.password: (changed, value hidden)', markdown: '`data.password`: (changed, value hidden)', json: '"hidden": true' };
+      const shown: Record<string, string> = {
+        text: 'data.password: (changed, value hidden)',
+        markdown: '`data.password`: (changed, value hidden)',
+        json: '"hidden": true',
+      };
       expect(out.stdout).toContain(shown[format]);
     }
   });
@@ -147,7 +179,8 @@ describe('eksai diff', () => {
   it('folds a huge diff under the GitHub comment limit and says what was folded', async () => {
     const big = (n: number, gpu: string): Tree => {
       const t: Tree = {};
-      for (const c of ['dev', 'staging', 'prod', 'eu', 'us']) for (let i = 0; i < n; i++) t[`dist/${c}/pools/NodePool.p${i}.yaml`] = nodePool(`p${i}-${'x'.repeat(120)}`, { gpu });
+      for (const c of ['dev', 'staging', 'prod', 'eu', 'us'])
+        for (let i = 0; i < n; i++) t[`dist/${c}/pools/NodePool.p${i}.yaml`] = nodePool(`p${i}-${'x'.repeat(120)}`, { gpu });
       return t;
     };
     const result = await diffOf(big(100, '8'), big(100, '16'));
@@ -170,7 +203,13 @@ describe('eksai diff: CRD transition rules (oldSelf)', () => {
     head.spec.template.spec.nodeClassRef = { ...head.spec.template.spec.nodeClassRef, kind: 'OtherNodeClass' };
     const result = await diffOf(withPool(nodePool('batch')), withPool(head));
     expect(rejections(result.risks)).toEqual([
-      { level: 'high', cluster: 'dev', component: 'node-pools', resource: 'NodePool/batch', message: 'the API server will reject this update: nodeClassRef.kind is immutable at spec.template.spec.nodeClassRef' },
+      {
+        level: 'high',
+        cluster: 'dev',
+        component: 'node-pools',
+        resource: 'NodePool/batch',
+        message: 'the API server will reject this update: nodeClassRef.kind is immutable at spec.template.spec.nodeClassRef',
+      },
     ]);
   });
 
@@ -178,11 +217,18 @@ describe('eksai diff: CRD transition rules (oldSelf)', () => {
     const head = nodePool('batch') as ReturnType<typeof nodePool> & { spec: { replicas?: number } };
     head.spec.replicas = 3;
     const result = await diffOf(withPool(nodePool('batch')), withPool(head));
-    expect(rejections(result.risks).map((r) => r.message)).toEqual([expect.stringMatching(/^the API server will reject this update: Cannot transition NodePool between static \(replicas set\) and dynamic \(replicas unset\) provisioning modes at spec$/)]);
+    expect(rejections(result.risks).map((r) => r.message)).toEqual([
+      expect.stringMatching(
+        /^the API server will reject this update: Cannot transition NodePool between static \(replicas set\) and dynamic \(replicas unset\) provisioning modes at spec$/,
+      ),
+    ]);
   });
 
   it('accepts an update the rules allow (nodeClassRef.name may change), and ignores new objects', async () => {
-    const result = await diffOf(withPool(nodePool('batch')), { ...withPool(nodePool('batch', { nodeClass: 'gpu' })), 'dist/dev/node-pools/NodePool.new.yaml': nodePool('new') });
+    const result = await diffOf(withPool(nodePool('batch')), {
+      ...withPool(nodePool('batch', { nodeClass: 'gpu' })),
+      'dist/dev/node-pools/NodePool.new.yaml': nodePool('new'),
+    });
     expect(result.counts).toMatchObject({ changed: 1, added: 1 });
     expect(rejections(result.risks)).toEqual([]);
     expect(result.risks.map((r) => r.message)).toContainEqual(expect.stringContaining('template change (spec.nodeClassRef.name)'));
@@ -201,8 +247,18 @@ describe('eksai diff: CRD transition rules (oldSelf)', () => {
     rmSync(empty, { recursive: true, force: true });
     expect(rejections(result.risks)).toEqual([]);
     expect(result.problems).toEqual([
-      { file: '(schemas)', message: expect.stringMatching(/^CRD transition rules \(oldSelf\) not checked: schema https:\/\/raw\.githubusercontent\.com\/aws\/karpenter-provider-aws\/.* is not in the mirror/) },
-      { file: '(schemas)', message: expect.stringMatching(/^lists of \d+ schema files? aligned by name-like keys only \(no Kubernetes list keys\): schema https:.* is not in the mirror/) },
+      {
+        file: '(schemas)',
+        message: expect.stringMatching(
+          /^CRD transition rules \(oldSelf\) not checked: schema https:\/\/raw\.githubusercontent\.com\/aws\/karpenter-provider-aws\/.* is not in the mirror/,
+        ),
+      },
+      {
+        file: '(schemas)',
+        message: expect.stringMatching(
+          /^lists of \d+ schema files? aligned by name-like keys only \(no Kubernetes list keys\): schema https:.* is not in the mirror/,
+        ),
+      },
     ]);
   });
 });
@@ -216,7 +272,15 @@ describe('eksai diff: stale working tree', () => {
       git('init', '-q', '-b', 'main');
       git('add', '-A');
       git('commit', '-qm', 'base');
-      const raised = minimalInput({ karpenter: { nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }], nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 100 } }, { name: 'gpu', kind: 'gpu', limits: { gpu: 6 } }] } });
+      const raised = minimalInput({
+        karpenter: {
+          nodeClasses: [{ name: 'default', amiAlias: 'al2023@v20251117' }],
+          nodePools: [
+            { name: 'general', kind: 'cpu', limits: { cpu: 100 } },
+            { name: 'gpu', kind: 'gpu', limits: { gpu: 6 } },
+          ],
+        },
+      });
       writeFileSync(join(dir, 'clusters', 'index.ts'), `export const clusters = {\n  "minimal": ${JSON.stringify(raised)},\n};\n`);
       const out = eksai(['diff', '--cwd', dir, '--base', 'HEAD']);
       expect(out.stderr).toContain('dist is stale (1 file): running synth first');

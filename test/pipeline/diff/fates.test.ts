@@ -7,9 +7,18 @@ const diffOf = diffTrees;
 
 const risksOf = (result: Awaited<ReturnType<typeof diffOf>>) => result.risks.map((r) => `${r.level} ${r.resource}: ${r.message}`);
 
-const cm = (name: string, annotations?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ml', ...(annotations ? { annotations } : {}) }, data: { a: '1' } });
+const cm = (name: string, annotations?: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ml', ...(annotations ? { annotations } : {}) },
+  data: { a: '1' },
+});
 type App = ReturnType<typeof childApp>;
-const withPolicy = (app: App, syncPolicy: Record<string, unknown>, finalizers?: string[]): App => ({ ...app, metadata: { ...app.metadata, finalizers: finalizers ?? app.metadata.finalizers }, spec: { ...app.spec, syncPolicy } as App['spec'] });
+const withPolicy = (app: App, syncPolicy: Record<string, unknown>, finalizers?: string[]): App => ({
+  ...app,
+  metadata: { ...app.metadata, finalizers: finalizers ?? app.metadata.finalizers },
+  spec: { ...app.spec, syncPolicy } as App['spec'],
+});
 
 describe('diff says what Argo CD does to each removal (issue 15 item 7)', () => {
   it('fails when a removed prod team (prune off) has no orphan note, or its Prune=false Namespace reads as HIGH deleted', async () => {
@@ -20,9 +29,15 @@ describe('diff says what Argo CD does to each removal (issue 15 item 7)', () => 
     expect(removed.every((c) => c.fate?.action === 'orphaned')).toBe(true);
     const risks = risksOf(result);
     expect(risks.filter((r) => r.startsWith('high'))).toEqual([]);
-    expect(risks).toContain('low Namespace/ml-eng: left running (orphaned): Prune=false (its sync-options annotation): Argo CD never prunes it and shows it as requiring pruning; delete it by hand with `kubectl delete namespace ml-eng`, or keep it');
-    expect(risks).toContain('medium NetworkPolicy/allow-dns: left running (orphaned): Application teams syncs automatically without prune, so it stays (OutOfSync, requires pruning); delete it by hand with `kubectl delete networkpolicy allow-dns -n ml-eng` or `argocd app sync teams --prune`, or keep it');
-    expect(risks).toContain('medium RayCluster/ray: left running (orphaned): Application ray-clusters syncs automatically without prune, so it stays (OutOfSync, requires pruning); delete it by hand with `kubectl delete raycluster ray -n ml-eng` or `argocd app sync ray-clusters --prune`, or keep it');
+    expect(risks).toContain(
+      'low Namespace/ml-eng: left running (orphaned): Prune=false (its sync-options annotation): Argo CD never prunes it and shows it as requiring pruning; delete it by hand with `kubectl delete namespace ml-eng`, or keep it',
+    );
+    expect(risks).toContain(
+      'medium NetworkPolicy/allow-dns: left running (orphaned): Application teams syncs automatically without prune, so it stays (OutOfSync, requires pruning); delete it by hand with `kubectl delete networkpolicy allow-dns -n ml-eng` or `argocd app sync teams --prune`, or keep it',
+    );
+    expect(risks).toContain(
+      'medium RayCluster/ray: left running (orphaned): Application ray-clusters syncs automatically without prune, so it stays (OutOfSync, requires pruning); delete it by hand with `kubectl delete raycluster ray -n ml-eng` or `argocd app sync ray-clusters --prune`, or keep it',
+    );
     expect(renderDiff(result, 'text')).toContain('- Namespace/ml-eng (left running (orphaned))');
   });
 
@@ -32,21 +47,46 @@ describe('diff says what Argo CD does to each removal (issue 15 item 7)', () => 
     expect(fates.get('Namespace/ml-eng')).toBe('orphaned');
     expect([...fates].filter(([k]) => k !== 'Namespace/ml-eng').every(([, v]) => v === 'deleted')).toBe(true);
     expect(risksOf(result)).toContain('high Queue/ml-eng: deleted from the cluster on sync: Application volcano has automated prune on');
-    expect(risksOf(result).filter((r) => r.includes('Namespace/ml-eng'))).toEqual([expect.stringMatching(/^low Namespace\/ml-eng: left running \(orphaned\): Prune=false/)]);
+    expect(risksOf(result).filter((r) => r.includes('Namespace/ml-eng'))).toEqual([
+      expect.stringMatching(/^low Namespace\/ml-eng: left running \(orphaned\): Prune=false/),
+    ]);
   });
 
   it('fails when Prune=confirm, app-level Prune=false, a manual policy or automated.enabled: false are not honoured', async () => {
     const app = childApp('dev', 'ml', true);
     const cases: [App, Record<string, string> | undefined, string][] = [
-      [app, { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true, Prune=confirm' }, 'medium ConfigMap/c: deleted after confirmation: Application ml prunes it on sync once the pruning is confirmed (Prune=confirm)'],
-      [withPolicy(app, { automated: { prune: true }, syncOptions: ['Prune=false'] }), undefined, "medium ConfigMap/c: left running (orphaned): Prune=false (Application ml's syncOptions): Argo CD never prunes it and shows it as requiring pruning; delete it by hand with `kubectl delete configmap c -n ml`, or keep it"],
+      [
+        app,
+        { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true, Prune=confirm' },
+        'medium ConfigMap/c: deleted after confirmation: Application ml prunes it on sync once the pruning is confirmed (Prune=confirm)',
+      ],
+      [
+        withPolicy(app, { automated: { prune: true }, syncOptions: ['Prune=false'] }),
+        undefined,
+        "medium ConfigMap/c: left running (orphaned): Prune=false (Application ml's syncOptions): Argo CD never prunes it and shows it as requiring pruning; delete it by hand with `kubectl delete configmap c -n ml`, or keep it",
+      ],
       // The object's own annotation wins over the Application's syncOptions (gitops-engine isPruningDisabled).
-      [withPolicy(app, { automated: { prune: true }, syncOptions: ['Prune=false'] }), { 'argocd.argoproj.io/sync-options': 'Prune=true' }, 'high ConfigMap/c: deleted from the cluster on sync: Application ml has automated prune on'],
-      [withPolicy(app, {}), undefined, 'medium ConfigMap/c: left running (orphaned): Application ml syncs manually and a sync prunes only when asked, so it stays (OutOfSync, requires pruning); delete it by hand with `kubectl delete configmap c -n ml` or `argocd app sync ml --prune`, or keep it'],
-      [withPolicy(app, { automated: { enabled: false, prune: true } }), undefined, expect.stringContaining('medium ConfigMap/c: left running (orphaned): Application ml syncs manually')],
+      [
+        withPolicy(app, { automated: { prune: true }, syncOptions: ['Prune=false'] }),
+        { 'argocd.argoproj.io/sync-options': 'Prune=true' },
+        'high ConfigMap/c: deleted from the cluster on sync: Application ml has automated prune on',
+      ],
+      [
+        withPolicy(app, {}),
+        undefined,
+        'medium ConfigMap/c: left running (orphaned): Application ml syncs manually and a sync prunes only when asked, so it stays (OutOfSync, requires pruning); delete it by hand with `kubectl delete configmap c -n ml` or `argocd app sync ml --prune`, or keep it',
+      ],
+      [
+        withPolicy(app, { automated: { enabled: false, prune: true } }),
+        undefined,
+        expect.stringContaining('medium ConfigMap/c: left running (orphaned): Application ml syncs manually'),
+      ],
     ];
     for (const [owner, annotations, risk] of cases) {
-      const tree = (withCm: boolean): Tree => ({ 'dist/dev/apps/Application.ml.yaml': owner, ...(withCm ? { 'dist/dev/ml/ConfigMap.c.yaml': cm('c', annotations) } : {}) });
+      const tree = (withCm: boolean): Tree => ({
+        'dist/dev/apps/Application.ml.yaml': owner,
+        ...(withCm ? { 'dist/dev/ml/ConfigMap.c.yaml': cm('c', annotations) } : {}),
+      });
       expect(risksOf(await diffOf(tree(true), tree(false)))).toEqual([risk]);
     }
   });
@@ -60,7 +100,8 @@ describe('diff says what Argo CD does to each removal (issue 15 item 7)', () => 
       'dist/dev/ml/ConfigMap.helm.yaml': cm('helm', { 'helm.sh/resource-policy': 'keep' }),
     });
     const head = (root: boolean): Tree => ({ 'dist/dev/root/Application.root.yaml': rootApp('dev', root) });
-    const fates = async (app: App, root: boolean) => Object.fromEntries((await diffOf(base(app, root), head(root))).changes.map((c) => [c.name, `${c.fate?.action}: ${c.fate?.reason}`]));
+    const fates = async (app: App, root: boolean) =>
+      Object.fromEntries((await diffOf(base(app, root), head(root))).changes.map((c) => [c.name, `${c.fate?.action}: ${c.fate?.reason}`]));
 
     expect(await fates(childApp('dev', 'ml', true), true)).toEqual({
       ml: 'deleted: Application root has automated prune on',
@@ -69,8 +110,12 @@ describe('diff says what Argo CD does to each removal (issue 15 item 7)', () => 
       helm: 'orphaned: helm.sh/resource-policy: keep spares it when its Application is deleted',
     });
     const noFinalizer = withPolicy(childApp('dev', 'ml', true), { automated: { prune: true } }, []);
-    expect((await fates(noFinalizer, true)).plain).toBe('orphaned: its Application ml is deleted without the resources finalizer, which leaves its resources running');
+    expect((await fates(noFinalizer, true)).plain).toBe(
+      'orphaned: its Application ml is deleted without the resources finalizer, which leaves its resources running',
+    );
     // Root without prune (prod): the removed Application stays, and so does everything it deployed.
-    expect((await fates(childApp('dev', 'ml', true), false)).plain).toMatch(/^orphaned: its Application ml is removed but stays in the cluster \(Application root syncs automatically without prune/);
+    expect((await fates(childApp('dev', 'ml', true), false)).plain).toMatch(
+      /^orphaned: its Application ml is removed but stays in the cluster \(Application root syncs automatically without prune/,
+    );
   });
 });

@@ -19,7 +19,10 @@ export type Tree = Record<string, unknown>;
 /** A throwaway git repo holding only dist/ files; each commit replaces dist/ with the given tree. */
 export function tempRepo(): { dir: string; commit: (tree: Tree, message?: string) => string; write: (tree: Tree) => void; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'eksai-diff-'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8').trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString('utf8')
+      .trim();
   git('init', '-q', '-b', 'main');
   const write = (tree: Tree) => {
     rmSync(join(dir, 'dist'), { recursive: true, force: true });
@@ -69,7 +72,11 @@ export function childApp(cluster: string, component: string, prune: boolean) {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: { name: component, namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-    spec: { project: 'platform', source: { repoURL: 'https://example.com/repo.git', path: `dist/${cluster}/${component}`, targetRevision: 'main' }, syncPolicy: { automated: { prune, selfHeal: true } } },
+    spec: {
+      project: 'platform',
+      source: { repoURL: 'https://example.com/repo.git', path: `dist/${cluster}/${component}`, targetRevision: 'main' },
+      syncPolicy: { automated: { prune, selfHeal: true } },
+    },
   };
 }
 
@@ -78,7 +85,10 @@ export function helmApp(name: string, version: string, values: Record<string, un
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: { name, namespace: 'argocd' },
-    spec: { project: 'platform', source: { repoURL: 'oci://public.ecr.aws/karpenter/karpenter', path: '.', targetRevision: version, helm: { valuesObject: values } } },
+    spec: {
+      project: 'platform',
+      source: { repoURL: 'oci://public.ecr.aws/karpenter/karpenter', path: '.', targetRevision: version, helm: { valuesObject: values } },
+    },
   };
 }
 

@@ -13,7 +13,10 @@ const cm = (name: string, a: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', 
 function laughs(): string {
   const names = 'abcdefghi';
   let s = `${HEADER}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb, namespace: ml}\ndata:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n`;
-  for (let i = 1; i < names.length; i++) s += `  ${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]\n`;
+  for (let i = 1; i < names.length; i++)
+    s += `  ${names[i]}: &${names[i]} [${Array(9)
+      .fill(`*${names[i - 1]}`)
+      .join(',')}]\n`;
   return s;
 }
 
@@ -35,7 +38,14 @@ describe('diff bounds hostile YAML (issue 12 item 6)', () => {
     expect(bomb.length).toBeLessThan(520);
     const { result, ms } = await diffWith({ 'dist/dev/ml/ConfigMap.bomb.yaml': bomb });
     expect(ms).toBeLessThan(5_000);
-    expect(result.problems).toEqual([{ file: 'dist/dev/ml/ConfigMap.bomb.yaml', message: expect.stringMatching(/^document at line 2: YAML document expands to more than 10\^15|^document at line 2: YAML document expands to [\d,]+ nodes through its aliases or size \(limit 1,000,000\): refused as a resource-exhaustion risk/) }]);
+    expect(result.problems).toEqual([
+      {
+        file: 'dist/dev/ml/ConfigMap.bomb.yaml',
+        message: expect.stringMatching(
+          /^document at line 2: YAML document expands to more than 10\^15|^document at line 2: YAML document expands to [\d,]+ nodes through its aliases or size \(limit 1,000,000\): refused as a resource-exhaustion risk/,
+        ),
+      },
+    ]);
     // The rest of the diff is intact.
     expect(result.changes.map((c) => `${c.kind} ${c.name}`)).toEqual(['changed ok']);
   });
@@ -45,25 +55,45 @@ describe('diff bounds hostile YAML (issue 12 item 6)', () => {
     const text = `${HEADER}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: strings, namespace: ml}\ndata:\n  a: &s "${long}"\n  b: [${Array(200).fill('*s').join(',')}]\n`;
     const { result, ms } = await diffWith({ 'dist/dev/ml/ConfigMap.strings.yaml': text });
     expect(ms).toBeLessThan(5_000);
-    expect(result.problems).toEqual([{ file: 'dist/dev/ml/ConfigMap.strings.yaml', message: `document at line 2: YAML document expands to more than ${STRING_CHARS.toLocaleString('en-US')} characters of strings through its aliases (limit ${STRING_CHARS.toLocaleString('en-US')}): refused as a resource-exhaustion risk (an alias bomb?); not compared` }]);
+    expect(result.problems).toEqual([
+      {
+        file: 'dist/dev/ml/ConfigMap.strings.yaml',
+        message: `document at line 2: YAML document expands to more than ${STRING_CHARS.toLocaleString('en-US')} characters of strings through its aliases (limit ${STRING_CHARS.toLocaleString('en-US')}): refused as a resource-exhaustion risk (an alias bomb?); not compared`,
+      },
+    ]);
   });
 
-  it('fails when a recursive alias, or a bomb in one document, hides the file\'s other documents', async () => {
+  it("fails when a recursive alias, or a bomb in one document, hides the file's other documents", async () => {
     const text = `${HEADER}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop, namespace: ml}\ndata: &d\n  self: *d\n---\n${laughs().slice(HEADER.length)}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine, namespace: ml}\ndata: {a: "1"}\n`;
     const { result } = await diffWith({ 'dist/dev/ml/ConfigMap.multi.yaml': text });
-    expect(result.problems.map((p) => p.message)).toEqual([expect.stringContaining('refers to a node that contains it'), expect.stringContaining('refused as a resource-exhaustion risk')]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('refers to a node that contains it'),
+      expect.stringContaining('refused as a resource-exhaustion risk'),
+    ]);
     expect(result.changes.map((c) => `${c.kind} ${c.name}`)).toEqual(['added fine', 'changed ok']);
   });
 
   it('fails when an oversized file is parsed, or an alias bomb inside Helm values is expanded or printed', async () => {
     const big = `${HEADER}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: ml}\ndata:\n  a: "${'y'.repeat(17 * 1024 * 1024)}"\n`;
-    const app = (values: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'hub', namespace: 'argocd' }, spec: { project: 'p', source: { repoURL: 'https://x', chart: 'hub', targetRevision: '1', helm: { values } } } });
+    const app = (values: string) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'hub', namespace: 'argocd' },
+      spec: { project: 'p', source: { repoURL: 'https://x', chart: 'hub', targetRevision: '1', helm: { values } } },
+    });
     const { result, ms } = await diffWith(
       { 'dist/dev/ml/ConfigMap.big.yaml': big, 'dist/dev/apps/Application.hub.yaml': `${HEADER}${JSON.stringify(app(laughs().slice(HEADER.length)))}\n` },
       { 'dist/dev/apps/Application.hub.yaml': app('replicas: 1\n') },
     );
     expect(ms).toBeLessThan(10_000);
-    expect(result.problems).toEqual([{ file: 'dist/dev/ml/ConfigMap.big.yaml', message: expect.stringMatching(/^document at line 1: file is larger than 16 MiB \([\d,]+ bytes\): refused as a resource-exhaustion risk; not compared$/) }]);
+    expect(result.problems).toEqual([
+      {
+        file: 'dist/dev/ml/ConfigMap.big.yaml',
+        message: expect.stringMatching(
+          /^document at line 1: file is larger than 16 MiB \([\d,]+ bytes\): refused as a resource-exhaustion risk; not compared$/,
+        ),
+      },
+    ]);
     expect(result.changes.find((c) => c.name === 'hub')?.fields).toEqual([{ path: 'spec.source.helm.values', hidden: true }]);
   });
 });

@@ -16,7 +16,10 @@ async function renderedDiffOf(base: Tree, head: Tree, render = true) {
   return diffRevisions({ cwd: repo.dir, base: a, head: b, render });
 }
 
-const withKarpenterReplicas = (n: number) => (input: Record<string, unknown>) => ({ ...input, karpenter: { ...(input.karpenter as object), controller: { replicas: n } } });
+const withKarpenterReplicas = (n: number) => (input: Record<string, unknown>) => ({
+  ...input,
+  karpenter: { ...(input.karpenter as object), controller: { replicas: n } },
+});
 const withHubAdmins = (admins: string[]) => (input: Record<string, unknown>) => {
   const hub = input.jupyterhub as { auth: Record<string, unknown> };
   return { ...input, jupyterhub: { ...hub, auth: { ...hub.auth, adminUsers: admins } } };

@@ -29,18 +29,38 @@ async function expectMasked(base: Tree, head: Tree, secrets: readonly string[], 
   return result;
 }
 
-const secret = (name: string, data: Record<string, string>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'ml', ...extra }, type: 'Opaque', data });
+const secret = (name: string, data: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'ml', ...extra },
+  type: 'Opaque',
+  data,
+});
 
 describe('diff masks secrets (issue 12 item 5)', () => {
   it('fails when a Secret inside a kind: List is printed', async () => {
-    const list = (pw: string, token: string) => ({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ml' }, data: { a: '1' } }, secret('db', { password: pw }, {}), { ...secret('tok', {}), stringData: { token } }] });
-    const result = await expectMasked({ 'dist/dev/ml/List.yaml': list('b2xkLXB3', 'tok-old-1') }, { 'dist/dev/ml/List.yaml': list('bmV3LXB3', 'tok-new-2') }, ['b2xkLXB3', 'bmV3LXB3', 'tok-old-1', 'tok-new-2'], ['data.password', 'stringData.token']);
+    const list = (pw: string, token: string) => ({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ml' }, data: { a: '1' } },
+        secret('db', { password: pw }, {}),
+        { ...secret('tok', {}), stringData: { token } },
+      ],
+    });
+    const result = await expectMasked(
+      { 'dist/dev/ml/List.yaml': list('b2xkLXB3', 'tok-old-1') },
+      { 'dist/dev/ml/List.yaml': list('bmV3LXB3', 'tok-new-2') },
+      ['b2xkLXB3', 'bmV3LXB3', 'tok-old-1', 'tok-new-2'],
+      ['data.password', 'stringData.token'],
+    );
     expect(result.changes.map((c) => `${c.resourceKind}/${c.name}`)).toEqual(['Secret/db', 'Secret/tok']);
   });
 
   it('fails when the last-applied-configuration annotation of a Secret prints its data', async () => {
     const lastApplied = (pw: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ml' }, data: { password: pw } });
-    const withAnnotation = (pw: string) => secret('db', { password: pw }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied(pw) } });
+    const withAnnotation = (pw: string) =>
+      secret('db', { password: pw }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied(pw) } });
     await expectMasked(
       { 'dist/dev/ml/Secret.db.yaml': withAnnotation('c2VjcmV0LW9sZA==') },
       { 'dist/dev/ml/Secret.db.yaml': withAnnotation('c2VjcmV0LW5ldw==') },
@@ -50,7 +70,12 @@ describe('diff masks secrets (issue 12 item 5)', () => {
   });
 
   it('fails when a serialized Secret that is not valid JSON, or one inside another kind, is printed', async () => {
-    const cm = (note: string, applied: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ml', annotations: { note, 'kubectl.kubernetes.io/last-applied-configuration': applied } }, data: { a: '1' } });
+    const cm = (note: string, applied: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ml', annotations: { note, 'kubectl.kubernetes.io/last-applied-configuration': applied } },
+      data: { a: '1' },
+    });
     const broken = (pw: string) => `{"apiVersion":"v1","kind":"Secret","data":{"password":"${pw}"}`;
     const embedded = (pw: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, stringData: { password: pw } });
     await expectMasked(
@@ -74,12 +99,18 @@ describe('diff masks secrets (issue 12 item 5)', () => {
             repoURL: 'https://hub.jupyter.org/helm-chart/',
             targetRevision: '4.4.0',
             helm: {
-              parameters: [{ name: 'hub.db.password', value: `param-${v}` }, { name: 'replicas', value: '2' }],
+              parameters: [
+                { name: 'hub.db.password', value: `param-${v}` },
+                { name: 'replicas', value: '2' },
+              ],
               valuesObject: {
                 hub: {
                   config: { GenericOAuthenticator: { client_secret: `oauth-${v}`, client_id: 'visible-id' } },
                   cookieSecret: `cookie-${v}`,
-                  extraEnv: { DB_PASSWORD: `env-${v}`, OAUTH_CLIENT_SECRET: { name: 'OAUTH_CLIENT_SECRET', valueFrom: { secretKeyRef: { key: 'client-secret', name: `ref-${v}` } } } },
+                  extraEnv: {
+                    DB_PASSWORD: `env-${v}`,
+                    OAUTH_CLIENT_SECRET: { name: 'OAUTH_CLIENT_SECRET', valueFrom: { secretKeyRef: { key: 'client-secret', name: `ref-${v}` } } },
+                  },
                 },
                 proxy: { secretToken: `proxy-${v}` },
                 singleuser: { extraEnv: [{ name: 'OPENAI_API_KEY', value: `sk-${v}` }], tokens: [`t1-${v}`, `t2-${v}`] },
@@ -109,7 +140,11 @@ describe('diff masks secrets (issue 12 item 5)', () => {
     );
     // References are names, not secrets: they stay visible.
     const fields = result.changes[0]!.fields;
-    expect(fields).toContainEqual({ path: 'spec.sources[0].helm.valuesObject.hub.extraEnv.OAUTH_CLIENT_SECRET.valueFrom.secretKeyRef.name', old: 'ref-OLD', new: 'ref-NEW' });
+    expect(fields).toContainEqual({
+      path: 'spec.sources[0].helm.valuesObject.hub.extraEnv.OAUTH_CLIENT_SECRET.valueFrom.secretKeyRef.name',
+      old: 'ref-OLD',
+      new: 'ref-NEW',
+    });
   });
 
   it('fails when a removed or added list item shown whole carries a secret, or a literal secret sits in env, args, a URL or a PEM', async () => {
@@ -122,7 +157,13 @@ describe('diff masks secrets (issue 12 item 5)', () => {
         template: {
           metadata: { labels: { app: 'api' } },
           spec: {
-            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: v === 'OLD' ? 'kubernetes.io/hostname' : 'topology.kubernetes.io/zone' } }] } },
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 1, podAffinityTerm: { topologyKey: v === 'OLD' ? 'kubernetes.io/hostname' : 'topology.kubernetes.io/zone' } },
+                ],
+              },
+            },
             containers: [
               {
                 name: 'api',
@@ -139,7 +180,15 @@ describe('diff masks secrets (issue 12 item 5)', () => {
         },
       },
     });
-    const cm = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tls', namespace: 'ml' }, data: { 'server.pem': `-----BEGIN RSA PRIVATE KEY-----\npem-${v}\n-----END RSA PRIVATE KEY-----\n`, 'app.conf': `[db]\nuser = app\npassword = conf-${v}\n` } });
+    const cm = (v: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'tls', namespace: 'ml' },
+      data: {
+        'server.pem': `-----BEGIN RSA PRIVATE KEY-----\npem-${v}\n-----END RSA PRIVATE KEY-----\n`,
+        'app.conf': `[db]\nuser = app\npassword = conf-${v}\n`,
+      },
+    });
     const result = await expectMasked(
       { 'dist/dev/ml/Deployment.api.yaml': deploy('OLD', true), 'dist/dev/ml/ConfigMap.tls.yaml': cm('OLD') },
       { 'dist/dev/ml/Deployment.api.yaml': deploy('NEW', false), 'dist/dev/ml/ConfigMap.tls.yaml': cm('NEW') },
@@ -154,15 +203,45 @@ describe('diff masks secrets (issue 12 item 5)', () => {
   });
 
   it('fails when a key that names a secret is not masked, or a reference or selector is', () => {
-    for (const k of ['password', 'clientSecret', 'client_secret', 'apiToken', 'AWS_SECRET_ACCESS_KEY', 'tls.key', 'privateKey', 'apiKey', '.dockerconfigjson', 'cookieSecret', 'auth_token']) expect(isSecretKey(k), k).toBe(true);
-    for (const k of ['key', 'topologyKey', 'secretName', 'secretKeyRef', 'existingSecret', 'passwordFile', 'tokenPath', 'token_url', 'auth_state_groups_key', 'name', 'bypass']) expect(isSecretKey(k), k).toBe(false);
+    for (const k of [
+      'password',
+      'clientSecret',
+      'client_secret',
+      'apiToken',
+      'AWS_SECRET_ACCESS_KEY',
+      'tls.key',
+      'privateKey',
+      'apiKey',
+      '.dockerconfigjson',
+      'cookieSecret',
+      'auth_token',
+    ])
+      expect(isSecretKey(k), k).toBe(true);
+    for (const k of [
+      'key',
+      'topologyKey',
+      'secretName',
+      'secretKeyRef',
+      'existingSecret',
+      'passwordFile',
+      'tokenPath',
+      'token_url',
+      'auth_state_groups_key',
+      'name',
+      'bypass',
+    ])
+      expect(isSecretKey(k), k).toBe(false);
   });
 
   it('fails when a tool message (helm failing on a value) echoes a secret from the values it was given', () => {
-    const app = { spec: { source: { helm: { valuesObject: { hub: { db: { password: 'hunter2-db' } }, proxy: { secretToken: 'tok-9f8e7d' }, replicas: 2 } } } } };
-    expect(scrubMessage('helm template failed: execution error at (jupyterhub/templates/hub.yaml:3:4): bad password hunter2-db for token tok-9f8e7d, replicas 2', [app])).toBe(
-      'helm template failed: execution error at (jupyterhub/templates/hub.yaml:3:4): bad password (hidden) for token (hidden), replicas 2',
-    );
+    const app = {
+      spec: { source: { helm: { valuesObject: { hub: { db: { password: 'hunter2-db' } }, proxy: { secretToken: 'tok-9f8e7d' }, replicas: 2 } } } },
+    };
+    expect(
+      scrubMessage('helm template failed: execution error at (jupyterhub/templates/hub.yaml:3:4): bad password hunter2-db for token tok-9f8e7d, replicas 2', [
+        app,
+      ]),
+    ).toBe('helm template failed: execution error at (jupyterhub/templates/hub.yaml:3:4): bad password (hidden) for token (hidden), replicas 2');
     expect(scrubMessage('chart failed: password=s3cr3t-unknown rejected', [app])).toBe('chart failed: (message withheld: it may hold a secret value)');
   });
 });

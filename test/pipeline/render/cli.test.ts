@@ -29,11 +29,18 @@ describe('eksai render', () => {
     expect(noLock.stderr).toContain('charts/charts.lock.json has no treeDigest for demo@1.0.0');
     const r = eksai(['render', '--cwd', cwd, '--out', out, '--update-lock'], env);
     expect(r.stderr).toMatch(/helm: \S+ \(v\d+\.\d+\.\d+, from (bundled|PATH|EKSAI_HELM)\)/);
-    expect(r.stdout).toBe(`rendered 1 release of 1 cluster (c1): 2 objects in 2 files → ${out} (1 helm run, ${/\d+\.\d\ds/.exec(r.stdout)![0]}); wrote charts/charts.lock.json, charts/release-scope.json\n`);
+    expect(r.stdout).toBe(
+      `rendered 1 release of 1 cluster (c1): 2 objects in 2 files → ${out} (1 helm run, ${/\d+\.\d\ds/.exec(r.stdout)![0]}); wrote charts/charts.lock.json, charts/release-scope.json\n`,
+    );
     expect(r.status).toBe(0);
     expect(readdirSync(join(out, 'c1', 'demo')).sort()).toEqual(['ConfigMap.apps.demo-cm.yaml', 'Namespace.extra.yaml']);
-    expect(readFileSync(join(out, 'c1', 'demo', 'ConfigMap.apps.demo-cm.yaml'), 'utf8')).toMatch(/^# rendered by eksai — do not edit \(demo 1\.0\.0 sha256:[0-9a-f]{64}, Application demo in dist\/c1\/apps\/Application\.demo\.yaml\)\napiVersion: v1\nkind: ConfigMap\n/);
-    expect(JSON.parse(readFileSync(join(cwd, 'charts', 'charts.lock.json'), 'utf8')).charts['demo@1.0.0']).toMatchObject({ repoURL: 'https://charts.example.com', treeDigest: expect.stringMatching(/^sha256:/) });
+    expect(readFileSync(join(out, 'c1', 'demo', 'ConfigMap.apps.demo-cm.yaml'), 'utf8')).toMatch(
+      /^# rendered by eksai — do not edit \(demo 1\.0\.0 sha256:[0-9a-f]{64}, Application demo in dist\/c1\/apps\/Application\.demo\.yaml\)\napiVersion: v1\nkind: ConfigMap\n/,
+    );
+    expect(JSON.parse(readFileSync(join(cwd, 'charts', 'charts.lock.json'), 'utf8')).charts['demo@1.0.0']).toMatchObject({
+      repoURL: 'https://charts.example.com',
+      treeDigest: expect.stringMatching(/^sha256:/),
+    });
     const again = eksai(['render', '--cwd', cwd, '--out', out, '--format', 'json'], env);
     expect(JSON.parse(again.stdout)).toMatchObject({ helmRuns: 0, files: 2, releases: [{ cluster: 'c1', application: 'demo', objects: 2 }] });
   });

@@ -43,7 +43,10 @@ export function tempRepo(apps: Readonly<Record<string, readonly AppSpec[]>>, loc
   const cwd = tempDir('render-repo');
   mkdirSync(join(cwd, 'clusters'));
   const inputs = Object.keys(apps).map((name) => minimalInput({ name }));
-  writeFileSync(join(cwd, 'clusters', 'index.ts'), `export const clusters = {\n${inputs.map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(i)},`).join('\n')}\n};\n`);
+  writeFileSync(
+    join(cwd, 'clusters', 'index.ts'),
+    `export const clusters = {\n${inputs.map((i) => `  ${JSON.stringify(i.name)}: ${JSON.stringify(i)},`).join('\n')}\n};\n`,
+  );
   for (const i of inputs) writeFileSync(join(cwd, 'clusters', `${i.name}.lookups.json`), JSON.stringify(lookupsFor(i.name, 'us-west-2', i)));
   for (const [cluster, list] of Object.entries(apps)) {
     const dir = join(cwd, 'dist', cluster, 'apps');
@@ -56,7 +59,12 @@ export function tempRepo(apps: Readonly<Record<string, readonly AppSpec[]>>, loc
         spec: {
           project: 'platform',
           destination: { server: 'https://kubernetes.default.svc', namespace: a.namespace ?? 'default' },
-          source: { repoURL: a.repoURL, ...(a.chart ? { chart: a.chart } : { path: '.' }), targetRevision: a.version, helm: { releaseName: a.name, valuesObject: a.values ?? {} } },
+          source: {
+            repoURL: a.repoURL,
+            ...(a.chart ? { chart: a.chart } : { path: '.' }),
+            targetRevision: a.version,
+            helm: { releaseName: a.name, valuesObject: a.values ?? {} },
+          },
         },
       };
       writeFileSync(join(dir, `Application.${a.name}.yaml`), dump(app));

@@ -29,7 +29,9 @@ function repository(modify?: (chartDir: string) => void): { dir: string; digest:
   modify?.(src);
   execFileSync(helm, ['package', src, '--destination', dir], { stdio: 'pipe' });
   execFileSync(helm, ['repo', 'index', dir], { stdio: 'pipe' });
-  const digest = `sha256:${createHash('sha256').update(readFileSync(join(dir, `${CHART}-${VERSION}.tgz`))).digest('hex')}`;
+  const digest = `sha256:${createHash('sha256')
+    .update(readFileSync(join(dir, `${CHART}-${VERSION}.tgz`)))
+    .digest('hex')}`;
   return { dir, digest };
 }
 
@@ -50,7 +52,10 @@ const stop = (server: Server) => new Promise<void>((resolve) => server.close(() 
 function repoFor(url: string, version = VERSION, lock?: unknown): string {
   return tempRepo({ c1: [{ name: CHART, repoURL: url, chart: CHART, version, namespace: 'monitoring' }] }, lock);
 }
-const lockOf = (url: string, digest: string) => ({ lockfileVersion: 1, charts: { [`${CHART}@${VERSION}`]: { repoURL: url, chart: CHART, version: VERSION, digest } } });
+const lockOf = (url: string, digest: string) => ({
+  lockfileVersion: 1,
+  charts: { [`${CHART}@${VERSION}`]: { repoURL: url, chart: CHART, version: VERSION, digest } },
+});
 const opts = (cwd: string, cacheDir: string) => ({ cwd, cacheDir, chartMirror: '', kubeVersions: { c1: '1.35' }, helm });
 
 beforeAll(() => {
@@ -99,7 +104,9 @@ describe('helm pull from a classic repository on 127.0.0.1', () => {
     try {
       const err = await renderReleases({ ...opts(repoFor(url, '9.9.9'), tempDir('chart-cache')), updateLock: true }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(EnvironmentError);
-      expect((err as Error).message).toMatch(new RegExp(`^${CHART} 9.9.9 from ${url}: helm pull failed: .*9\\.9\\.9.*not found.*: check the repository URL and version in charts/versions.ts`));
+      expect((err as Error).message).toMatch(
+        new RegExp(`^${CHART} 9.9.9 from ${url}: helm pull failed: .*9\\.9\\.9.*not found.*: check the repository URL and version in charts/versions.ts`),
+      );
     } finally {
       await stop(server);
     }

@@ -37,9 +37,30 @@ describe('renderReleases over the example clusters (chart mirror)', () => {
   test('renders the nine charts of every example cluster, each checked against the lock', () => {
     const clusters = [...new Set(cold.releases.map((r) => r.cluster))];
     expect(clusters).toEqual(['dev', 'prod', 'staging']);
-    expect(release('dev', 'cilium')).toMatchObject({ chart: 'cilium', version: '1.19.4', namespace: 'kube-system', releaseName: 'cilium', kubeVersion: '1.35.0', digestKind: 'tree', file: 'dist/dev/apps/Application.cilium.yaml' });
-    expect(cold.releases.filter((r) => r.cluster === 'dev').map((r) => r.chart).sort()).toEqual([
-      'aws-load-balancer-controller', 'cilium', 'dcgm-exporter', 'jupyterhub', 'karpenter', 'kube-prometheus-stack', 'kuberay-operator', 'nvidia-device-plugin', 'volcano',
+    expect(release('dev', 'cilium')).toMatchObject({
+      chart: 'cilium',
+      version: '1.19.4',
+      namespace: 'kube-system',
+      releaseName: 'cilium',
+      kubeVersion: '1.35.0',
+      digestKind: 'tree',
+      file: 'dist/dev/apps/Application.cilium.yaml',
+    });
+    expect(
+      cold.releases
+        .filter((r) => r.cluster === 'dev')
+        .map((r) => r.chart)
+        .sort(),
+    ).toEqual([
+      'aws-load-balancer-controller',
+      'cilium',
+      'dcgm-exporter',
+      'jupyterhub',
+      'karpenter',
+      'kube-prometheus-stack',
+      'kuberay-operator',
+      'nvidia-device-plugin',
+      'volcano',
     ]);
     expect(cold.helm.version).toMatch(/^v[34]\./);
     // OCI: the chart name is the last segment of the oci:// URL (the mirror folder is karpenter-1.14.1).
@@ -67,14 +88,27 @@ describe('renderReleases over the example clusters (chart mirror)', () => {
     expect(kinds(release('dev', 'kuberay-operator')).CustomResourceDefinition).toBe(4);
     expect(kinds(release('dev', 'kube-prometheus-stack')).CustomResourceDefinition).toBe(10);
     const apis = release('dev', 'cilium').apiVersions;
-    expect(apis).toEqual(expect.arrayContaining(['v1', 'v1/Pod', 'apps/v1/Deployment', 'karpenter.sh/v1/NodePool', 'ray.io/v1/RayCluster', 'monitoring.coreos.com/v1/ServiceMonitor', 'scheduling.volcano.sh/v1beta1/Queue']));
+    expect(apis).toEqual(
+      expect.arrayContaining([
+        'v1',
+        'v1/Pod',
+        'apps/v1/Deployment',
+        'karpenter.sh/v1/NodePool',
+        'ray.io/v1/RayCluster',
+        'monitoring.coreos.com/v1/ServiceMonitor',
+        'scheduling.volcano.sh/v1beta1/Queue',
+      ]),
+    );
     expect(apis).not.toContain('v1/PodList');
   });
 
   test('kube-prometheus-stack renders its ServiceMonitors once its own CRDs are served (Argo CD steady state)', () => {
     // Its templates gate on .Capabilities.APIVersions.Has "monitoring.coreos.com/v1", which only its CRDs provide.
     expect(kinds(release('dev', 'kube-prometheus-stack')).ServiceMonitor).toBeGreaterThan(0);
-    expect(release('dev', 'kube-prometheus-stack').objects.filter((o) => (o.metadata as { annotations?: Record<string, string> }).annotations?.['helm.sh/hook']).length).toBeGreaterThan(0);
+    expect(
+      release('dev', 'kube-prometheus-stack').objects.filter((o) => (o.metadata as { annotations?: Record<string, string> }).annotations?.['helm.sh/hook'])
+        .length,
+    ).toBeGreaterThan(0);
   });
 
   test('the NVIDIA device plugin keeps its DaemonSets and volcano its scheduler', () => {
@@ -86,13 +120,26 @@ describe('renderReleases over the example clusters (chart mirror)', () => {
   test('a second run is served from the render cache: no helm run, the same objects', async () => {
     const warm = await renderReleases({ cwd: REPO, chartMirror: chartMirror(), cacheDir, kubeVersions });
     expect(warm.helmRuns).toBe(0);
-    expect(warm.releases.map((r) => [r.cluster, r.application, r.objects.length])).toEqual(cold.releases.map((r) => [r.cluster, r.application, r.objects.length]));
+    expect(warm.releases.map((r) => [r.cluster, r.application, r.objects.length])).toEqual(
+      cold.releases.map((r) => [r.cluster, r.application, r.objects.length]),
+    );
     expect(JSON.stringify(warm.releases.find((r) => r.application === 'cilium')!.objects)).toBe(JSON.stringify(release('dev', 'cilium').objects));
   });
 
   test('clusters with identical values share one render', () => {
-    const key = (r: RenderedRelease) => JSON.stringify([r.chart, r.releaseName, r.namespace, (r.manifest.spec as { sources?: unknown; source?: unknown }).sources ?? (r.manifest.spec as { source?: unknown }).source]);
-    const pairs = cold.releases.flatMap((a, i) => cold.releases.slice(i + 1).filter((b) => b.cluster !== a.cluster && key(a) === key(b)).map((b) => [a, b] as const));
+    const key = (r: RenderedRelease) =>
+      JSON.stringify([
+        r.chart,
+        r.releaseName,
+        r.namespace,
+        (r.manifest.spec as { sources?: unknown; source?: unknown }).sources ?? (r.manifest.spec as { source?: unknown }).source,
+      ]);
+    const pairs = cold.releases.flatMap((a, i) =>
+      cold.releases
+        .slice(i + 1)
+        .filter((b) => b.cluster !== a.cluster && key(a) === key(b))
+        .map((b) => [a, b] as const),
+    );
     expect(pairs.length).toBeGreaterThan(0);
     for (const [a, b] of pairs) expect(a.objects).toBe(b.objects);
     expect(cold.helmRuns).toBeLessThan(cold.releases.length + 9);
@@ -116,7 +163,9 @@ describe('committed generated files', () => {
 describe('AppProject platform from charts/release-scope.json (apps/index.ts)', () => {
   test('admits every namespace and cluster-scoped kind the releases render, cilium-secrets and IngressClassParams included', () => {
     for (const cluster of ['dev', 'prod', 'staging']) {
-      const project = load(readFileSync(join(REPO, 'dist', cluster, 'apps', 'AppProject.platform.yaml'), 'utf8')) as { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { group: string; kind: string }[] } };
+      const project = load(readFileSync(join(REPO, 'dist', cluster, 'apps', 'AppProject.platform.yaml'), 'utf8')) as {
+        spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { group: string; kind: string }[] };
+      };
       const namespaces = new Set(project.spec.destinations.map((d) => d.namespace));
       const kinds = new Set(project.spec.clusterResourceWhitelist.map((k) => `${k.group}/${k.kind}`));
       for (const r of cold.releases.filter((x) => x.cluster === cluster)) {
@@ -135,7 +184,26 @@ describe('AppProject platform from charts/release-scope.json (apps/index.ts)', (
 
 describe('templateArgs', () => {
   test('passes the flags in Argo CD 3.5.1 util/helm/cmd.go template() order', () => {
-    const args = templateArgs({ chartDir: '/c', releaseName: 'rel', namespace: 'ns', kubeVersion: '1.35', values: 'a: 1', apiVersions: ['v1', 'v1/Pod'], label: 'x' }, '/tmp/values.yaml');
-    expect(args).toEqual(['template', '/c', '--name-template', 'rel', '--namespace', 'ns', '--kube-version', '1.35', '--values', '/tmp/values.yaml', '--api-versions', 'v1', '--api-versions', 'v1/Pod', '--include-crds']);
+    const args = templateArgs(
+      { chartDir: '/c', releaseName: 'rel', namespace: 'ns', kubeVersion: '1.35', values: 'a: 1', apiVersions: ['v1', 'v1/Pod'], label: 'x' },
+      '/tmp/values.yaml',
+    );
+    expect(args).toEqual([
+      'template',
+      '/c',
+      '--name-template',
+      'rel',
+      '--namespace',
+      'ns',
+      '--kube-version',
+      '1.35',
+      '--values',
+      '/tmp/values.yaml',
+      '--api-versions',
+      'v1',
+      '--api-versions',
+      'v1/Pod',
+      '--include-crds',
+    ]);
   });
 });

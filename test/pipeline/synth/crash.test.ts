@@ -33,7 +33,17 @@ function readTree(dir: string): Tree | undefined {
 const run = (repo: string, args: readonly string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [join(REPO, 'bin', 'eksai.js'), ...args, '--cwd', repo], { encoding: 'utf8', env: { ...process.env, ...env } });
 
-const input = (name: string, gpu = 2) => minimalInput({ name, karpenter: { ...minimalInput().karpenter, nodePools: [{ name: 'general', kind: 'cpu', limits: { cpu: 100 } }, { name: 'gpu', kind: 'gpu', limits: { gpu } }] } }) as unknown as Record<string, unknown>;
+const input = (name: string, gpu = 2) =>
+  minimalInput({
+    name,
+    karpenter: {
+      ...minimalInput().karpenter,
+      nodePools: [
+        { name: 'general', kind: 'cpu', limits: { cpu: 100 } },
+        { name: 'gpu', kind: 'gpu', limits: { gpu } },
+      ],
+    },
+  }) as unknown as Record<string, unknown>;
 // v1: a, b, c. v2: a changed, b unchanged, c removed, d added.
 const V1 = [input('a'), input('b'), input('c')];
 const V2 = [input('a', 8), input('b'), input('d')];
@@ -112,23 +122,29 @@ describe('synth killed at every step', () => {
     expect(new Set(KILLS.map((k) => k.split(':')[0]))).toEqual(new Set(CRASH_STEPS.filter((s) => s !== 'recovering')));
   });
 
-  test.each(KILLS)('after a kill at %s every cluster folder is complete; check reports the leftovers, validate skips them; the rerun finishes the swap', (step) => {
-    const repo = v1Repo();
-    const killed = run(repo, ['synth', '-q'], { EKSAI_TEST_CRASH_AT: step });
-    expect(killed.signal).toBe('SIGKILL');
-    const dist = join(repo, 'dist');
-    assertComplete(dist);
-    expect(listFiles([dist], repo).filter((f) => f.includes('/.eksai-'))).toEqual([]);
-    const check = run(repo, ['check', '--format', 'json']);
-    expect(check.status).toBe(1);
-    const leftovers = (JSON.parse(check.stdout) as { stale: { path: string; status: string }[] }).stale.filter((s) => s.status === 'leftover').map((s) => s.path);
-    expect(leftovers).toContain('dist/.eksai-lock');
+  test.each(KILLS)(
+    'after a kill at %s every cluster folder is complete; check reports the leftovers, validate skips them; the rerun finishes the swap',
+    (step) => {
+      const repo = v1Repo();
+      const killed = run(repo, ['synth', '-q'], { EKSAI_TEST_CRASH_AT: step });
+      expect(killed.signal).toBe('SIGKILL');
+      const dist = join(repo, 'dist');
+      assertComplete(dist);
+      expect(listFiles([dist], repo).filter((f) => f.includes('/.eksai-'))).toEqual([]);
+      const check = run(repo, ['check', '--format', 'json']);
+      expect(check.status).toBe(1);
+      const leftovers = (JSON.parse(check.stdout) as { stale: { path: string; status: string }[] }).stale
+        .filter((s) => s.status === 'leftover')
+        .map((s) => s.path);
+      expect(leftovers).toContain('dist/.eksai-lock');
 
-    const rerun = run(repo, ['synth']);
-    expect(rerun.status, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toMatch(/^recovered: /);
-    assertFinal(repo);
-  }, 30_000);
+      const rerun = run(repo, ['synth']);
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(rerun.stderr).toMatch(/^recovered: /);
+      assertFinal(repo);
+    },
+    30_000,
+  );
 
   test('a kill during recovery is recovered by the next run, and a second synth after that changes nothing', () => {
     const repo = v1Repo();

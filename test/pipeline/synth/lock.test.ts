@@ -29,7 +29,8 @@ async function liveProcess(): Promise<{ pid: number; procStart: string; exit: ()
 }
 
 const lockFile = (dir: string) => join(dir, '.eksai-lock');
-const holderLock = (pid: number, procStart?: string) => JSON.stringify({ pid, started: '2026-01-01T00:00:00.000Z', ...(procStart ? { procStart } : {}), token: 'theirs' });
+const holderLock = (pid: number, procStart?: string) =>
+  JSON.stringify({ pid, started: '2026-01-01T00:00:00.000Z', ...(procStart ? { procStart } : {}), token: 'theirs' });
 
 describe('acquireLock', () => {
   test('fails when a live synth holds the lock longer than the wait, naming it and the fix', async () => {
@@ -39,7 +40,9 @@ describe('acquireLock', () => {
     const t0 = Date.now();
     let waits = 0;
     expect(() => acquireLock(dir, 300, () => waits++)).toThrow(
-      new EnvironmentError(`${dir} is locked by another eksai synth (pid ${live.pid}, started 2026-01-01T00:00:00.000Z); waited 0.3s: let it finish and run again, or, if no synth is running, delete ${lockFile(dir)}`),
+      new EnvironmentError(
+        `${dir} is locked by another eksai synth (pid ${live.pid}, started 2026-01-01T00:00:00.000Z); waited 0.3s: let it finish and run again, or, if no synth is running, delete ${lockFile(dir)}`,
+      ),
     );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(waits).toBe(1);

@@ -1,6 +1,19 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -53,9 +66,21 @@ function tree(dir: string, entries: Record<string, string>): string {
 describe('writeDist', () => {
   test('leaves a cluster folder that already holds exactly the rendered files untouched and swaps a changed one', () => {
     const outdir = temp();
-    writeDist(new Map([['a', files('1')], ['b', files('1')]]), { outdir, prune: true });
+    writeDist(
+      new Map([
+        ['a', files('1')],
+        ['b', files('1')],
+      ]),
+      { outdir, prune: true },
+    );
     const before = statSync(join(outdir, 'a', 'apps', 'Application.x.yaml')).ino;
-    const result = writeDist(new Map([['a', files('1')], ['b', files('2')]]), { outdir, prune: true });
+    const result = writeDist(
+      new Map([
+        ['a', files('1')],
+        ['b', files('2')],
+      ]),
+      { outdir, prune: true },
+    );
     expect(result).toMatchObject({ unchangedClusters: ['a'], written: 2 });
     expect(statSync(join(outdir, 'a', 'apps', 'Application.x.yaml')).ino).toBe(before);
     expect(readFileSync(join(outdir, 'b', 'apps', 'Application.x.yaml'), 'utf8')).toBe('x: 2\n');
@@ -89,7 +114,13 @@ describe('writeDist', () => {
 
   test('records its clusters in a deterministic marker; prunes only listed clusters; a partial write adds to the marker', () => {
     const outdir = temp();
-    writeDist(new Map([['b', files('1')], ['a', files('1')]]), { outdir, prune: true });
+    writeDist(
+      new Map([
+        ['b', files('1')],
+        ['a', files('1')],
+      ]),
+      { outdir, prune: true },
+    );
     expect(readFileSync(join(outdir, MARKER), 'utf8')).toBe(markerText(['a', 'b']));
     expect(JSON.parse(readFileSync(join(outdir, MARKER), 'utf8'))).toMatchObject({ clusters: ['a', 'b'] });
     // Not synth's: a folder and files of the user's own next to the clusters.
@@ -106,7 +137,13 @@ describe('writeDist', () => {
   test('removing a listed cluster folder that is a symlink removes the link, never what it points at', () => {
     const outdir = temp();
     const outside = tree(temp('eksai-outside-'), { 'precious/data.txt': 'keep\n' });
-    writeDist(new Map([['a', files('1')], ['gone', files('1')]]), { outdir, prune: true });
+    writeDist(
+      new Map([
+        ['a', files('1')],
+        ['gone', files('1')],
+      ]),
+      { outdir, prune: true },
+    );
     rmSync(join(outdir, 'gone'), { recursive: true });
     symlinkSync(outside, join(outdir, 'gone'));
     const before = snapshot(outside);
@@ -116,17 +153,35 @@ describe('writeDist', () => {
   });
 
   test.each([
-    ['a home-like folder with unrelated subfolders', { '.ssh/id_ed25519': 'KEY\n', 'projects/api/main.go': 'package main\n', 'Documents/a.txt': 'a\n', 'dev/x': 'x\n' }],
+    [
+      'a home-like folder with unrelated subfolders',
+      { '.ssh/id_ed25519': 'KEY\n', 'projects/api/main.go': 'package main\n', 'Documents/a.txt': 'a\n', 'dev/x': 'x\n' },
+    ],
     ['a folder holding only files', { 'notes.txt': 'n\n', 'todo.md': 't\n' }],
     ['a folder holding one hidden file', { '.envrc': 'export A=1\n' }],
     ['a folder that looks like an old dist (cluster folders only, no marker)', { 'a/apps/Application.x.yaml': 'x: 0\n' }],
   ])('fails when the output folder is %s without a marker, and touches nothing in it', (_, entries) => {
     const outdir = tree(temp(), entries);
     const before = snapshot(outdir);
-    expect(() => writeDist(new Map([['a', files('1')], ['dev', files('1')]]), { outdir, prune: true })).toThrow(
-      `${outdir} is not empty (${Object.keys(entries).map((k) => k.split('/')[0]).filter((k, i, all) => all.indexOf(k) === i).sort().slice(0, 3).join(', ')}`,
+    expect(() =>
+      writeDist(
+        new Map([
+          ['a', files('1')],
+          ['dev', files('1')],
+        ]),
+        { outdir, prune: true },
+      ),
+    ).toThrow(
+      `${outdir} is not empty (${Object.keys(entries)
+        .map((k) => k.split('/')[0])
+        .filter((k, i, all) => all.indexOf(k) === i)
+        .sort()
+        .slice(0, 3)
+        .join(', ')}`,
     );
-    expect(() => writeDist(new Map([['a', files('1')]]), { outdir, prune: true })).toThrow(/and has no \.eksai-dist\.json, so eksai did not write it and will not delete anything in it: pass --outdir <new or empty folder>/);
+    expect(() => writeDist(new Map([['a', files('1')]]), { outdir, prune: true })).toThrow(
+      /and has no \.eksai-dist\.json, so eksai did not write it and will not delete anything in it: pass --outdir <new or empty folder>/,
+    );
     expect(snapshot(outdir)).toEqual(before);
   });
 
@@ -145,7 +200,9 @@ describe('writeDist', () => {
     expect(() => writeDist(new Map([['a', files('1')]]), { outdir: join(dir, 'dist'), prune: true })).toThrow(
       `${join(dir, 'dist')} is a file, not a folder: synth writes one folder per cluster into it; move the file away or pass --outdir <folder>`,
     );
-    expect(() => writeDist(new Map([['a', files('1')]]), { outdir: join(dir, 'dist', 'sub'), prune: true })).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => writeDist(new Map([['a', files('1')]]), { outdir: join(dir, 'dist', 'sub'), prune: true })).toThrow(
+      expect.objectContaining({ code: 'ENOTDIR' }),
+    );
     symlinkSync(join(dir, 'loop'), join(dir, 'loop'));
     expect(() => writeDist(new Map([['a', files('1')]]), { outdir: join(dir, 'loop'), prune: true })).toThrow(expect.objectContaining({ code: 'ELOOP' }));
     expect(readFileSync(join(dir, 'dist'), 'utf8')).toBe('a file\n');
@@ -153,13 +210,38 @@ describe('writeDist', () => {
 
   test('a write that fails midway leaves the previous folders, no staging and no lock behind', () => {
     const outdir = temp();
-    writeDist(new Map([['a', files('1')], ['b', files('1')]]), { outdir, prune: true });
+    writeDist(
+      new Map([
+        ['a', files('1')],
+        ['b', files('1')],
+      ]),
+      { outdir, prune: true },
+    );
     const before = snapshot(outdir);
     // `apps` as a file and as a folder: the real mkdir of the second fails with EEXIST, after a's files are staged.
-    const broken = new Map([['apps', 'x\n'], ['apps/Application.y.yaml', 'y\n']]);
-    expect(() => writeDist(new Map([['a', files('2')], ['b', broken]]), { outdir, prune: true })).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'mkdir' }));
+    const broken = new Map([
+      ['apps', 'x\n'],
+      ['apps/Application.y.yaml', 'y\n'],
+    ]);
+    expect(() =>
+      writeDist(
+        new Map([
+          ['a', files('2')],
+          ['b', broken],
+        ]),
+        { outdir, prune: true },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'mkdir' }));
     expect(snapshot(outdir)).toEqual(before);
-    expect(writeDist(new Map([['a', files('2')], ['b', files('1')]]), { outdir, prune: true })).toMatchObject({ unchangedClusters: ['b'], recovered: [] });
+    expect(
+      writeDist(
+        new Map([
+          ['a', files('2')],
+          ['b', files('1')],
+        ]),
+        { outdir, prune: true },
+      ),
+    ).toMatchObject({ unchangedClusters: ['b'], recovered: [] });
   });
 
   const hostileMarkers: [string, string, RegExp][] = [
@@ -170,7 +252,11 @@ describe('writeDist', () => {
     ['one of its own temporary names', JSON.stringify({ clusters: ['.eksai-old-1-a'] }), /clusters\[0\] must be a cluster name .*\(got "\.eksai-old-1-a"\)/],
     ['a number', JSON.stringify({ clusters: [42] }), /clusters\[0\] must be a cluster name .*\(got 42\)/],
     ['no list', JSON.stringify({ clusters: 'a' }), /clusters must be a list of cluster names \(got "a"\)/],
-    ['a merge conflict', '<<<<<<< HEAD\n{"clusters":["a"]}\n=======\n{"clusters":["b"]}\n>>>>>>> x\n', /\.eksai-dist\.json is not valid JSON \(.*\): restore it with `git checkout -- <dist>\/\.eksai-dist\.json` or fix the entry/],
+    [
+      'a merge conflict',
+      '<<<<<<< HEAD\n{"clusters":["a"]}\n=======\n{"clusters":["b"]}\n>>>>>>> x\n',
+      /\.eksai-dist\.json is not valid JSON \(.*\): restore it with `git checkout -- <dist>\/\.eksai-dist\.json` or fix the entry/,
+    ],
   ];
   test.each(hostileMarkers)('fails when the marker lists %s, and follows none of it', (_, text, message) => {
     const root = temp();
@@ -186,7 +272,9 @@ describe('writeDist', () => {
   test('fails when a cluster to write is not a DNS label, before touching the folder', () => {
     const outdir = join(temp(), 'dist');
     for (const name of ['../escape', '/abs', '.eksai-old-1-a', '']) {
-      expect(() => writeDist(new Map([[name, files('1')]]), { outdir, prune: true })).toThrow(`${outdir}: clusters to write[0] must be a cluster name (a DNS-1123 label) (got ${JSON.stringify(name)})`);
+      expect(() => writeDist(new Map([[name, files('1')]]), { outdir, prune: true })).toThrow(
+        `${outdir}: clusters to write[0] must be a cluster name (a DNS-1123 label) (got ${JSON.stringify(name)})`,
+      );
     }
     expect(existsSync(outdir)).toBe(false);
   });
@@ -197,7 +285,9 @@ describe('writeDist', () => {
     writeDist(new Map([['a', files('1')]]), { outdir, prune: true });
     rmSync(join(outdir, MARKER));
     symlinkSync(join(elsewhere, 'marker.json'), join(outdir, MARKER));
-    expect(() => writeDist(new Map([['a', files('1')]]), { outdir, prune: true })).toThrow(`${join(outdir, MARKER)} must be a regular file of at most 1048576 bytes, as eksai writes it`);
+    expect(() => writeDist(new Map([['a', files('1')]]), { outdir, prune: true })).toThrow(
+      `${join(outdir, MARKER)} must be a regular file of at most 1048576 bytes, as eksai writes it`,
+    );
     rmSync(join(outdir, MARKER));
     mkdirSync(join(outdir, MARKER));
     expect(() => writeDist(new Map([['a', files('1')]]), { outdir, prune: true })).toThrow(/must be a regular file/);
@@ -208,7 +298,9 @@ describe('writeDist', () => {
 describe('synth --outdir', () => {
   test('fails when --outdir . is a copy of the repository, and deletes nothing of it', () => {
     const copy = temp('eksai-repo-copy-');
-    const tracked = execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter((f) => f !== '' && !f.startsWith('dist/'));
+    const tracked = execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f !== '' && !f.startsWith('dist/'));
     for (const f of tracked) {
       mkdirSync(dirname(join(copy, f)), { recursive: true });
       copyFileSync(join(REPO, f), join(copy, f));

@@ -13,9 +13,25 @@ const report: ValidationReport = {
   files: 2,
   timingsMs: { schemas: 1, total: 2 },
   results: [
-    { file: 'a.yaml', line: 1, apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: 'gpu', status: 'invalid', problems: [{ path: 'spec.weight', message: 'must be integer' }] },
+    {
+      file: 'a.yaml',
+      line: 1,
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      name: 'gpu',
+      status: 'invalid',
+      problems: [{ path: 'spec.weight', message: 'must be integer' }],
+    },
     { file: 'a.yaml', line: 9, apiVersion: 'v1', kind: 'ConfigMap', name: 'x', status: 'valid', problems: [] },
-    { file: 'b.yaml', line: 3, apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', status: 'skipped', problems: [{ path: '', message: 'no pinned schema for example.com/v1 Widget' }] },
+    {
+      file: 'b.yaml',
+      line: 3,
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      name: 'w',
+      status: 'skipped',
+      problems: [{ path: '', message: 'no pinned schema for example.com/v1 Widget' }],
+    },
   ],
 };
 
@@ -42,8 +58,7 @@ describe('formatters', () => {
 });
 
 describe('eksai validate (command)', () => {
-  const run = (positionals: string[], format = 'text') =>
-    validateCommand.run({ values: { format }, positionals, cwd, isTTY: false, log: () => undefined });
+  const run = (positionals: string[], format = 'text') => validateCommand.run({ values: { format }, positionals, cwd, isTTY: false, log: () => undefined });
 
   it('exits 0 when every document is valid', async () => {
     const out = await run(['test/fixtures/manifests/valid-nodepool.yaml']);
@@ -63,7 +78,10 @@ describe('eksai validate (command)', () => {
     process.env.EKSAI_SCHEMA_MIRROR = resolve(cwd, saved ?? '../shared/schemas'); // the run's cwd is the temp dir
     try {
       copyFileSync(resolve(cwd, 'test/fixtures/manifests/policy-violations.yaml'), join(dir, 'policy-violations.yaml'));
-      writeFileSync(join(dir, 'eksai.validate.json'), JSON.stringify({ policies: { 'imds-hop-limit': 'off', 'encrypted-volumes': 'off', 'no-latest-ami-alias': 'off', 'gpu-pool-tainted': 'warning' } }));
+      writeFileSync(
+        join(dir, 'eksai.validate.json'),
+        JSON.stringify({ policies: { 'imds-hop-limit': 'off', 'encrypted-volumes': 'off', 'no-latest-ami-alias': 'off', 'gpu-pool-tainted': 'warning' } }),
+      );
       const args = { format: 'text', policy: ['no-literal-secret-data=warning'] };
       const out = await validateCommand.run({ values: args, positionals: ['policy-violations.yaml'], cwd: dir, isTTY: false, log: () => undefined });
       expect(out.exitCode).toBe(0);
@@ -89,7 +107,10 @@ describe('eksai validate (command)', () => {
     const saved = process.env.EKSAI_SCHEMA_MIRROR;
     process.env.EKSAI_SCHEMA_MIRROR = '/nonexistent-mirror';
     try {
-      await expect(run(['test/fixtures/manifests/valid-nodepool.yaml'])).rejects.toMatchObject({ name: 'EnvironmentError', message: expect.stringContaining('EKSAI_SCHEMA_MIRROR') });
+      await expect(run(['test/fixtures/manifests/valid-nodepool.yaml'])).rejects.toMatchObject({
+        name: 'EnvironmentError',
+        message: expect.stringContaining('EKSAI_SCHEMA_MIRROR'),
+      });
     } finally {
       process.env.EKSAI_SCHEMA_MIRROR = saved;
     }

@@ -53,12 +53,21 @@ spec:
   });
 
   it('fails when a built-in kind has a wrong value next to decoded nulls (only the real error is reported)', async () => {
-    const file = write('svc-bad.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: web, labels: null}\nspec: {ports: [{name: null, port: https}], selector: null}\n');
+    const file = write(
+      'svc-bad.yaml',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web, labels: null}\nspec: {ports: [{name: null, port: https}], selector: null}\n',
+    );
     expect(await problems(file)).toEqual(['spec.ports[0].port: must be integer']);
   });
 
   it('passes a custom resource whose non-nullable optional fields are null (pruned), and a null with a default (defaulted)', async () => {
-    const file = write('np.yaml', NODEPOOL(`  weight: null\n  limits: null\n  disruption: {consolidationPolicy: null, consolidateAfter: 30s, budgets: null}\n${TEMPLATE()}`, 'name: gpu, labels: null, annotations: null'));
+    const file = write(
+      'np.yaml',
+      NODEPOOL(
+        `  weight: null\n  limits: null\n  disruption: {consolidationPolicy: null, consolidateAfter: 30s, budgets: null}\n${TEMPLATE()}`,
+        'name: gpu, labels: null, annotations: null',
+      ),
+    );
     expect(await problems(file)).toEqual([]);
   });
 

@@ -33,7 +33,12 @@ function workspace(name: string, edit: (file: string, o: Obj) => Obj = (_, o) =>
   cpSync(TODAY, dir, { recursive: true });
   mkdirSync(join(dir, 'charts'), { recursive: true });
   cpSync(join(repo, 'charts/charts.lock.json'), join(dir, 'charts/charts.lock.json'));
-  for (const f of ['apps/AppProject.platform.yaml', 'apps/Application.nvidia-device-plugin.yaml', 'apps/Application.node-pools.yaml', 'node-pools/NodePool.gpu.yaml']) {
+  for (const f of [
+    'apps/AppProject.platform.yaml',
+    'apps/Application.nvidia-device-plugin.yaml',
+    'apps/Application.node-pools.yaml',
+    'node-pools/NodePool.gpu.yaml',
+  ]) {
     const path = join(dir, 'dist/dev', f);
     const o = load(readFileSync(path, 'utf8')) as Obj;
     writeFileSync(path, toYamlAll([edit(f, o)])[0]!);
@@ -73,7 +78,9 @@ describe('validate with rendered releases: AppProject admission', () => {
   });
 
   it('fails when the ALB controller renders a cluster-scoped IngressClassParams the clusterResourceWhitelist lacks', () => {
-    expect(findings(today, 'cross/project-admits-object').filter((f) => !f.includes('/cilium/'))).toEqual(['rendered/dev/aws-load-balancer-controller/IngressClassParams.alb.yaml IngressClassParams alb']);
+    expect(findings(today, 'cross/project-admits-object').filter((f) => !f.includes('/cilium/'))).toEqual([
+      'rendered/dev/aws-load-balancer-controller/IngressClassParams.alb.yaml IngressClassParams alb',
+    ]);
     expect(today.find((r) => r.kind === 'IngressClassParams')!.problems[0]!.message).toMatch(
       /^resource elbv2\.k8s\.aws:IngressClassParams is not permitted in project platform: Argo CD refuses to sync Application aws-load-balancer-controller; add \{group: "elbv2\.k8s\.aws", kind: IngressClassParams\} to the AppProject's clusterResourceWhitelist \(it is cluster-scoped\)/,
     );
@@ -123,16 +130,28 @@ describe('validate with rendered releases: render determinism', () => {
       { group: 'admissionregistration.k8s.io', kind: '*WebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
     ];
     expect(releaseDifferences({ ...alb, manifest: { ...alb.manifest, spec: { ...(alb.manifest.spec as Obj), ignoreDifferences } } }).size).toBe(0);
-    const partial = [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[0].clientConfig.caBundle'] }];
+    const partial = [
+      { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[0].clientConfig.caBundle'] },
+    ];
     const left = releaseDifferences({ ...alb, manifest: { ...alb.manifest, spec: { ...(alb.manifest.spec as Obj), ignoreDifferences: partial } } });
-    expect([...left.values()].flat()).toEqual(['/data/ca.crt', '/data/tls.crt', '/data/tls.key', '/webhooks/1/clientConfig/caBundle', '/webhooks/0/clientConfig/caBundle', '/webhooks/1/clientConfig/caBundle', '/webhooks/2/clientConfig/caBundle']);
+    expect([...left.values()].flat()).toEqual([
+      '/data/ca.crt',
+      '/data/tls.crt',
+      '/data/tls.key',
+      '/webhooks/1/clientConfig/caBundle',
+      '/webhooks/0/clientConfig/caBundle',
+      '/webhooks/1/clientConfig/caBundle',
+      '/webhooks/2/clientConfig/caBundle',
+    ]);
   });
 });
 
 describe('validate with rendered releases: GPU placement', () => {
   it("fails when the NVIDIA device plugin keeps the chart's NFD node affinity (affinity: {} merges into the defaults)", () => {
     // (its MPS control daemon runs only on nodes labelled for MPS sharing, by design: not reported)
-    expect(findings(today, 'cross/gpu-pod-fits-a-gpu-nodepool')).toEqual(['rendered/dev/nvidia-device-plugin/DaemonSet.nvidia-device-plugin.nvidia-device-plugin.yaml DaemonSet nvidia-device-plugin']);
+    expect(findings(today, 'cross/gpu-pod-fits-a-gpu-nodepool')).toEqual([
+      'rendered/dev/nvidia-device-plugin/DaemonSet.nvidia-device-plugin.nvidia-device-plugin.yaml DaemonSet nvidia-device-plugin',
+    ]);
     expect(today.find((r) => r.name === 'nvidia-device-plugin' && r.kind === 'DaemonSet')!.problems[0]!.message).toContain(
       'required node affinity matches no node of pool gpu (term 0: feature.node.kubernetes.io/pci-10de.present In [true]: nodes of pool gpu have no feature.node.kubernetes.io/pci-10de.present label;',
     );
@@ -140,7 +159,7 @@ describe('validate with rendered releases: GPU placement', () => {
 
   it('passes once the values delete the default affinity (affinity: null)', async () => {
     const cwd = workspace('affinity-null', (f, o) => {
-      if (f.includes('nvidia-device-plugin')) ((o.spec as { source: { helm: { valuesObject: Obj } } }).source.helm.valuesObject).affinity = null;
+      if (f.includes('nvidia-device-plugin')) (o.spec as { source: { helm: { valuesObject: Obj } } }).source.helm.valuesObject.affinity = null;
       return o;
     });
     const fixed = await render(cwd);
@@ -153,22 +172,37 @@ describe('validate with rendered releases: GPU placement', () => {
 describe('validate with rendered releases: CRDs', () => {
   it('passes every rendered object of the pinned charts through schemas, CEL and nulls without other findings', () => {
     const expected = new Set(['cross/project-admits-object', 'cross/render-deterministic', 'cross/gpu-pod-fits-a-gpu-nodepool']);
-    const other = today.filter((r) => r.application).flatMap((r) => r.problems.filter((p) => !expected.has(p.rule ?? '')).map((p) => `${r.file}: ${p.path}: ${p.message}`));
+    const other = today
+      .filter((r) => r.application)
+      .flatMap((r) => r.problems.filter((p) => !expected.has(p.rule ?? '')).map((p) => `${r.file}: ${p.path}: ${p.message}`));
     expect(other).toEqual([]);
     expect(today.filter((r) => r.application && r.status === 'skipped')).toEqual([]);
   });
 
   it('fails when a custom resource has no CRD in the cluster, or its CRD is installed at a later sync wave', async () => {
     const cwd = workspace('crd-order', (f, o) => {
-      if (f.includes('Application.node-pools')) ((o.metadata as { annotations: Obj }).annotations)['argocd.argoproj.io/sync-wave'] = '-25';
+      if (f.includes('Application.node-pools')) (o.metadata as { annotations: Obj }).annotations['argocd.argoproj.io/sync-wave'] = '-25';
       if (f.includes('NodePool.gpu')) return { ...o, apiVersion: 'karpenter.sh/v2' };
       return o;
     });
     const { results } = await validate({ cwd, releases, paths: ['dist'] });
-    expect(results.filter((r) => r.problems.some((p) => p.rule === 'cross/crd-installed')).map((r) => [r.name, r.problems.find((p) => p.rule === 'cross/crd-installed')!.message])).toEqual([
-      ['default', 'EC2NodeClass default is applied by Application node-pools at sync wave -25, but its CRD ec2nodeclasses.karpenter.k8s.aws is installed by Application karpenter at wave -20: give node-pools a wave of at least -20, or install the CRD earlier'],
-      ['general', 'NodePool general is applied by Application node-pools at sync wave -25, but its CRD nodepools.karpenter.sh is installed by Application karpenter at wave -20: give node-pools a wave of at least -20, or install the CRD earlier'],
-      ['gpu', 'no CRD serving karpenter.sh/v2/NodePool is installed by any release or by dist in dist/dev: add the chart or manifest that installs it (or fix apiVersion karpenter.sh/v2)'],
+    expect(
+      results
+        .filter((r) => r.problems.some((p) => p.rule === 'cross/crd-installed'))
+        .map((r) => [r.name, r.problems.find((p) => p.rule === 'cross/crd-installed')!.message]),
+    ).toEqual([
+      [
+        'default',
+        'EC2NodeClass default is applied by Application node-pools at sync wave -25, but its CRD ec2nodeclasses.karpenter.k8s.aws is installed by Application karpenter at wave -20: give node-pools a wave of at least -20, or install the CRD earlier',
+      ],
+      [
+        'general',
+        'NodePool general is applied by Application node-pools at sync wave -25, but its CRD nodepools.karpenter.sh is installed by Application karpenter at wave -20: give node-pools a wave of at least -20, or install the CRD earlier',
+      ],
+      [
+        'gpu',
+        'no CRD serving karpenter.sh/v2/NodePool is installed by any release or by dist in dist/dev: add the chart or manifest that installs it (or fix apiVersion karpenter.sh/v2)',
+      ],
     ]);
   });
 
@@ -196,7 +230,8 @@ describe('validate with rendered releases: CRDs', () => {
 });
 
 describe('eksai validate: rendering on by default, --no-render to skip', () => {
-  const run = (...flags: string[]) => eksai(['validate', '--cwd', repo, ...flags, 'dist/dev'], { EKSAI_CHART_MIRROR: chartMirror, EKSAI_SCHEMA_MIRROR: process.env.EKSAI_SCHEMA_MIRROR! });
+  const run = (...flags: string[]) =>
+    eksai(['validate', '--cwd', repo, ...flags, 'dist/dev'], { EKSAI_CHART_MIRROR: chartMirror, EKSAI_SCHEMA_MIRROR: process.env.EKSAI_SCHEMA_MIRROR! });
 
   it('renders the releases of the validated clusters and reports rendered objects at rendered/<cluster>/<application>/ paths', () => {
     const out = run();

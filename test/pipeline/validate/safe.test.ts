@@ -11,7 +11,12 @@ process.env.EKSAI_SCHEMA_MIRROR = resolve(__dirname, '../../../../shared/schemas
 /** Billion laughs: `levels` anchors, each a sequence of `width` aliases of the previous one. */
 function laughs(levels: number, width: number, flow = true): string {
   const lines = [`l0: &l0 ${flow ? `[${Array(width).fill('"lol"').join(',')}]` : '"lol"'}`];
-  for (let i = 1; i < levels; i++) lines.push(`l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(',')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `l${i}: &l${i} [${Array(width)
+        .fill(`*l${i - 1}`)
+        .join(',')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -24,13 +29,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('readTextFile', () => {
   it('fails when the file is a symlink to /dev/zero (never reads it)', () => {
     symlinkSync('/dev/zero', join(dir, 'zero.yaml'));
-    expect(readTextFile(join(dir, 'zero.yaml'))).toEqual({ ok: false, reason: 'not-regular', message: 'is a character device, not a regular file: only regular files are read' });
+    expect(readTextFile(join(dir, 'zero.yaml'))).toEqual({
+      ok: false,
+      reason: 'not-regular',
+      message: 'is a character device, not a regular file: only regular files are read',
+    });
   });
 
   it('fails when the file is a FIFO, without waiting for a writer', () => {
     execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
     const start = performance.now();
-    expect(readTextFile(join(dir, 'fifo.yaml'))).toMatchObject({ ok: false, reason: 'not-regular', message: expect.stringContaining('is a FIFO (named pipe)') });
+    expect(readTextFile(join(dir, 'fifo.yaml'))).toMatchObject({
+      ok: false,
+      reason: 'not-regular',
+      message: expect.stringContaining('is a FIFO (named pipe)'),
+    });
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
@@ -47,7 +60,11 @@ describe('readTextFile', () => {
 
   it('fails when the file is larger than the cap, naming the cap', () => {
     writeFileSync(join(dir, 'big.yaml'), Buffer.alloc(2048, 0x61));
-    expect(readTextFile(join(dir, 'big.yaml'), { maxBytes: 1024 })).toMatchObject({ ok: false, reason: 'too-large', message: 'is larger than 1024 bytes (2048 bytes): split it into smaller files' });
+    expect(readTextFile(join(dir, 'big.yaml'), { maxBytes: 1024 })).toMatchObject({
+      ok: false,
+      reason: 'too-large',
+      message: 'is larger than 1024 bytes (2048 bytes): split it into smaller files',
+    });
     expect(MAX_FILE_BYTES).toBe(16 * 1024 * 1024);
   });
 
@@ -59,7 +76,11 @@ describe('readTextFile', () => {
     ['a truncated 4-byte sequence', Buffer.from([0x61, 0x3a, 0x20, 0xf0, 0x9f, 0x98])],
   ])('fails when the file holds invalid UTF-8 (%s), naming the line', (_, bytes) => {
     const read = readTextFile((writeFileSync(join(dir, 'bad-utf8.yaml'), bytes), join(dir, 'bad-utf8.yaml')));
-    expect(read).toMatchObject({ ok: false, reason: 'not-utf8', message: expect.stringMatching(/^is not valid UTF-8 \(line \d, byte offset \d+\): malformed/) });
+    expect(read).toMatchObject({
+      ok: false,
+      reason: 'not-utf8',
+      message: expect.stringMatching(/^is not valid UTF-8 \(line \d, byte offset \d+\): malformed/),
+    });
   });
 
   it('reads UTF-8 text and drops a BOM', () => {
@@ -79,13 +100,22 @@ describe('parseYamlDocuments', () => {
     const docs = parseYamlDocuments(text);
     expect(performance.now() - start).toBeLessThan(500);
     expect(docs).toHaveLength(1);
-    expect(docs[0]!.error).toMatch(/^YAML document expands to (more than 10\^15|[\d,]+) nodes through its aliases or size \(limit 1,000,000\): refused as a resource-exhaustion risk/);
+    expect(docs[0]!.error).toMatch(
+      /^YAML document expands to (more than 10\^15|[\d,]+) nodes through its aliases or size \(limit 1,000,000\): refused as a resource-exhaustion risk/,
+    );
   });
 
   it('fails when the 471-byte bomb of issue 12 sits in a Kubernetes manifest, and keeps the other documents', () => {
-    const bomb = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n${laughs(9, 9).split('\n').filter(Boolean).map((l) => `  ${l}`).join('\n')}\n`;
+    const bomb = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n${laughs(9, 9)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `  ${l}`)
+      .join('\n')}\n`;
     const docs = parseYamlDocuments(`apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n${bomb}`);
-    expect(docs.map((d) => [d.line, d.error?.slice(0, 25) ?? 'ok'])).toEqual([[1, 'ok'], [5, 'YAML document expands to ']]);
+    expect(docs.map((d) => [d.line, d.error?.slice(0, 25) ?? 'ok'])).toEqual([
+      [1, 'ok'],
+      [5, 'YAML document expands to '],
+    ]);
   });
 
   it('fails when an alias refers to its own enclosing node or to no anchor', () => {
@@ -165,6 +195,8 @@ describe('validate: hostile files', () => {
     const start = performance.now();
     const { results } = await validate({ cwd: dir, paths: ['app-bomb.yaml'] });
     expect(performance.now() - start).toBeLessThan(5000);
-    expect(results[0]!.problems.map((p) => `${p.path}: ${p.message.slice(0, 60)}`)).toEqual(['spec.source.helm.values: is not valid YAML (YAML document expands to 490,329,064 node']);
+    expect(results[0]!.problems.map((p) => `${p.path}: ${p.message.slice(0, 60)}`)).toEqual([
+      'spec.source.helm.values: is not valid YAML (YAML document expands to 490,329,064 node',
+    ]);
   });
 });

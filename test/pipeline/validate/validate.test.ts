@@ -79,14 +79,22 @@ describe('validate: structural schema semantics', () => {
 describe('validate: list types and formats', () => {
   it('fails when an x-kubernetes-list-type: set has a duplicate item', async () => {
     const result = await one('list-type-set-duplicate');
-    expect(result.problems).toEqual([{ path: 'spec.disruption.budgets[0].reasons[2]', message: 'Duplicate value: "Empty": remove the duplicate or merge the entries' }]);
+    expect(result.problems).toEqual([
+      { path: 'spec.disruption.budgets[0].reasons[2]', message: 'Duplicate value: "Empty": remove the duplicate or merge the entries' },
+    ]);
   });
 
   it('fails when x-kubernetes-list-type: map entries share their keys (a missing key takes its default)', async () => {
     const result = await one('list-type-map-duplicate-key');
     expect(result.problems.map((p) => [p.path, p.message])).toEqual([
-      ['spec.headGroupSpec.template.spec.containers[0].env[1]', 'Duplicate value: {"name":"RAY_ADDRESS"} (entries of this list are keyed by name): remove the duplicate or merge the entries'],
-      ['spec.headGroupSpec.template.spec.containers[0].ports[1]', 'Duplicate value: {"containerPort":6379,"protocol":"TCP"} (entries of this list are keyed by containerPort, protocol): remove the duplicate or merge the entries'],
+      [
+        'spec.headGroupSpec.template.spec.containers[0].env[1]',
+        'Duplicate value: {"name":"RAY_ADDRESS"} (entries of this list are keyed by name): remove the duplicate or merge the entries',
+      ],
+      [
+        'spec.headGroupSpec.template.spec.containers[0].ports[1]',
+        'Duplicate value: {"containerPort":6379,"protocol":"TCP"} (entries of this list are keyed by containerPort, protocol): remove the duplicate or merge the entries',
+      ],
     ]);
   });
 
@@ -217,7 +225,11 @@ describe('validate: platform policies', () => {
   });
 
   it('reports a policy set to warning without making the document invalid, and drops one set to off', async () => {
-    const { results } = await validate({ cwd, paths: [fixture('policy-violations')], policySeverities: { 'no-literal-secret-data': 'warning', 'imds-hop-limit': 'off' } });
+    const { results } = await validate({
+      cwd,
+      paths: [fixture('policy-violations')],
+      policySeverities: { 'no-literal-secret-data': 'warning', 'imds-hop-limit': 'off' },
+    });
     expect(results.map((r) => [r.status, r.problems.map((p) => `${p.rule} ${p.severity ?? 'error'}`)])).toEqual([
       ['valid', ['policy/no-literal-secret-data warning']],
       ['invalid', ['policy/encrypted-volumes error', 'policy/no-latest-ami-alias error']],
@@ -232,7 +244,8 @@ describe('validate: platform policies', () => {
 });
 
 describe('validate: cross-resource references', () => {
-  const crossOf = (results: readonly ValidationResult[]) => results.flatMap((r) => r.problems.filter((p) => p.rule?.startsWith('cross/')).map((p) => `${r.kind} ${r.name} ${p.rule} ${p.path}`));
+  const crossOf = (results: readonly ValidationResult[]) =>
+    results.flatMap((r) => r.problems.filter((p) => p.rule?.startsWith('cross/')).map((p) => `${r.kind} ${r.name} ${p.rule} ${p.path}`));
 
   it('fails when a NodePool, Application, Volcano queue label, ServiceAccount or StorageClass names a missing object', async () => {
     const { results } = await validate({ cwd, paths: ['test/fixtures/manifests/cross-missing-references'] });
@@ -243,8 +256,12 @@ describe('validate: cross-resource references', () => {
       'RayJob queue-typo cross/queue-exists metadata.labels["volcano.sh/queue-name"]',
       'RayJob queue-typo cross/serviceaccount-exists spec.rayClusterSpec.headGroupSpec.template.spec.serviceAccountName',
     ]);
-    expect(results.find((r) => r.kind === 'NodePool' && r.status === 'invalid')!.problems[0]!.message).toMatch(/^EC2NodeClass "defualt" does not exist in .*\(have: default\): fix the name or add the EC2NodeClass$/);
-    expect(results.find((r) => r.name === 'queue-typo')!.problems[1]!.message).toMatch(/^ServiceAccount "ray-head" does not exist in namespace research of .*\(have: ray\): fix the name or add the ServiceAccount$/);
+    expect(results.find((r) => r.kind === 'NodePool' && r.status === 'invalid')!.problems[0]!.message).toMatch(
+      /^EC2NodeClass "defualt" does not exist in .*\(have: default\): fix the name or add the EC2NodeClass$/,
+    );
+    expect(results.find((r) => r.name === 'queue-typo')!.problems[1]!.message).toMatch(
+      /^ServiceAccount "ray-head" does not exist in namespace research of .*\(have: ray\): fix the name or add the ServiceAccount$/,
+    );
   });
 
   it('does not report a reference whose target kind is not among the validated files', async () => {
