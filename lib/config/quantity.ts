@@ -8,7 +8,8 @@
 /** What a quantity measures: `cpu` (cores, `500m`), `memory` (bytes, needs a unit), `storage` (bytes, needs a unit). */
 export type QuantityKind = 'cpu' | 'memory' | 'storage';
 
-const SUFFIX: Readonly<Record<string, number>> = {
+/** Multiplier of each Kubernetes quantity suffix (resource.Quantity: decimal SI and binary); CEL's quantity() uses it too. */
+export const QUANTITY_SUFFIXES: Readonly<Record<string, number>> = {
   '': 1,
   m: 1e-3,
   k: 1e3,
@@ -49,7 +50,7 @@ export function parseQuantity(q: unknown, kind: QuantityKind): ParsedQuantity {
   if (!m) return { error: `must be ${EXAMPLE[kind]}` };
   if (m[1] === '-') return { error: 'must not be negative' };
   const suffix = m[3] ?? '';
-  const scale = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX[suffix]!;
+  const scale = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : QUANTITY_SUFFIXES[suffix]!;
   const value = Number(m[2]) * scale;
   if (!Number.isFinite(value)) return { error: `is too large: must be ${EXAMPLE[kind]}` };
   if (kind !== 'cpu' && suffix === '') return { error: `must have a unit: did you mean '${q}Gi'?` };

@@ -1,3 +1,4 @@
+import { QUANTITY_SUFFIXES } from '../../lib/config/quantity';
 import type { SchemaNode } from './schemas';
 
 // cel-js is ESM-only; Node 20.19+ (and tsx) can require() it synchronously.
@@ -66,22 +67,6 @@ export function kubernetesEnvironment(): InstanceType<typeof Environment> {
   return env;
 }
 
-const SUFFIX: Readonly<Record<string, number>> = {
-  '': 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/;
 
 /** A Kubernetes resource.Quantity for CEL (`quantity('1Gi')`). */
@@ -98,7 +83,7 @@ export class Quantity {
   static parse(text: string): Quantity {
     const m = QUANTITY.exec(text);
     if (!m) throw new Error(`invalid quantity ${JSON.stringify(text)}`);
-    const exp = m[2] ? 10 ** Number(m[2].slice(1)) : SUFFIX[m[3] ?? '']!;
+    const exp = m[2] ? 10 ** Number(m[2].slice(1)) : QUANTITY_SUFFIXES[m[3] ?? '']!;
     return new Quantity(Number(m[1]) * exp, text);
   }
 }
