@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { checkClusterInput } from '../lib/config/load';
+import { checkClusterInput } from '../charts/checks';
 import { amiNeeds } from '../lib/lookups/amis';
 import { nodeImageInputs } from '../lib/config/node-images';
 

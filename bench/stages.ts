@@ -7,7 +7,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadClusters, readRegistry } from '../lib/config/load';
+import { readRegistry } from '../lib/config/load';
+import { loadClusters } from '../charts/checks';
 import { buildCluster } from '../pipeline/synth/build';
 import { renderCluster, type RenderedFiles } from '../pipeline/synth/render';
 import { writeDist } from '../pipeline/synth/write';

@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { POOL_KINDS, RAY_PORTS } from '../lib/config/defaults';
 import type { ClusterConfig, JupyterHubAuth, PoolKind, SecretRef, Team } from '../lib/config/types';
-import type { PodPlacement } from '../lib/placement';
+import type { Problem } from '../lib/errors';
+import { explainNoFit, placement, poolShape, type PodPlacement } from '../lib/placement';
 import { KEEP_DATA, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS, SYNC_WAVES, type Component, type HelmRelease, type IgnoreDifference } from './component';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS } from './karpenter';
 import { gpuTolerations } from './nvidia';
@@ -104,6 +105,25 @@ export function notebookProfiles(cluster: ClusterConfig): NotebookProfile[] {
     };
     return { slug: p.slug, displayName: p.displayName, fix: p.fix, placement: { nodeSelector, tolerations, gpus: p.gpus }, override };
   });
+}
+
+/** Every notebook profile the hub renders must fit some NodePool (lib/placement.ts), else its pods stay Pending. */
+export function notebookProfileProblems(cluster: ClusterConfig): Problem[] {
+  if (!cluster.jupyterhub.enabled) return [];
+  const shapes = cluster.karpenter.nodePools.map(poolShape);
+  const problems: Problem[] = [];
+  for (const profile of notebookProfiles(cluster)) {
+    const { fits, reasons } = placement(profile.placement, shapes);
+    if (fits.length > 0) continue;
+    problems.push({
+      file: cluster.file,
+      path: 'jupyterhub',
+      message: `notebook profile "${profile.slug}" fits no NodePool: ${explainNoFit(shapes, reasons)}`,
+      value: { nodeSelector: profile.placement.nodeSelector, gpus: profile.placement.gpus },
+      fix: profile.fix,
+    });
+  }
+  return problems;
 }
 
 /**

@@ -7,7 +7,8 @@ import { RAY_AUTOSCALER_RESOURCES, RAY_GID, RAY_UID, rayHeadPlacement, rayWorker
 import { SYNC_WAVES, type Component } from './component';
 import { sharedVolume } from './storage';
 import { TEAM_LABEL } from './teams';
-import { IMAGES, RAY_VERSION } from './versions';
+import { RAY_VERSION } from '../lib/ray';
+import { IMAGES } from './versions';
 
 /**
  * Label that puts a RayCluster's (or RayJob's) PodGroup into a Volcano Queue: KubeRay 1.7.0

@@ -6,11 +6,11 @@ import { closest } from '../lib/config/paths';
 import type { ClusterConfig, NodePool, Team } from '../lib/config/types';
 import { quantityValue } from '../lib/config/quantity';
 import { explainNoFit, placement, podPlacement, poolShape } from '../lib/placement';
-import { RAY_AUTOSCALER_RESOURCES, RAY_UID } from '../lib/ray';
+import { RAY_AUTOSCALER_RESOURCES, RAY_UID, RAY_VERSION } from '../lib/ray';
 import { SYNC_WAVES, type Component } from './component';
 import { GPU_NODE_SELECTOR, gpuTolerations } from './nvidia';
 import { headGroup, VOLCANO_QUEUE_LABEL, workerGroup } from './ray-clusters';
-import { IMAGES, RAY_VERSION, SMOKE_IMAGES, SMOKE_RAY_PIP } from './versions';
+import { IMAGES, SMOKE_IMAGES, SMOKE_RAY_PIP } from './versions';
 
 /**
  * Smoke tests of a cluster: does Karpenter launch a spot CPU node, does a GPU node come up with a working

@@ -1,3 +1,5 @@
+import { RAY_VERSION } from '../lib/ray';
+
 /**
  * Every third-party Helm chart eksai deploys, pinned. One place to bump; the diff shows the bump as a risk.
  * `repoURL` with `oci://` is an OCI chart (Argo CD ≥ 3.1 pulls it natively, `path: .`); otherwise `chart`
@@ -29,13 +31,10 @@ export const CHARTS = {
 } as const satisfies Record<string, ChartPin>;
 
 /**
- * Container images eksai renders itself (not through a chart), pinned. Ray 2.56.0: newer than what KubeRay
- * 1.7.0 itself names (its e2e tests run rayproject/ray:2.55.0, ray-operator/test/support/defaults.go; its
- * kubectl plugin defaults to 2.52.0, kubectl-plugin/pkg/util/constant.go), within the three latest Ray
- * minors KubeRay supports, outside the 2.11–2.37 range the KubeRay upgrade guide warns against. CPU and GPU (CUDA) variants
- * of the same Ray and Python versions: head and workers must match, and the GPU image is ~10x bigger.
+ * Container images eksai renders itself (not through a chart), pinned. The Ray version and its Python minor
+ * are pinned in lib/ray.ts (RAY_VERSION: why 2.56.0), beside the notebook image default that needs them. CPU and
+ * GPU (CUDA) variants of the same Ray and Python versions: head and workers must match, and the GPU image is ~10x bigger.
  */
-export const RAY_VERSION = '2.56.0';
 export const IMAGES = {
   ray: `docker.io/rayproject/ray:${RAY_VERSION}-py311-cpu`,
   rayGpu: `docker.io/rayproject/ray:${RAY_VERSION}-py311-gpu`,
@@ -58,29 +57,10 @@ export const SMOKE_RAY_PIP: readonly string[] = ['xgboost==2.1.4', 'scikit-learn
  * repo ships images/notebook/Dockerfile: FROM these pinned Jupyter images (same build date for CPU and
  * GPU), plus a Python 3.11 conda env with `ray[client]==RAY_VERSION` as the default kernel. The
  * notebook-image workflow (.github/workflows/notebook-image.yml) pushes it to the repository's GHCR as
- * `ghcr.io/<owner>/eksai-notebook:<NOTEBOOK_IMAGE_TAGS>`; test/charts/notebook-image.test.ts keeps the
+ * `ghcr.io/<owner>/eksai-notebook:<NOTEBOOK_IMAGE_TAGS>` (lib/config/notebook-images.ts: the config default); test/charts/notebook-image.test.ts keeps the
  * Dockerfile's ARGs, these pins and IMAGES.ray's Python tag identical.
  */
 export const NOTEBOOK_BASE_IMAGES = {
   cpu: 'quay.io/jupyter/scipy-notebook:2025-12-31',
   gpu: 'quay.io/jupyter/pytorch-notebook:cuda12-2025-12-31',
 } as const;
-
-/** Python minor of the Ray images (IMAGES.ray `-py311-`) and of the notebook image's Ray kernel. */
-export const RAY_PYTHON_VERSION = '3.11';
-const PY_TAG = `py${RAY_PYTHON_VERSION.replace('.', '')}`;
-
-export const NOTEBOOK_IMAGE_NAME = 'eksai-notebook';
-export const NOTEBOOK_IMAGE_TAGS = { cpu: `${RAY_VERSION}-${PY_TAG}`, gpu: `${RAY_VERSION}-${PY_TAG}-gpu` } as const;
-
-/**
- * Default notebook images of a cluster: the images the notebook-image workflow pushes to the GHCR of the
- * cluster's GitOps repository (`ghcr.io/<owner>/eksai-notebook`, owner lower-cased as GHCR requires).
- * Undefined when the repository is not on github.com: then `jupyterhub.image` / `gpuImage` are required.
- */
-export function defaultNotebookImages(gitRepoURL: string): { readonly cpu: string; readonly gpu: string } | undefined {
-  const m = /^(?:https:\/\/|git@|ssh:\/\/git@)github\.com[/:]([^/]+)\//.exec(gitRepoURL);
-  if (!m) return undefined;
-  const repo = `ghcr.io/${m[1]!.toLowerCase()}/${NOTEBOOK_IMAGE_NAME}`;
-  return { cpu: `${repo}:${NOTEBOOK_IMAGE_TAGS.cpu}`, gpu: `${repo}:${NOTEBOOK_IMAGE_TAGS.gpu}` };
-}

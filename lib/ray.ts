@@ -44,3 +44,16 @@ export function rayWorkerPlacement(group: RayWorkerGroup): PodPlacement {
 /** The rayproject/ray images' user: `ray`, uid 1000, gid 100 (ray docker base-deps). */
 export const RAY_UID = 1000;
 export const RAY_GID = 100;
+
+/**
+ * The Ray version of every Ray image eksai renders (charts/versions.ts IMAGES) and of the notebook image's
+ * Ray kernel (lib/config/notebook-images.ts). 2.56.0: newer than what KubeRay 1.7.0 itself names (its e2e
+ * tests run rayproject/ray:2.55.0, ray-operator/test/support/defaults.go; its kubectl plugin defaults to
+ * 2.52.0, kubectl-plugin/pkg/util/constant.go), within the three latest Ray minors KubeRay supports, outside
+ * the 2.11–2.37 range the KubeRay upgrade guide warns against. Ray Client needs the same Ray version and
+ * Python minor in the notebook and on the cluster.
+ */
+export const RAY_VERSION = '2.56.0';
+
+/** Python minor of the Ray images (IMAGES.ray `-py311-`) and of the notebook image's Ray kernel. */
+export const RAY_PYTHON_VERSION = '3.11';

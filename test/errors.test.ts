@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCluster } from '../lib/config/load';
+import { loadCluster } from '../charts/checks';
 import { formatProblem } from '../lib/errors';
 import { lookupsFor, minimalInput, REPO } from './helpers';
 

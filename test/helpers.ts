@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { verifiedAmis } from '../bench/lookups';
 
 export { verifiedAmis };
-import { loadCluster, type ClusterSource } from '../lib/config/load';
+import { type ClusterSource } from '../lib/config/load';
+import { loadCluster } from '../charts/checks';
 import type { ClusterConfigInput } from '../lib/config/schema';
 import type { ClusterConfig } from '../lib/config/types';
 import { buildCluster, type Manifest } from '../pipeline/synth/build';

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { buildArgoApps } from '../../apps';
 import { COMPONENTS } from '../../charts';
-import { loadClusters, readRegistry } from '../../lib/config/load';
+import { readRegistry } from '../../lib/config/load';
+import { loadClusters } from '../../charts/checks';
 
 const cwd = __dirname;
 const outdir = process.env.CDK8S_OUTDIR ?? join(cwd, 'dist');

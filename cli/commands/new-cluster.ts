@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkClusterInput } from '../../lib/config/load';
+import { checkClusterInput } from '../../charts/checks';
 import type { ClusterConfigInput } from '../../lib/config/schema';
 import { formatValue, UsageError, type Problem } from '../../lib/errors';
 import type { CommandSpec } from '../types';

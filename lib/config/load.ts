@@ -10,8 +10,7 @@ import { allowedKeysAt, closest, formatPath, valueAt } from './paths';
 import { clusterSchema, DNS_LABEL, type ClusterConfigInput } from './schema';
 import { normalize } from './normalize';
 import { runRules } from './rules';
-import { smokeProblems } from '../../charts/smoke';
-import type { ClusterConfig } from './types';
+import type { ClusterConfig, ClusterFacts } from './types';
 
 /** One cluster file as the registry hands it over. */
 export interface ClusterSource {
@@ -24,6 +23,24 @@ export interface ClusterSource {
   /** Parsed lookups document; when absent it is read from clusters/<name>.lookups.json under cwd. */
   readonly lookups?: unknown;
 }
+
+/**
+ * Checks of what the charts render from a config (every notebook profile and smoke pod fits a NodePool):
+ * they need charts/, which stands on lib/, so the layer above hands them in (CHART_CHECKS in
+ * charts/checks.ts, whose loadCluster / loadClusters / checkClusterInput every command uses). lib's own
+ * callers that only read lookups (lib/config/lookup-target.ts) pass NO_CHART_CHECKS.
+ */
+export interface ChartChecks {
+  /** Beside the rules, on every input whose shape parsed, normalised without facts (pools and profiles do not read them). */
+  readonly draft: (cluster: ClusterConfig) => readonly Problem[];
+  /** On the loaded config, once every other check passed. */
+  readonly loaded: (cluster: ClusterConfig) => { readonly errors: readonly Problem[]; readonly warnings: readonly Problem[] };
+}
+
+export const NO_CHART_CHECKS: ChartChecks = { draft: () => [], loaded: () => ({ errors: [], warnings: [] }) };
+
+/** Facts are not read before the lookups step; a draft config for the chart checks has none. */
+const NO_FACTS: ClusterFacts = { endpoint: '', endpointHost: '', nodeRoleName: '', interruptionQueueName: '', vpcId: '', parameters: {} };
 
 export type LoadResult =
   { readonly config: ClusterConfig; readonly warnings: readonly Problem[] } | { readonly errors: readonly Problem[]; readonly warnings: readonly Problem[] };
@@ -210,10 +227,11 @@ function parseShape(file: string, value: unknown): { parsed?: ClusterConfigInput
 const under = (path: string, roots: readonly string[]) => roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
 
 /**
- * Every check of a cluster file that needs no lookups: representable values, shape, then the rules on
- * what parsed. What new-cluster runs on its flags before writing, and the first half of loadCluster.
+ * Every check of a cluster file that needs no lookups: representable values, shape, then the rules and the
+ * draft chart checks on what parsed. What new-cluster runs on its flags before writing, and the first half of loadClusterWith.
  */
-export function checkClusterInput(
+export function checkClusterInputWith(
+  checks: ChartChecks,
   input: unknown,
   file: string,
   expectedName?: string,
@@ -225,6 +243,7 @@ export function checkClusterInput(
   if (shape.parsed) {
     const ruleErrors: Problem[] = [];
     runRules({ input: shape.parsed, file, expectedName, errors: ruleErrors, warnings });
+    ruleErrors.push(...checks.draft(normalize(shape.parsed, file, NO_FACTS)));
     const skip = [...shape.repaired, ...plain.problems.map((p) => p.path)];
     errors.push(...ruleErrors.filter((p) => !under(p.path, skip)));
   }
@@ -233,8 +252,8 @@ export function checkClusterInput(
 
 const fileBase = (file: string) => file.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, '');
 
-/** Read → parse → rules → lookups → normalise for one cluster; never throws for bad input. Reports every problem of the run. */
-export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
+/** Read → parse → rules → lookups → normalise → chart checks for one cluster; never throws for bad input. Reports every problem of the run. */
+export function loadClusterWith(checks: ChartChecks, source: ClusterSource, cwd: string): LoadResult {
   if (source.input === undefined) {
     return { errors: [{ file: source.file, path: '', message: 'has no default export', fix: 'export default defineCluster({ ... })' }], warnings: [] };
   }
@@ -248,7 +267,7 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
       fix: `use the key '${base}', or rename ${source.file} to clusters/${source.name}.ts`,
     });
   }
-  const checked = checkClusterInput(source.input, source.file, base);
+  const checked = checkClusterInputWith(checks, source.input, source.file, base);
   errors.push(...checked.errors);
   const warnings = [...checked.warnings];
   const raw = (source.input !== null && typeof source.input === 'object' ? source.input : {}) as {
@@ -275,20 +294,20 @@ export function loadCluster(source: ClusterSource, cwd: string): LoadResult {
   }
   if (errors.length > 0 || facts === undefined || !checked.parsed) return { errors, warnings };
   const config = normalize(checked.parsed, source.file, facts);
-  // Rules that need the normalised config (pools with their kind defaults): every smoke pod must fit a NodePool.
-  const late = smokeProblems(config);
+  // Checks that need the loaded config: every smoke pod must fit a NodePool.
+  const late = checks.loaded(config);
   warnings.push(...late.warnings);
-  if (late.errors.length > 0) return { errors: late.errors, warnings };
+  if (late.errors.length > 0) return { errors: [...late.errors], warnings };
   return { config, warnings };
 }
 
 /** Loads every cluster; collects the problems of all of them and throws one ConfigError if any. */
-export function loadClusters(sources: readonly ClusterSource[], cwd: string): { configs: ClusterConfig[]; warnings: Problem[] } {
+export function loadClustersWith(checks: ChartChecks, sources: readonly ClusterSource[], cwd: string): { configs: ClusterConfig[]; warnings: Problem[] } {
   const configs: ClusterConfig[] = [];
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   for (const source of sources) {
-    const result = loadCluster(source, cwd);
+    const result = loadClusterWith(checks, source, cwd);
     warnings.push(...result.warnings);
     if ('config' in result) configs.push(result.config);
     else errors.push(...result.errors);

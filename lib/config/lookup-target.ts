@@ -1,7 +1,7 @@
 import { ConfigError, UsageError, type Problem } from '../errors';
 import type { NodeImageInputs } from '../lookups/amis';
 import { lookupsRelPath } from '../lookups/file';
-import { loadCluster, readRegistry } from './load';
+import { loadClusterWith, NO_CHART_CHECKS, readRegistry } from './load';
 import { nodeImageInputs } from './node-images';
 import { clusterSchema } from './schema';
 
@@ -10,7 +10,7 @@ export interface LookupTarget {
   readonly region: string;
   readonly nodes: NodeImageInputs;
   readonly clusterFile: string;
-  /** The lookups rules of loadCluster over a new lookups document: its problems in clusters/<name>.lookups.json. */
+  /** The lookups rules of loadClusterWith over a new lookups document: its problems in clusters/<name>.lookups.json. */
   readonly verify: (doc: unknown) => readonly Problem[];
 }
 
@@ -44,7 +44,8 @@ export function lookupTarget(cwd: string, cluster: string): LookupTarget {
   const nodes = nodeImageInputs(parsed.data);
   const file = lookupsRelPath(cluster);
   const verify = (doc: unknown): readonly Problem[] => {
-    const loaded = loadCluster({ ...source, lookups: doc }, cwd);
+    // Only the lookups file's problems are kept: what the charts render is synth's concern, not lookup's.
+    const loaded = loadClusterWith(NO_CHART_CHECKS, { ...source, lookups: doc }, cwd);
     return 'errors' in loaded ? loaded.errors.filter((p) => p.file === file) : [];
   };
   return { region, nodes, clusterFile: source.file, verify };

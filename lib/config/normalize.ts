@@ -14,7 +14,7 @@ import {
 import type { JupyterHubInput } from './schema';
 import type { JupyterHub, JupyterHubAuth } from './types';
 import { COST_DEFAULTS, JUPYTERHUB_DEFAULTS } from './defaults';
-import { defaultNotebookImages } from '../../charts/versions';
+import { defaultNotebookImages } from './notebook-images';
 import { normalizeTeamS3 } from './s3';
 
 /** Deep merge of plain objects; arrays and scalars of later layers replace earlier ones. */

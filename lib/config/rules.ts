@@ -6,11 +6,8 @@ import { explainNoFit, placement, poolShape, type PodPlacement } from '../placem
 import { RAY_AUTOSCALER_RESOURCES, rayHeadPlacement, rayWorkerPlacement } from '../ray';
 import { closest } from './paths';
 import { quantityValue } from './quantity';
-import type { ClusterFacts } from './types';
 import { JUPYTERHUB_DEFAULTS } from './defaults';
-import { normalize } from './normalize';
-import { defaultNotebookImages, NOTEBOOK_IMAGE_NAME } from '../../charts/versions';
-import { notebookProfiles } from '../../charts/jupyterhub';
+import { defaultNotebookImages, NOTEBOOK_IMAGE_NAME } from './notebook-images';
 import { teamS3Problems } from './s3';
 
 /**
@@ -507,27 +504,6 @@ export const teamRayClusters: Rule = (ctx) => {
   }
 };
 
-/** Facts are not read yet when rules run; profiles and pools do not depend on them. */
-const NO_FACTS: ClusterFacts = { endpoint: '', endpointHost: '', nodeRoleName: '', interruptionQueueName: '', vpcId: '', parameters: {} };
-
-/** Every notebook profile must fit some NodePool, checked on exactly what charts/jupyterhub.ts renders. */
-export const jupyterhubProfilesFit: Rule = (ctx) => {
-  if (!jupyterhubOn(ctx.input)) return;
-  const cluster = normalize(ctx.input, ctx.file, NO_FACTS);
-  const shapes = cluster.karpenter.nodePools.map(poolShape);
-  for (const profile of notebookProfiles(cluster)) {
-    const { fits, reasons } = placement(profile.placement, shapes);
-    if (fits.length > 0) continue;
-    ctx.errors.push({
-      file: ctx.file,
-      path: 'jupyterhub',
-      message: `notebook profile "${profile.slug}" fits no NodePool: ${explainNoFit(shapes, reasons)}`,
-      value: { nodeSelector: profile.placement.nodeSelector, gpus: profile.placement.gpus },
-      fix: profile.fix,
-    });
-  }
-};
-
 /**
  * The team quota must admit the Ray head plus one pod of each worker group, else the API server
  * rejects the pods (`exceeded quota`) and the group can never scale up. Ray pods set requests = limits,
@@ -749,7 +725,6 @@ export const RULES: readonly Rule[] = [
   jupyterhubAuth,
   jupyterhubPrerequisites,
   jupyterhubImages,
-  jupyterhubProfilesFit,
   teamS3,
   costBudgets,
 ];

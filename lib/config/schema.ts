@@ -262,7 +262,7 @@ export const jupyterhubSchema = z.strictObject({
     .string()
     .regex(/^\d+(Mi|Gi|Ti)$/, 'must be a size such as 10Gi')
     .optional(),
-  /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default the eksai notebook image in the GitOps repo's GHCR, `ghcr.io/<owner>/eksai-notebook:<ray>-py311` (defaultNotebookImages in charts/versions.ts) */
+  /** Notebook image of the CPU profiles, `name:tag` (z2jh joins name and tag). @default the eksai notebook image in the GitOps repo's GHCR, `ghcr.io/<owner>/eksai-notebook:<ray>-py311` (defaultNotebookImages in lib/config/notebook-images.ts) */
   image: z
     .string()
     .regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, 'must be an image with a tag, e.g. quay.io/jupyter/scipy-notebook:2025-12-31')

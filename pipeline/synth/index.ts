@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError, type Problem } from '../../lib/errors';
-import { loadClusters, readRegistry, type ClusterSource } from '../../lib/config/load';
+import { readRegistry, type ClusterSource } from '../../lib/config/load';
+import { loadClusters } from '../../charts/checks';
 import { buildCluster } from './build';
 import { renderCluster, type RenderedFiles } from './render';
 import { writeDist } from './write';

@@ -5,7 +5,7 @@ import { clusters } from '../../clusters';
 import { ciliumValues, cilium } from '../../charts/cilium';
 import { VALUES_SCHEMA_URLS } from '../../lib/schemas/pins';
 import { schemaPath } from '../../lib/schemas/resolve';
-import { loadCluster } from '../../lib/config/load';
+import { loadCluster } from '../../charts/checks';
 import { buildCluster } from '../../pipeline/synth/build';
 import { chartObjects, loadOk, minimalInput, REPO } from '../helpers';
 

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { clusters } from '../../clusters';
 import { jupyterhub, jupyterhubValues, notebookProfiles } from '../../charts/jupyterhub';
 import { CHARTS } from '../../charts/versions';
-import { loadCluster } from '../../lib/config/load';
+import { loadCluster } from '../../charts/checks';
 import { placement, poolShape } from '../../lib/placement';
 import { VALUES_SCHEMA_URLS } from '../../lib/schemas/pins';
 import { schemaPath } from '../../lib/schemas/resolve';

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { defaultNotebookImages, IMAGES, NOTEBOOK_BASE_IMAGES, NOTEBOOK_IMAGE_TAGS, RAY_PYTHON_VERSION, RAY_VERSION } from '../../charts/versions';
+import { IMAGES, NOTEBOOK_BASE_IMAGES } from '../../charts/versions';
+import { defaultNotebookImages, NOTEBOOK_IMAGE_TAGS } from '../../lib/config/notebook-images';
+import { RAY_PYTHON_VERSION, RAY_VERSION } from '../../lib/ray';
 import { loadErrors, loadOk, minimalInput, REPO } from '../helpers';
 
 /**
@@ -20,7 +22,7 @@ const WORKFLOW = parse(readFileSync(join(REPO, '.github', 'workflows', 'notebook
 const arg = (name: string) => new RegExp(`^ARG ${name}=(.+)$`, 'm').exec(DOCKERFILE)?.[1];
 
 describe('notebook image pins', () => {
-  test("fails when the Dockerfile's Ray, Python or base image differ from charts/versions.ts", () => {
+  test("fails when the Dockerfile's Ray, Python or base image differ from the pins (charts/versions.ts, lib/ray.ts)", () => {
     expect({ ray: arg('RAY_VERSION'), python: arg('PYTHON_VERSION'), base: arg('BASE_IMAGE') }).toEqual({
       ray: RAY_VERSION,
       python: RAY_PYTHON_VERSION,

@@ -7,7 +7,7 @@ import { COST_RECORDING_RULES, COST_RECORDS, costRuleGroup } from '../../charts/
 import { COST_DASHBOARD } from '../../charts/monitoring-dashboards';
 import { OPENCOST_METRICS, OPENCOST_NAMESPACE, PLATFORM_PROMETHEUS, opencost, opencostValues } from '../../charts/opencost';
 import { CORE_NODE_SELECTOR } from '../../charts/karpenter';
-import { checkClusterInput } from '../../lib/config/load';
+import { checkClusterInput } from '../../charts/checks';
 import { chartObjects, find, loadErrors, loadOk, minimalInput } from '../helpers';
 import { metricNames, promqlProblems } from './promql';
 import { CHART_MIRROR, cleanupHelm, helmApps, parseRendered, renderText } from './render';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { rayClusters } from '../../charts/ray-clusters';
-import { IMAGES, RAY_VERSION } from '../../charts/versions';
+import { IMAGES } from '../../charts/versions';
+import { RAY_VERSION } from '../../lib/ray';
 import { chartObjects, find, loadOk, minimalInput } from '../helpers';
 
 interface Container {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { clusters } from '../../clusters';
-import { loadClusters } from '../../lib/config/load';
+import { loadClusters } from '../../charts/checks';
 import type { ClusterConfig } from '../../lib/config/types';
 import { buildCluster, type Manifest } from '../../pipeline/synth/build';
 import { REPO } from '../helpers';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError, formatProblem } from '../../lib/errors';
-import { loadClusters } from '../../lib/config/load';
+import { loadClusters } from '../../charts/checks';
 import { parseQuantity } from '../../lib/config/quantity';
 import { loadErrors, minimalInput, REPO, source } from '../helpers';
 

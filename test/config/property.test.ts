@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, formatProblem } from '../../lib/errors';
-import { loadCluster } from '../../lib/config/load';
+import { loadCluster } from '../../charts/checks';
 import { buildCluster } from '../../pipeline/synth/build';
 import { manifestPath, renderCluster } from '../../pipeline/synth/render';
 import { lookupsFor, minimalInput, REPO } from '../helpers';

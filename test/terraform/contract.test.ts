@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATION_HEALTH_LUA } from '../../apps/argocd-cm';
 import { CORE_NODE_SELECTOR, CORE_TOLERATIONS, KARPENTER_NAMESPACE, karpenterValues } from '../../charts/karpenter';
 import { clusters } from '../../clusters';
-import { loadClusters } from '../../lib/config/load';
+import { loadClusters } from '../../charts/checks';
 import type { ClusterConfig } from '../../lib/config/types';
 import { factsFromLookups } from '../../lib/lookups/file';
 import { OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, ssmPrefix } from '../../lib/lookups/parameters';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusters } from '../../clusters';
-import { loadClusters } from '../../lib/config/load';
+import { loadClusters } from '../../charts/checks';
 import { BOOTSTRAP_INPUT_PATH } from '../../pipeline/synth/bootstrap';
 import { REPO_ROOT, bootstrapInputOf, dependsOn, distObjects, loadBootstrap, moduleBlock, resource, type Block, type Tf } from './hcl';
 

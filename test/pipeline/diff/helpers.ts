@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { clusters } from '../../../clusters';
-import { loadCluster } from '../../../lib/config/load';
+import { loadCluster } from '../../../charts/checks';
 import { diffRevisions } from '../../../pipeline/diff';
 import { buildCluster } from '../../../pipeline/synth/build';
 import { renderCluster } from '../../../pipeline/synth/render';

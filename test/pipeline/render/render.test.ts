@@ -8,7 +8,7 @@ import { LOCK_FILE } from '../../../pipeline/render/charts';
 import { templateArgs } from '../../../pipeline/render/template';
 import { effectiveNamespace, groupKind } from '../../../pipeline/render/write';
 import { clusters } from '../../../clusters';
-import { loadClusters } from '../../../lib/config/load';
+import { loadClusters } from '../../../charts/checks';
 import { REPO } from '../../helpers';
 import { chartMirror, cleanTemps, tempDir, useSchemaMirror } from './helpers';
 
