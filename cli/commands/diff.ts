@@ -11,7 +11,8 @@ export const diffCommand: CommandSpec = {
   summary: 'semantic, risk-first review of dist/ between two git revisions',
   usage: 'diff --base <ref> [--head <ref>] [--format text|markdown|json] [--exit-code] [--no-render]',
   details: `Compares every Kubernetes object in dist/ at --base with --head (default: the working tree),
-keyed by apiVersion/kind/namespace/name and grouped cluster → component (a kind: List counts as its items).
+keyed by apiVersion/kind/namespace/name and grouped cluster → component (a kind: List counts as its items);
+each cluster's Terraform input (bootstrap/terraform.json) is one object TerraformInput/terraform.json.
 Prints Terraform-style counts, then risks (what Argo CD does with each removal: deleted on sync, deleted after
 confirmation, or left running with the command to delete it; node drift from NodePool/EC2NodeClass changes,
 GPU and other limits, capacity type, disruption budgets, Helm chart bumps, updates a CRD transition rule such

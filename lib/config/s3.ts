@@ -7,12 +7,14 @@ import type { Problem } from '../errors';
  * pods, RayJobs and notebooks run as; terraform/bootstrap/s3.tf binds it to the team's IAM role.
  */
 
-/** Lifecycle of a bucket eksai creates: days after creation to STANDARD_IA, days to expiry. */
+/** Lifecycle of a bucket eksai creates: days after creation to STANDARD_IA, days to expiry, days old versions are kept. */
 const lifecycleSchema = z.strictObject({
   /** Days after which objects move to S3 Standard-IA (S3 requires at least 30). @default 30 */
   infrequentAccessDays: z.number().int().min(1).optional(),
   /** Days after which objects expire (are deleted). @default never */
   expirationDays: z.number().int().min(1).optional(),
+  /** Days an overwritten or deleted object's old version is kept (restorable) before S3 deletes it. @default 30 */
+  noncurrentVersionExpirationDays: z.number().int().min(1).optional(),
 });
 
 export const teamS3Schema = z.strictObject({
@@ -40,6 +42,11 @@ export const S3_DEFAULTS = {
   infrequentAccessDays: 30,
   /** Incomplete multipart uploads are billed storage nobody sees: aborted after this many days. */
   abortIncompleteMultipartDays: 7,
+  /**
+   * Buckets are versioned, so an overwrite or delete keeps the old version: restorable this long, then deleted
+   * (without it every version is billed forever, and a deleted dataset keeps costing what it did).
+   */
+  noncurrentVersionExpirationDays: 30,
 } as const;
 
 /** The ServiceAccount of a team with S3 access, in its namespace and in the jupyterhub namespace. */
@@ -56,7 +63,7 @@ export interface TeamBucket {
   readonly prefixes: readonly string[];
   readonly kmsKeyArn?: string;
   /** Created buckets only. */
-  readonly lifecycle?: { readonly infrequentAccessDays: number; readonly expirationDays?: number };
+  readonly lifecycle?: { readonly infrequentAccessDays: number; readonly expirationDays?: number; readonly noncurrentVersionExpirationDays: number };
 }
 
 export interface TeamS3 {
@@ -90,7 +97,11 @@ export function normalizeTeamS3(team: string, region: string, input: z.input<typ
         kmsKeyArn: b.kmsKeyArn,
         lifecycle: arn
           ? undefined
-          : { infrequentAccessDays: b.lifecycle?.infrequentAccessDays ?? S3_DEFAULTS.infrequentAccessDays, expirationDays: b.lifecycle?.expirationDays },
+          : {
+              infrequentAccessDays: b.lifecycle?.infrequentAccessDays ?? S3_DEFAULTS.infrequentAccessDays,
+              expirationDays: b.lifecycle?.expirationDays,
+              noncurrentVersionExpirationDays: b.lifecycle?.noncurrentVersionExpirationDays ?? S3_DEFAULTS.noncurrentVersionExpirationDays,
+            },
       };
     }),
   };

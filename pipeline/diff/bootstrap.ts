@@ -3,37 +3,36 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOTSTRAP_INPUT_PATH } from '../synth/bootstrap';
 import type { BootstrapBucket, BootstrapTeamS3 } from '../synth/team-s3';
-import type { Risk, RiskLevel } from './types';
+import type { Resource } from './identity';
+import type { ParseProblem, Risk, RiskLevel } from './types';
 
 /**
- * The Terraform input (dist/<cluster>/bootstrap/terraform.json) is JSON, which the YAML diff never
- * reads: its `teams` section (per-team S3 through Pod Identity, terraform/bootstrap/s3.tf) is compared
- * here, semantically. Widening a team's IAM policy is a high risk, a bucket the bootstrap would destroy
- * or expire sooner a data-loss risk; narrowing is noted.
+ * The Terraform input (dist/<cluster>/bootstrap/terraform.json) is JSON, which the YAML diff never reads.
+ * It joins the comparison as one object per cluster (component `bootstrap`, kind TerraformInput), so its
+ * field changes show aligned by identity like any manifest's; its `teams` section (per-team S3 through Pod
+ * Identity, terraform/bootstrap/s3.tf) is also judged here, semantically: widening a team's IAM policy is a
+ * high risk, a bucket the bootstrap would destroy or expire sooner a data-loss risk; narrowing is noted.
  */
 
 export type TeamsByCluster = ReadonlyMap<string, Readonly<Record<string, BootstrapTeamS3>>>;
 
+/** Cluster → the text of its dist/<cluster>/bootstrap/terraform.json at one revision. */
+export type BootstrapInputs = ReadonlyMap<string, string>;
+
+/** What the diff calls the Terraform input object (not a Kubernetes kind: nothing in a cluster has it). */
+export const TERRAFORM_INPUT = { apiVersion: 'eksai.io/bootstrap', kind: 'TerraformInput', component: 'bootstrap' } as const;
+
 const INPUT = new RegExp(`^dist/([^/]+)/${BOOTSTRAP_INPUT_PATH.replace('.', '\\.')}$`);
 
-function teamsOf(text: string): Record<string, BootstrapTeamS3> {
-  try {
-    const doc = JSON.parse(text) as { teams?: Record<string, BootstrapTeamS3> };
-    return doc.teams ?? {};
-  } catch {
-    return {};
-  }
-}
-
-/** The `teams` section of every cluster's Terraform input at a commit (undefined: the working tree). */
-export function readBootstrapTeams(cwd: string, commit?: string): TeamsByCluster {
-  const out = new Map<string, Record<string, BootstrapTeamS3>>();
+/** Every cluster's Terraform input at a commit (undefined: the working tree). */
+export function readBootstrapInputs(cwd: string, commit?: string): BootstrapInputs {
+  const out = new Map<string, string>();
   if (commit === undefined) {
     const dist = join(cwd, 'dist');
     if (!existsSync(dist)) return out;
     for (const e of readdirSync(dist, { withFileTypes: true })) {
       const file = join(dist, e.name, BOOTSTRAP_INPUT_PATH);
-      if (e.isDirectory() && existsSync(file)) out.set(e.name, teamsOf(readFileSync(file, 'utf8')));
+      if (e.isDirectory() && existsSync(file)) out.set(e.name, readFileSync(file, 'utf8'));
     }
     return out;
   }
@@ -42,9 +41,64 @@ export function readBootstrapTeams(cwd: string, commit?: string): TeamsByCluster
     .split('\n');
   for (const name of names) {
     const m = INPUT.exec(name);
-    if (m) out.set(m[1]!, teamsOf(execFileSync('git', ['show', `${commit}:${name}`], { cwd, maxBuffer: 1 << 30 }).toString('utf8')));
+    if (m) out.set(m[1]!, execFileSync('git', ['show', `${commit}:${name}`], { cwd, maxBuffer: 1 << 30 }).toString('utf8'));
   }
   return out;
+}
+
+function parseInput(text: string): Record<string, unknown> | undefined {
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `teams` section of every cluster's Terraform input. */
+export function bootstrapTeams(inputs: BootstrapInputs): TeamsByCluster {
+  const out = new Map<string, Record<string, BootstrapTeamS3>>();
+  for (const [cluster, text] of inputs) out.set(cluster, (parseInput(text)?.teams as Record<string, BootstrapTeamS3> | undefined) ?? {});
+  return out;
+}
+
+/**
+ * The Terraform inputs that differ between the revisions, as objects for the comparison (an unchanged one
+ * is left out, like an unchanged manifest file); a file that is not a JSON object is a problem, not an object.
+ */
+export function bootstrapResources(
+  base: BootstrapInputs,
+  head: BootstrapInputs,
+  baseLabel: string,
+): { readonly base: Map<string, Resource>; readonly head: Map<string, Resource>; readonly problems: ParseProblem[] } {
+  const problems: ParseProblem[] = [];
+  const side = (inputs: BootstrapInputs, other: BootstrapInputs, label: string): Map<string, Resource> => {
+    const out = new Map<string, Resource>();
+    for (const [cluster, text] of inputs) {
+      if (other.get(cluster) === text) continue;
+      const file = `dist/${cluster}/${BOOTSTRAP_INPUT_PATH}`;
+      const body = parseInput(text);
+      if (!body) {
+        problems.push({ file: `${label}${file}`, message: 'is not a JSON object: run eksai synth to rewrite it' });
+        continue;
+      }
+      const name = BOOTSTRAP_INPUT_PATH.slice(BOOTSTRAP_INPUT_PATH.lastIndexOf('/') + 1);
+      const key = `${cluster}:${TERRAFORM_INPUT.apiVersion}/${TERRAFORM_INPUT.kind}//${name}`;
+      out.set(key, {
+        key,
+        cluster,
+        component: TERRAFORM_INPUT.component,
+        file,
+        apiVersion: TERRAFORM_INPUT.apiVersion,
+        kind: TERRAFORM_INPUT.kind,
+        namespace: '',
+        name,
+        body,
+      });
+    }
+    return out;
+  };
+  return { base: side(base, head, `${baseLabel}:`), head: side(head, base, ''), problems };
 }
 
 const scope = (b: BootstrapBucket) => (b.prefixes.length > 0 ? b.prefixes.map((p) => `${b.name}/${p}`).join(', ') : `all of ${b.name}`);
@@ -95,6 +149,15 @@ function teamRisks(
         'high',
         `s3-bucket/${name}`,
         `data loss: objects of bucket ${name} now expire after ${is} days (was ${was === null ? 'never' : `${was} days`}); older ones are deleted by S3`,
+      );
+    // A terraform.json written before eksai set it has no noncurrent expiry: old versions were kept forever.
+    const keptWas = b.lifecycle?.noncurrent_version_expiration_days ?? null;
+    const keptIs = n.lifecycle?.noncurrent_version_expiration_days ?? null;
+    if (keptIs !== null && (keptWas === null || keptIs < keptWas))
+      add(
+        'medium',
+        `s3-bucket/${name}`,
+        `data loss: old versions (overwritten or deleted objects) of bucket ${name} are now deleted ${keptIs} days after they are replaced (was ${keptWas === null ? 'never' : `after ${keptWas} days`}); older ones can no longer be restored`,
       );
   }
   const sas = (t: BootstrapTeamS3 | undefined) => new Set((t?.service_accounts ?? []).map((s) => `${s.namespace}/${s.name}`));

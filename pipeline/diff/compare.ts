@@ -3,6 +3,7 @@ import { changedCrdKinds, isRecord, parseRevisions, type ParsedDist, type ParseP
 import type { KindSchemas } from './listkeys';
 import { findRisks, type Risk } from './risks';
 import { removalFate } from './fates';
+import { TERRAFORM_INPUT } from './bootstrap';
 import { crdUpgradeRisks } from './upgrade';
 import type { ChangeKind, DiffResult, Fate, FieldChange, ResourceChange } from './types';
 
@@ -101,8 +102,9 @@ export function compareParsed(
   for (const r of removed) byPrint.set(renameFingerprint(r), [...(byPrint.get(renameFingerprint(r)) ?? []), r]);
   const renamedFrom = new Set<string>();
   const headClusters = clustersOf(head.resources);
-  // A removed cluster is one risk of its own (risks.ts); the objects of a remaining cluster get their Argo CD fate.
-  const fate = (r: Resource) => (headClusters.has(r.cluster) ? removalFate(r, base.resources, head.resources) : undefined);
+  // A removed cluster is one risk of its own (risks.ts); the objects of a remaining cluster get their Argo CD fate
+  // (the Terraform input is no object of the cluster: Argo CD never sees it, bootstrap.ts judges its content).
+  const fate = (r: Resource) => (headClusters.has(r.cluster) && r.kind !== TERRAFORM_INPUT.kind ? removalFate(r, base.resources, head.resources) : undefined);
   for (const b of added) {
     const candidates = byPrint.get(renameFingerprint(b));
     const a = candidates?.shift();

@@ -5,7 +5,7 @@ import { changedCrdKinds, parseRevisions } from './identity';
 import { loadKindSchemas } from './listkeys';
 import { renderedDiff } from './rendered';
 import { transitionRisks } from './transitions';
-import { bootstrapRisks, readBootstrapTeams } from './bootstrap';
+import { bootstrapResources, bootstrapRisks, bootstrapTeams, readBootstrapInputs } from './bootstrap';
 
 export { compareDist, diffValues, hasChanges, type DiffResult, type FieldChange, type ResourceChange } from './compare';
 export { renderDiff, renderMarkdown, renderText, renderJson, MARKDOWN_LIMIT, type DiffFormat } from './render';
@@ -47,9 +47,12 @@ export async function diffRevisions(options: DiffOptions): Promise<
     ...new Set([...changedCrdKinds(parsed.base.resources, parsed.head.resources), ...(rendered ? changedCrdKinds(rendered.base, rendered.head) : [])]),
   ];
   if (crdKinds.length > 0) parsed = parseRevisions(baseFiles, headFiles, 'dist', crdKinds);
-  // Rendered objects join the comparison as objects of their release (component `<app> (rendered)`).
-  const base = rendered ? { resources: new Map([...parsed.base.resources, ...rendered.base]), problems: parsed.base.problems } : parsed.base;
-  const head = rendered ? { resources: new Map([...parsed.head.resources, ...rendered.head]), problems: parsed.head.problems } : parsed.head;
+  // Rendered objects join the comparison as objects of their release (component `<app> (rendered)`), and each
+  // cluster's changed Terraform input as one object of component `bootstrap`.
+  const bootstrap = { base: readBootstrapInputs(options.cwd, baseCommit), head: readBootstrapInputs(options.cwd, headCommit) };
+  const inputs = bootstrapResources(bootstrap.base, bootstrap.head, options.base);
+  const base = { resources: new Map([...parsed.base.resources, ...(rendered?.base ?? []), ...inputs.base]), problems: parsed.base.problems };
+  const head = { resources: new Map([...parsed.head.resources, ...(rendered?.head ?? []), ...inputs.head]), problems: parsed.head.problems };
   const t2 = performance.now();
   const updates = updatedResources(base, head);
   const transitions = await transitionRisks(updates, options.schemas);
@@ -63,8 +66,8 @@ export async function diffRevisions(options: DiffOptions): Promise<
     head,
     { base: options.base, head: options.head ?? 'working tree' },
     {
-      risks: [...transitions.risks, ...bootstrapRisks(readBootstrapTeams(options.cwd, baseCommit), readBootstrapTeams(options.cwd, headCommit))],
-      problems: [...transitions.problems, ...kinds.problems, ...(rendered?.problems ?? [])],
+      risks: [...transitions.risks, ...bootstrapRisks(bootstrapTeams(bootstrap.base), bootstrapTeams(bootstrap.head))],
+      problems: [...transitions.problems, ...kinds.problems, ...(rendered?.problems ?? []), ...inputs.problems],
       schemas: kinds.schemas,
     },
   );

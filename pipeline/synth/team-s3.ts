@@ -25,6 +25,7 @@ export interface BootstrapBucket {
   readonly lifecycle: {
     readonly infrequent_access_days: number;
     readonly expiration_days: number | null;
+    readonly noncurrent_version_expiration_days: number;
     readonly abort_incomplete_multipart_days: number;
   } | null;
 }
@@ -100,6 +101,7 @@ export function bootstrapTeams(cluster: ClusterConfig): Record<string, Bootstrap
           ? {
               infrequent_access_days: b.lifecycle.infrequentAccessDays,
               expiration_days: b.lifecycle.expirationDays ?? null,
+              noncurrent_version_expiration_days: b.lifecycle.noncurrentVersionExpirationDays,
               abort_incomplete_multipart_days: S3_DEFAULTS.abortIncompleteMultipartDays,
             }
           : null,

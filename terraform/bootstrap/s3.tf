@@ -3,7 +3,7 @@
 # per team an IAM role trusted by pods.eks.amazonaws.com, its least-privilege policy (written by the
 # generator: only the team's buckets and prefixes, KMS only on its keys), one Pod Identity association
 # per (namespace, ServiceAccount) that runs as the team, and the buckets eksai creates (SSE-KMS,
-# versioning, public access blocked, lifecycle). test/terraform/s3.test.ts checks both sides.
+# versioning, public access blocked, HTTPS only, lifecycle). test/terraform/s3.test.ts checks both sides.
 
 locals {
   # Team name => { service_accounts, policy, buckets }; empty before the first synth.
@@ -68,6 +68,45 @@ resource "aws_s3_bucket_public_access_block" "team" {
   restrict_public_buckets = true
 }
 
+# HTTPS only: S3 accepts plain HTTP unless a bucket policy denies it (aws:SecureTransport is "false" on an
+# HTTP request; CIS AWS Foundations 2.1.1, terraform-aws-modules/s3-bucket's deny_insecure_transport). A
+# deny-only policy grants nothing, so block_public_policy admits it. After the public access block, as that
+# module chains them: two writes to one bucket at once fail with "A conflicting conditional operation is
+# currently in progress" (terraform-provider-aws#7628).
+data "aws_iam_policy_document" "team_bucket_tls" {
+  for_each = local.team_s3_buckets
+
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.team[each.key].arn,
+      "${aws_s3_bucket.team[each.key].arn}/*",
+    ]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "team" {
+  for_each = local.team_s3_buckets
+
+  bucket = aws_s3_bucket.team[each.key].id
+  policy = data.aws_iam_policy_document.team_bucket_tls[each.key].json
+
+  depends_on = [aws_s3_bucket_public_access_block.team]
+}
+
 resource "aws_s3_bucket_versioning" "team" {
   for_each = local.team_s3_buckets
 
@@ -115,6 +154,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "team" {
       content {
         days = expiration.value
       }
+    }
+
+    # Versioned buckets keep what is overwritten or deleted (and what expiration turns into a noncurrent
+    # version) as noncurrent versions: restorable this long, then deleted for good.
+    noncurrent_version_expiration {
+      noncurrent_days = each.value.lifecycle.noncurrent_version_expiration_days
     }
 
     abort_incomplete_multipart_upload {

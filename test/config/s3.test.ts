@@ -19,7 +19,7 @@ describe('teams[].s3', () => {
           access: 'read-write',
           prefixes: [],
           kmsKeyArn: undefined,
-          lifecycle: { infrequentAccessDays: 30, expirationDays: undefined },
+          lifecycle: { infrequentAccessDays: 30, expirationDays: undefined, noncurrentVersionExpirationDays: 30 },
         },
         {
           name: 'shared-data',
@@ -33,6 +33,14 @@ describe('teams[].s3', () => {
       ],
     });
     expect(loadOk(minimalInput({ teams: [{ name: 'research' }] })).teams[0]!.s3).toBeUndefined();
+  });
+
+  test('old versions are kept as long as the bucket says, at least a day', () => {
+    const kept = loadOk(withS3(bucket({ lifecycle: { noncurrentVersionExpirationDays: 90 } }))).teams[0]!.s3!.buckets[0]!.lifecycle;
+    expect(kept).toEqual({ infrequentAccessDays: 30, expirationDays: undefined, noncurrentVersionExpirationDays: 90 });
+    expect(errorsOf(bucket({ lifecycle: { noncurrentVersionExpirationDays: 0 } }))[0]).toMatch(
+      /^clusters\/minimal\.ts: teams\[research\]\.s3\.buckets\[0\]\.lifecycle\.noncurrentVersionExpirationDays /,
+    );
   });
 
   test('created buckets in GovCloud get the aws-us-gov partition', () => {

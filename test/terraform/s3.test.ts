@@ -149,7 +149,7 @@ describe('per-team S3 through Pod Identity', () => {
     ]);
   });
 
-  it('creates only the buckets the generator marks create, encrypted with SSE-KMS, private, versioned, with the typed lifecycle', () => {
+  it('creates only the buckets the generator marks create, encrypted with SSE-KMS, private, HTTPS only, versioned, with the typed lifecycle', () => {
     expect(squash(tf.locals.team_s3_buckets)).toBe(
       '${merge([ for team, t in local.team_s3 : { for b in t.buckets : b.name => merge(b, { team = team }) if b.create } ]...)}',
     );
@@ -159,6 +159,7 @@ describe('per-team S3 through Pod Identity', () => {
       'aws_s3_bucket_versioning',
       'aws_s3_bucket_server_side_encryption_configuration',
       'aws_s3_bucket_lifecycle_configuration',
+      'aws_s3_bucket_policy',
     ]) {
       expect(resource(tf, type, 'team').for_each, type).toBe('${local.team_s3_buckets}');
     }
@@ -168,6 +169,22 @@ describe('per-team S3 through Pod Identity', () => {
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
+    // HTTPS only: every request over plain HTTP to the bucket or its objects is denied, and nothing is allowed.
+    const policy = resource(tf, 'aws_s3_bucket_policy', 'team');
+    expect(policy.policy).toBe('${data.aws_iam_policy_document.team_bucket_tls[each.key].json}');
+    expect(policy.depends_on).toEqual(['${aws_s3_bucket_public_access_block.team}']);
+    const tls = tf.data.aws_iam_policy_document!.team_bucket_tls![0]!;
+    expect(tls.for_each).toBe('${local.team_s3_buckets}');
+    expect(tls.statement).toEqual([
+      {
+        sid: 'DenyInsecureTransport',
+        effect: 'Deny',
+        actions: ['s3:*'],
+        resources: ['${aws_s3_bucket.team[each.key].arn}', '${aws_s3_bucket.team[each.key].arn}/*'],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      },
+    ]);
     expect(resource(tf, 'aws_s3_bucket_versioning', 'team').versioning_configuration).toEqual([{ status: 'Enabled' }]);
     expect(resource(tf, 'aws_s3_bucket_server_side_encryption_configuration', 'team').rule[0]).toMatchObject({
       apply_server_side_encryption_by_default: [{ sse_algorithm: 'aws:kms', kms_master_key_id: '${each.value.kms_key_arn}' }],
@@ -178,12 +195,16 @@ describe('per-team S3 through Pod Identity', () => {
       status: 'Enabled',
       transition: [{ days: '${each.value.lifecycle.infrequent_access_days}', storage_class: 'STANDARD_IA' }],
       abort_incomplete_multipart_upload: [{ days_after_initiation: '${each.value.lifecycle.abort_incomplete_multipart_days}' }],
+      noncurrent_version_expiration: [{ noncurrent_days: '${each.value.lifecycle.noncurrent_version_expiration_days}' }],
     });
     expect(rule.dynamic.expiration[0].for_each).toBe('${each.value.lifecycle.expiration_days == null ? [] : [each.value.lifecycle.expiration_days]}');
     // Every created bucket has a lifecycle; referenced buckets have none (Terraform would index a null).
     for (const cluster of distClusters()) {
       for (const t of Object.values((bootstrapInputOf(cluster).teams ?? {}) as Record<string, Block>)) {
-        for (const b of t.buckets as Block[]) expect(b.lifecycle === null, `${cluster}: ${b.name}`).toBe(!b.create);
+        for (const b of t.buckets as Block[]) {
+          expect(b.lifecycle === null, `${cluster}: ${b.name}`).toBe(!b.create);
+          if (b.create) expect((b.lifecycle as Block).noncurrent_version_expiration_days, `${cluster}: ${b.name}`).toBeGreaterThanOrEqual(1);
+        }
       }
     }
   });

@@ -13,7 +13,7 @@ const bucket = (patch: Partial<BootstrapBucket> = {}): BootstrapBucket => ({
   access: 'read-only',
   prefixes: [],
   kms_key_arn: null,
-  lifecycle: { infrequent_access_days: 30, expiration_days: null, abort_incomplete_multipart_days: 7 },
+  lifecycle: { infrequent_access_days: 30, expiration_days: null, noncurrent_version_expiration_days: 30, abort_incomplete_multipart_days: 7 },
   ...patch,
 });
 const team = (buckets: BootstrapBucket[], namespaces = ['research']): BootstrapTeamS3 => ({
@@ -25,6 +25,14 @@ const team = (buckets: BootstrapBucket[], namespaces = ['research']): BootstrapT
 const input = (teams: Record<string, BootstrapTeamS3>): Tree => ({
   'dist/dev/bootstrap/terraform.json': `${JSON.stringify({ cluster_name: 'dev', region: 'us-west-2', kubernetes_version: '1.35', cilium: null, teams }, null, 2)}\n`,
 });
+
+async function diffOf(base: Tree, head: Tree) {
+  const repo = tempRepo();
+  repos.push(repo);
+  const a = repo.commit(base, 'base');
+  const b = repo.commit(head, 'head');
+  return diffRevisions({ cwd: repo.dir, base: a, head: b });
+}
 
 async function risksOf(base: Record<string, BootstrapTeamS3>, head: Record<string, BootstrapTeamS3>) {
   const repo = tempRepo();
@@ -85,11 +93,65 @@ describe('eksai diff: per-team S3 in the Terraform input', () => {
     ]);
   });
 
+  it('shows the Terraform input as one object per cluster: its field changes aligned by identity, counted in the plan', async () => {
+    const result = await diffOf(
+      input({ research: team([bucket()]) }),
+      input({ research: team([bucket({ access: 'read-write' })], ['research', 'jupyterhub']) }),
+    );
+    expect(result.counts).toEqual({ added: 0, changed: 1, renamed: 0, removed: 0 });
+    const change = result.changes[0]!;
+    expect([change.cluster, change.component, change.resourceKind, change.name, change.kind]).toEqual([
+      'dev',
+      'bootstrap',
+      'TerraformInput',
+      'terraform.json',
+      'changed',
+    ]);
+    expect(change.fields.map((f) => `${f.path}: ${JSON.stringify(f.old)} → ${JSON.stringify(f.new)}`)).toEqual([
+      'teams.research.buckets[name=acme-research].access: "read-only" → "read-write"',
+      'teams.research.service_accounts[namespace=jupyterhub,name=team-research]: undefined → {"namespace":"jupyterhub","name":"team-research"}',
+    ]);
+    expect(renderText(result)).toContain('    ~ TerraformInput/terraform.json\n');
+    // Unchanged: not compared at all, like an unchanged manifest file.
+    expect((await diffOf(input({ research: team([bucket()]) }), input({ research: team([bucket()]) }))).changes).toEqual([]);
+  });
+
+  it('a Terraform input removed from a remaining cluster is listed without an Argo CD fate; one that is not JSON is a warning', async () => {
+    const apps = { 'dist/dev/apps/Namespace.x.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n' };
+    const removed = await diffOf({ ...input({}), ...apps }, apps);
+    expect(removed.changes.map((c) => `${c.kind} ${c.component} ${c.resourceKind}/${c.name} ${c.fate ? 'fate' : 'no fate'}`)).toEqual([
+      'removed bootstrap TerraformInput/terraform.json no fate',
+    ]);
+    const broken = await diffOf(input({}), { 'dist/dev/bootstrap/terraform.json': '{ not json' });
+    expect(broken.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      'dist/dev/bootstrap/terraform.json: is not a JSON object: run eksai synth to rewrite it',
+    ]);
+  });
+
   it('a new or shorter expiry is a data-loss risk', async () => {
-    const expiring = (days: number | null) => bucket({ lifecycle: { infrequent_access_days: 30, expiration_days: days, abort_incomplete_multipart_days: 7 } });
+    const expiring = (days: number | null) =>
+      bucket({ lifecycle: { infrequent_access_days: 30, expiration_days: days, noncurrent_version_expiration_days: 30, abort_incomplete_multipart_days: 7 } });
     expect((await risksOf({ research: team([expiring(null)]) }, { research: team([expiring(365)]) })).risks).toEqual([
       'high dev/bootstrap s3-bucket/acme-research: data loss: objects of bucket acme-research now expire after 365 days (was never); older ones are deleted by S3',
     ]);
     expect((await risksOf({ research: team([expiring(90)]) }, { research: team([expiring(365)]) })).risks).toEqual([]);
+  });
+
+  it('a new or shorter retention of old versions is a data-loss risk; a longer one is not', async () => {
+    const keeping = (days: number | undefined) =>
+      bucket({
+        lifecycle: {
+          infrequent_access_days: 30,
+          expiration_days: null,
+          abort_incomplete_multipart_days: 7,
+          // undefined: a terraform.json from before the field existed (old versions kept forever)
+          ...(days === undefined ? {} : { noncurrent_version_expiration_days: days }),
+        } as BootstrapBucket['lifecycle'],
+      });
+    const risk = (was: string) =>
+      `medium dev/bootstrap s3-bucket/acme-research: data loss: old versions (overwritten or deleted objects) of bucket acme-research are now deleted 30 days after they are replaced (was ${was}); older ones can no longer be restored`;
+    expect((await risksOf({ research: team([keeping(undefined)]) }, { research: team([keeping(30)]) })).risks).toEqual([risk('never')]);
+    expect((await risksOf({ research: team([keeping(90)]) }, { research: team([keeping(30)]) })).risks).toEqual([risk('after 90 days')]);
+    expect((await risksOf({ research: team([keeping(30)]) }, { research: team([keeping(90)]) })).risks).toEqual([]);
   });
 });
