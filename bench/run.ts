@@ -196,7 +196,12 @@ function benchSize(n: number): SizeResult {
   ) as [ProcessStat, ProcessStat, ProcessStat];
   for (let i = 0; i < trash; i++) rmSync(join(repo, `.trash-${i}`), { recursive: true, force: true });
 
-  // validate the fleet's dist (whole process: schema loading and compiling included).
+  // validate the fleet's dist (whole process: schema loading and compiling included) with its Helm
+  // releases rendered, as `eksai validate` does by default: the fleet's repo needs the chart lock for that.
+  mkdirSync(join(repo, 'charts'), { recursive: true });
+  copyFileSync(join(ROOT, 'charts', 'charts.lock.json'), join(repo, 'charts', 'charts.lock.json'));
+  const chartCache = join(repo, '.chart-cache');
+  process.env.EKSAI_CHART_CACHE = chartCache;
   process.stderr.write(`fleet of ${n}: eksai validate...\n`);
   const validate = timeProcess(
     process.execPath,
@@ -230,10 +235,6 @@ function benchSize(n: number): SizeResult {
   // render the fleet's Helm releases: cold (empty chart and render cache), then warm. Cold at N = 100 is
   // ~900 helm runs, so it runs once there.
   process.stderr.write(`fleet of ${n}: eksai render (cold, warm)...\n`);
-  mkdirSync(join(repo, 'charts'), { recursive: true });
-  copyFileSync(join(ROOT, 'charts', 'charts.lock.json'), join(repo, 'charts', 'charts.lock.json'));
-  const chartCache = join(repo, '.chart-cache');
-  process.env.EKSAI_CHART_CACHE = chartCache;
   const renderArgs = [join(ROOT, 'bin', 'eksai.js'), 'render', '--cwd', repo, '--no-write'];
   const renderCold = timeProcess(process.execPath, renderArgs, n >= 100 ? 1 : runs, repo, () => rmSync(chartCache, { recursive: true, force: true }));
   const renderWarm = timeProcess(process.execPath, renderArgs, runs, repo);
