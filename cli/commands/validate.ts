@@ -19,13 +19,14 @@ IMDSv2 hop limit 1, encrypted EBS, no @latest AMI alias, GPU pools tainted, Ray 
 inside each dist/<cluster>/ (cross/<id>): NodePool → EC2NodeClass, Application → AppProject, every pod template
 (workloads, Ray groups, JupyterHub profiles) fits some NodePool, Volcano queue / ServiceAccount / ConfigMap /
 StorageClass references exist where dist renders that kind, Application paths exist and their project allows
-source and destination, Applications sync after the Application installing their CRDs.
+source and destination, custom resources sync after the Application installing their CRDs (cross/crd-installed:
+an earlier sync wave, or the same Application's manifests; by the operator charts' groups without renders).
 Rendered releases (unless --no-render): the Helm Applications of every validated dist/<cluster>/apps/ are
 rendered twice with the real helm as Argo CD renders them (offline: EKSAI_CHART_MIRROR) and validated with dist,
 reported at rendered/<cluster>/<application>/<Kind>.<namespace>.<name>.yaml; chart CRDs replace the pins.
 Cross checks over dist and renders: AppProject admission of every object (cross/project-admits-object),
-render determinism vs ignoreDifferences (cross/render-deterministic), CRDs installed in time
-(cross/crd-installed), chart CRDs vs pins (cross/crd-pins-match-charts), GPU pods and DaemonSets fit a GPU
+render determinism vs ignoreDifferences (cross/render-deterministic), every CRD installed in time, by
+the CRDs dist and the releases carry (cross/crd-installed), chart CRDs vs pins (cross/crd-pins-match-charts), GPU pods and DaemonSets fit a GPU
 NodePool (cross/gpu-pod-fits-a-gpu-nodepool). Nulls are decoded as the API server does.
 Special files (devices, FIFOs, sockets, symlink loops), files over 16 MiB, invalid UTF-8 and YAML alias bombs
 are findings. Items of kind: List are validated as the objects they are.

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CrossDoc, ValidationProblem } from './types';
-import { clusterOf, isApplication as isApp, nameOf, waveOf } from './owners';
+import { clusterOf, isApplication as isApp, nameOf } from './owners';
 import { destinationCluster, destinationPermitted, globMatch } from './project';
-import { appSources, chartOf } from './pods';
+import { appSources } from './pods';
 import { scalarText } from '../../lib/text';
 
 type Obj = Record<string, unknown>;
@@ -14,41 +14,19 @@ const strs = (v: unknown): string[] => arr(v).filter((x): x is string => typeof 
 const isProject = (d: CrossDoc): boolean => d.apiVersion.startsWith('argoproj.io/') && d.kind === 'AppProject';
 const componentOf = (file: string): string => basename(dirname(file));
 
-/**
- * Which chart installs the CRDs of which API group (the operators eksai deploys). An Application whose dist
- * folder holds custom resources of a group must sync after the Application installing that chart.
- */
-export const CRD_CHARTS: Readonly<Record<string, string>> = {
-  'karpenter.sh': 'karpenter',
-  'karpenter.k8s.aws': 'karpenter',
-  'ray.io': 'kuberay-operator',
-  'scheduling.volcano.sh': 'volcano',
-  'batch.volcano.sh': 'volcano',
-  'monitoring.coreos.com': 'kube-prometheus-stack',
-  'cilium.io': 'cilium',
-};
-
 /** Allowed when some positive pattern matches and no `!` pattern does (Argo CD's source/destination rules). */
 function allowed(patterns: readonly string[], value: string): boolean {
   const denied = patterns.some((p) => p.startsWith('!') && globMatch(p.slice(1), value));
   return !denied && patterns.some((p) => !p.startsWith('!') && globMatch(p, value));
 }
 
-const syncOptions = (d: CrossDoc): string[] => strs(obj(obj(d.obj.spec).syncPolicy).syncOptions);
-
-const skipsDryRun = (app: CrossDoc, cr: CrossDoc): boolean =>
-  syncOptions(app).includes('SkipDryRunOnMissingResource=true') ||
-  scalarText(obj(obj(cr.obj.metadata).annotations)['argocd.argoproj.io/sync-options'])
-    .split(',')
-    .includes('SkipDryRunOnMissingResource=true');
-
 /** `dist/<cluster>/<component>` (any prefix) → [cluster, component]. */
 const DIST_PATH = /(?:^|\/)dist\/([^/]+)\/([^/]+)\/?$/;
 
 /**
  * Argo CD Application checks inside one cluster's dist: every `dist/<cluster>/<component>` source path exists
- * (among the validated folders or on disk next to them), the AppProject allows the source repoURL and the destination, and an
- * Application whose folder holds custom resources syncs after the Application that installs their CRDs.
+ * (among the validated folders or on disk next to them), and the AppProject allows the source repoURL and the destination.
+ * When each custom resource's CRD is installed is crds.ts's check (cross/crd-installed).
  */
 export function argoProblems(docs: readonly CrossDoc[], out: Map<number, ValidationProblem[]>, cwd: string): void {
   const add = (i: number, path: string, message: string, id: string): void => {
@@ -63,12 +41,6 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
     const folders = new Set(group.map(({ d }) => componentOf(d.file)));
     const projects = new Map(group.filter(({ d }) => isProject(d)).map(({ d }) => [nameOf(d), d]));
     const apps = group.filter(({ d }) => isApp(d));
-    const installer = new Map<string, CrossDoc>();
-    for (const { d } of apps)
-      for (const { source } of appSources(d.obj)) {
-        const chart = chartOf(source);
-        if (chart) installer.set(chart, d);
-      }
     for (const { i, d } of apps) {
       const project = projects.get(scalarText(obj(d.obj.spec).project));
       const dest = obj(obj(d.obj.spec).destination);
@@ -85,7 +57,6 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
           );
         }
       }
-      const components: string[] = [];
       for (const { path, source } of appSources(d.obj)) {
         const repo = scalarText(source.repoURL);
         if (project && !allowed(strs(obj(project.obj.spec).sourceRepos), repo)) {
@@ -98,7 +69,6 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
         }
         const m = typeof source.path === 'string' ? DIST_PATH.exec(source.path) : null;
         if (!m || m[1] !== basename(cluster)) continue;
-        components.push(m[2]!);
         // A folder that was not among the validated paths may still exist (validating dist/<cluster>/apps alone).
         if (!folders.has(m[2]!) && !existsSync(join(resolve(cwd, cluster), m[2]!))) {
           add(
@@ -106,33 +76,6 @@ export function argoProblems(docs: readonly CrossDoc[], out: Map<number, Validat
             `${path}.path`,
             `${source.path as string} has no manifests in ${cluster} (folders: ${[...folders].sort().join(', ')}): fix the path or synthesize the component`,
             'app-path-exists',
-          );
-        }
-      }
-      // Sync order: custom resources in this app's folders vs the app that installs their CRDs.
-      const reported = new Set<string>();
-      for (const { d: cr } of group) {
-        if (!components.includes(componentOf(cr.file))) continue;
-        const apiGroup = cr.apiVersion.includes('/') ? cr.apiVersion.slice(0, cr.apiVersion.indexOf('/')) : '';
-        const chart = CRD_CHARTS[apiGroup];
-        const owner = chart ? installer.get(chart) : undefined;
-        if (!owner || reported.has(apiGroup)) continue;
-        if (owner === d) {
-          if (skipsDryRun(d, cr)) continue;
-          reported.add(apiGroup);
-          add(
-            i,
-            'spec.syncPolicy.syncOptions',
-            `${cr.kind} ${nameOf(cr)} (${apiGroup}) is synced by the Application that installs its CRD: add SkipDryRunOnMissingResource=true so the first sync does not fail on the missing kind`,
-            'crds-before-crs',
-          );
-        } else if (waveOf(d) <= waveOf(owner)) {
-          reported.add(apiGroup);
-          add(
-            i,
-            'metadata.annotations["argocd.argoproj.io/sync-wave"]',
-            `${cr.kind} ${nameOf(cr)} needs the ${apiGroup} CRDs that Application ${nameOf(owner)} installs at sync wave ${waveOf(owner)}, but this Application syncs at wave ${waveOf(d)}: give it a later wave than ${waveOf(owner)}`,
-            'crds-before-crs',
           );
         }
       }

@@ -3,12 +3,13 @@ import type { RenderedRelease } from '../render';
 import * as pins from '../../lib/schemas/pins';
 import type { CrossDoc, ValidationProblem } from './types';
 import { clusterOf, nameOf, owners, waveOf } from './owners';
+import { appSources, chartOf } from './pods';
 import type { SchemaNode, SchemaSet } from '../check/schemas';
 import { scalarText } from '../../lib/text';
 
 /**
  * CRDs against what uses them: every custom resource (dist or rendered) needs a CRD serving its
- * group/version/kind, installed by some release or by dist in an earlier or the same sync wave; and a chart
+ * group/version/kind, installed by its own Application's sync or by an Application of an earlier sync wave; and a chart
  * whose CRDs are also pinned in lib/schemas/pins.ts must ship the pinned schemas, or the pin is stale.
  */
 
@@ -25,15 +26,39 @@ const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiV
  */
 const CRDS_WITHOUT_MANIFEST: Readonly<Record<string, string | undefined>> = { 'argoproj.io': undefined, 'cilium.io': 'cilium' };
 
+/**
+ * Which chart installs the CRDs of which API group (the operators eksai deploys): what the check knows of a
+ * cluster whose releases were not rendered (`--no-render`). With renders, the rendered CRDs say it exactly.
+ */
+export const CRD_CHARTS: Readonly<Record<string, string>> = {
+  'karpenter.sh': 'karpenter',
+  'karpenter.k8s.aws': 'karpenter',
+  'ray.io': 'kuberay-operator',
+  'scheduling.volcano.sh': 'volcano',
+  'batch.volcano.sh': 'volcano',
+  'monitoring.coreos.com': 'kube-prometheus-stack',
+  'cilium.io': 'cilium',
+};
+
 interface Installed {
   readonly app?: CrossDoc;
   readonly crd: string;
+  /** Registered by a running operator, not applied as a manifest of its Application's sync. */
+  readonly atRuntime?: boolean;
 }
 
 /**
- * Findings per document index: custom resources whose CRD is installed by nothing in their cluster, or by an
- * Application of a later sync wave than the one applying them. Only clusters whose releases were rendered
- * are judged (without the renders, the CRDs charts install are unknown). `isBuiltin` says whether a
+ * Findings per document index: custom resources whose CRD is installed by nothing in their cluster, or not
+ * before the Application applying them syncs. Argo CD's sync waves order the child Applications (the root
+ * waits for each wave's Applications to be healthy, apps/ argocd-cm health patch), so a CRD installed by
+ * another Application must be installed at an earlier wave: at the same wave both sync at once and the CR's
+ * dry-run fails on the unknown kind. A CRD in the same Application's own manifests is fine: Argo CD skips the
+ * dry-run of a custom resource whose CRD is part of the same sync (gitops-engine sync_context.go,
+ * hasCRDOfGroupKind) and applies CRDs first. A CRD an operator registers at runtime is not part of any sync,
+ * so its custom resources need a later wave than the operator's Application, even in that Application.
+ *
+ * Clusters whose releases were rendered are judged by the CRDs dist and the renders carry; the others by
+ * CRD_CHARTS (which Application installs the chart of an operator group). `isBuiltin` says whether a
  * group/kind is served by Kubernetes itself.
  */
 export function crdProblems(
@@ -45,8 +70,15 @@ export function crdProblems(
   const rendered = new Set(releases.map((r) => r.cluster));
   const owner = owners(docs);
   const apps = new Map<string, CrossDoc>();
-  for (const d of docs)
-    if (d.apiVersion.startsWith('argoproj.io/') && d.kind === 'Application' && d.application === undefined) apps.set(`${clusterOf(d)}\0${nameOf(d)}`, d);
+  const byChart = new Map<string, CrossDoc>(); // cluster \0 chart → the Application installing it
+  for (const d of docs) {
+    if (!d.apiVersion.startsWith('argoproj.io/') || d.kind !== 'Application' || d.application !== undefined) continue;
+    apps.set(`${clusterOf(d)}\0${nameOf(d)}`, d);
+    for (const { source } of appSources(d.obj)) {
+      const chart = chartOf(source);
+      if (chart) byChart.set(`${clusterOf(d)}\0${chart}`, d);
+    }
+  }
   const installed = new Map<string, Installed[]>(); // cluster \0 group/version/Kind → installers
   docs.forEach((d, i) => {
     if (d.kind !== 'CustomResourceDefinition' || !isObj(d.obj.spec)) return;
@@ -61,17 +93,19 @@ export function crdProblems(
   docs.forEach((d, i) => {
     const cluster = clusterOf(d);
     const group = groupOf(d.apiVersion);
-    if (!rendered.has(basename(cluster)) || !d.apiVersion.includes('/') || isBuiltin(group, d.kind) || d.kind === 'CustomResourceDefinition') return;
+    if (!d.apiVersion.includes('/') || isBuiltin(group, d.kind) || d.kind === 'CustomResourceDefinition') return;
     const app = owner.get(i);
     const add = (path: string, message: string): void => {
       out.set(i, [...(out.get(i) ?? []), { path, message, rule: 'cross/crd-installed' }]);
     };
     const gvk = `${d.apiVersion}/${d.kind}`;
-    let installers = installed.get(`${cluster}\0${gvk}`) ?? [];
-    if (installers.length === 0 && group in CRDS_WITHOUT_MANIFEST) {
+    let installers: readonly Installed[];
+    if (group in CRDS_WITHOUT_MANIFEST && !installed.has(`${cluster}\0${gvk}`)) {
       const release = CRDS_WITHOUT_MANIFEST[group];
       if (release === undefined) return;
       const registrar = apps.get(`${cluster}\0${release}`);
+      // Without renders the cluster's Applications may not all be among the validated files: nothing is called missing.
+      if (!registrar && !rendered.has(basename(cluster))) return;
       if (!registrar) {
         add(
           'apiVersion',
@@ -79,23 +113,34 @@ export function crdProblems(
         );
         return;
       }
-      installers = [{ app: registrar, crd: `${group} (registered by the ${release} operator)` }];
-    }
-    if (installers.length === 0) {
-      add(
-        'apiVersion',
-        `no CRD serving ${gvk} is installed by any release or by dist in ${cluster}: add the chart or manifest that installs it (or fix apiVersion ${d.apiVersion})`,
-      );
-      return;
+      installers = [{ app: registrar, crd: `${group} (registered by the ${release} operator)`, atRuntime: true }];
+    } else if (rendered.has(basename(cluster))) {
+      installers = installed.get(`${cluster}\0${gvk}`) ?? [];
+      if (installers.length === 0) {
+        add(
+          'apiVersion',
+          `no CRD serving ${gvk} is installed by any release or by dist in ${cluster}: add the chart or manifest that installs it (or fix apiVersion ${d.apiVersion})`,
+        );
+        return;
+      }
+    } else {
+      // Not rendered: only the operator groups eksai deploys are known, by the Application of their chart.
+      const chart = CRD_CHARTS[group];
+      const installer = chart === undefined ? undefined : byChart.get(`${cluster}\0${chart}`);
+      if (!installer) return;
+      installers = [{ app: installer, crd: `${group} (chart ${chart})` }];
     }
     if (!app) return;
     const wave = waveOf(app);
-    const early = installers.filter((x) => !x.app || x.app === app || waveOf(x.app) <= wave);
-    if (early.length > 0) return;
+    const inTime = (x: Installed): boolean => !x.app || (x.app === app ? !x.atRuntime : waveOf(x.app) < wave);
+    if (installers.some(inTime)) return;
     const first = installers.reduce((a, b) => (waveOf(b.app!) < waveOf(a.app!) ? b : a));
+    const at = `${d.kind} ${nameOf(d)} is applied by Application ${nameOf(app)} at sync wave ${wave}, but its CRD ${first.crd}`;
     add(
       'apiVersion',
-      `${d.kind} ${nameOf(d)} is applied by Application ${nameOf(app)} at sync wave ${wave}, but its CRD ${first.crd} is installed by Application ${nameOf(first.app!)} at wave ${waveOf(first.app!)}: give ${nameOf(app)} a wave of at least ${waveOf(first.app!)}, or install the CRD earlier`,
+      first.app === app
+        ? `${at} exists only once that operator runs, after this sync applies the object: move it to an Application of a wave later than ${wave}`
+        : `${at} is installed by Application ${nameOf(first.app!)} at wave ${waveOf(first.app!)}: give ${nameOf(app)} a wave later than ${waveOf(first.app!)}, or install the CRD earlier`,
     );
   });
 }

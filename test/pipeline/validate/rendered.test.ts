@@ -193,16 +193,41 @@ describe('validate with rendered releases: CRDs', () => {
     ).toEqual([
       [
         'default',
-        'EC2NodeClass default is applied by Application node-pools at sync wave -25, but its CRD ec2nodeclasses.karpenter.k8s.aws is installed by Application karpenter at wave -20: give node-pools a wave of at least -20, or install the CRD earlier',
+        'EC2NodeClass default is applied by Application node-pools at sync wave -25, but its CRD ec2nodeclasses.karpenter.k8s.aws is installed by Application karpenter at wave -20: give node-pools a wave later than -20, or install the CRD earlier',
       ],
       [
         'general',
-        'NodePool general is applied by Application node-pools at sync wave -25, but its CRD nodepools.karpenter.sh is installed by Application karpenter at wave -20: give node-pools a wave of at least -20, or install the CRD earlier',
+        'NodePool general is applied by Application node-pools at sync wave -25, but its CRD nodepools.karpenter.sh is installed by Application karpenter at wave -20: give node-pools a wave later than -20, or install the CRD earlier',
       ],
       [
         'gpu',
         'no CRD serving karpenter.sh/v2/NodePool is installed by any release or by dist in dist/dev: add the chart or manifest that installs it (or fix apiVersion karpenter.sh/v2)',
       ],
+    ]);
+  });
+
+  // Argo CD syncs the Applications of one wave at once: a CRD of another Application of the same wave is not
+  // there when the custom resource's dry-run runs. One the operator registers at runtime (cilium.io) is not
+  // part of any sync, so even its own Application cannot apply custom resources of it.
+  it('fails when a custom resource is applied in the same sync wave as another Application installing its CRD, or by the Application whose operator registers it', async () => {
+    const cwd = workspace('crd-same-wave', (f, o) => {
+      if (f.includes('Application.node-pools')) (o.metadata as { annotations: Obj }).annotations['argocd.argoproj.io/sync-wave'] = '-20';
+      return o;
+    });
+    const cnp = {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumClusterwideNetworkPolicy',
+      metadata: { name: 'in-cilium-itself' },
+      spec: { endpointSelector: {}, ingress: [{ fromEntities: ['cluster'] }] },
+    };
+    const withCnp = releases.map((r) => (r.cluster === 'dev' && r.application === 'cilium' ? { ...r, objects: [...r.objects, cnp] } : r));
+    const { results } = await validate({ cwd, releases: withCnp, paths: ['dist'] });
+    const crdFindings = results.flatMap((r) => r.problems.filter((p) => p.rule === 'cross/crd-installed').map((p) => `${r.kind} ${r.name}: ${p.message}`));
+    expect(crdFindings).toEqual([
+      'EC2NodeClass default: EC2NodeClass default is applied by Application node-pools at sync wave -20, but its CRD ec2nodeclasses.karpenter.k8s.aws is installed by Application karpenter at wave -20: give node-pools a wave later than -20, or install the CRD earlier',
+      'NodePool general: NodePool general is applied by Application node-pools at sync wave -20, but its CRD nodepools.karpenter.sh is installed by Application karpenter at wave -20: give node-pools a wave later than -20, or install the CRD earlier',
+      'NodePool gpu: NodePool gpu is applied by Application node-pools at sync wave -20, but its CRD nodepools.karpenter.sh is installed by Application karpenter at wave -20: give node-pools a wave later than -20, or install the CRD earlier',
+      'CiliumClusterwideNetworkPolicy in-cilium-itself: CiliumClusterwideNetworkPolicy in-cilium-itself is applied by Application cilium at sync wave -30, but its CRD cilium.io (registered by the cilium operator) exists only once that operator runs, after this sync applies the object: move it to an Application of a wave later than -30',
     ]);
   });
 
