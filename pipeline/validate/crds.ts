@@ -145,27 +145,23 @@ export function crdProblems(
   });
 }
 
-const CANONICAL = new WeakMap<object, string>();
-
-/** Canonical JSON (sorted keys) for comparing schemas; memoised per object (renders and pins are shared, never mutated). */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  let text = CANONICAL.get(v);
-  if (text === undefined) {
-    text = Array.isArray(v)
-      ? `[${v.map(canonical).join(',')}]`
-      : `{${Object.keys(v)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`)
-          .join(',')}}`;
-    CANONICAL.set(v, text);
+/** Deep equality of JSON values, key order ignored (schemas from YAML and from renders); the same object is equal at once. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameJson(v, bb[i]));
   }
-  return text;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Obj)[k], (b as Obj)[k]));
 }
 
 /** Served versions whose schemas differ between two CRDs (or that only one serves). */
 const differing = (a: Readonly<Record<string, SchemaNode>>, b: Readonly<Record<string, SchemaNode>>): string[] =>
-  [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((v) => canonical(a[v]) !== canonical(b[v]));
+  [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((v) => !(v in a && v in b && sameJson(a[v], b[v])));
 
 /** The pins.ts constant whose value is a path segment of a pinned URL (e.g. KARPENTER_VERSION for …/v1.14.1/…). */
 function pinConstant(url: string): { readonly name: string; readonly value: string } | undefined {
@@ -195,7 +191,9 @@ export interface PinFinding {
  */
 export async function pinProblems(releases: readonly RenderedRelease[], schemas: SchemaSet): Promise<PinFinding[]> {
   const out: PinFinding[] = [];
-  const compared = new Map<string, string | undefined>(); // canonical rendered CRD → message (one comparison per distinct CRD)
+  // Rendered CRD → message, one comparison per CRD object (renders intern equal objects, so a CRD that several
+  // clusters' releases render is compared once).
+  const compared = new Map<Obj, string | undefined>();
   for (const release of releases) {
     const pinName = VERSION_PINNED_CHARTS[release.chart];
     const pinned = pinName ? (pins[pinName] as unknown as string) : undefined;
@@ -218,9 +216,7 @@ export async function pinProblems(releases: readonly RenderedRelease[], schemas:
         const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
         if (v.served !== false && isObj(schema)) versions[String(v.name)] = schema;
       }
-      const key = `${group}/${kind}\0${Object.entries(versions)
-        .map(([v, schema]) => `${v}=${canonical(schema)}`)
-        .join('\0')}`;
+      const key = o;
       if (!compared.has(key)) {
         const pin = await schemas.pinnedCrd(group, kind);
         let message: string | undefined;

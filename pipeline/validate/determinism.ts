@@ -97,6 +97,8 @@ function covers(mask: readonly Step[], path: readonly (string | number)[]): bool
 
 /** Leaf paths where two values differ (a missing key or a changed array length is reported at the parent). */
 export function differences(a: unknown, b: unknown, path: (string | number)[] = []): (string | number)[][] {
+  // The render cache interns equal objects (pipeline/render/cache.ts): an unchanged object of the second render is the same one.
+  if (a === b) return [];
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return [path];
     return a.flatMap((v, i) => differences(v, b[i], [...path, i]));
