@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { Script } from 'node:vm';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 
@@ -12,7 +13,18 @@ import type { ValidateFunction } from 'ajv';
  * the compiler (this file, schemas.ts, formats.ts and the ajv version). Editing a schema, the converter or
  * ajv therefore changes every key: a stale entry is never read, only left behind. Writes are atomic
  * (temp file + rename); a cache that cannot be written is skipped silently (it only costs time).
+ *
+ * Next to each `<key>.js` lies `<key>.v8`: V8's code cache of it (vm.Script cachedData), written after the
+ * validator ran, so the functions it compiled come back without parsing megabytes of generated code again.
+ * V8 rejects a cache of another V8 version or flags; then the code is compiled and the cache rewritten.
+ *
+ * Entries live in one folder per compiler fingerprint (`.compiled/<fingerprint>/`), whose mtime says when an
+ * eksai last used it; folders (and files of older layouts) unused for STALE_DAYS are removed, so upgrades and
+ * edits do not pile up hundreds of megabytes of validators nothing reads any more.
  */
+
+/** A fingerprint folder nobody used for this long is removed by the next eksai that opens the cache. */
+export const STALE_DAYS = 7;
 
 /** Module ids the standalone code requires that are ours, not ajv's runtime. */
 export const RUNTIME_IDS = { regExp: 'eksai:go-regexp', formats: 'eksai:formats' } as const;
@@ -38,6 +50,40 @@ function compilerFingerprint(): string {
 let fingerprint: string | undefined;
 /** Validators already loaded or compiled in this process, by key (later runs in one process skip even the file read). */
 const MEMO = new Map<string, ValidateFunction>();
+/** Loaded scripts whose V8 code cache is missing or was rejected, by file: saveCodeCache writes it. */
+const UNCACHED = new Map<string, Script>();
+
+/** Cache roots this process already pruned (once per process is enough). */
+const PRUNED = new Set<string>();
+
+/** Marks `current` as used now and removes the entries of `root` no eksai used for STALE_DAYS. Best effort. */
+function pruneStale(root: string, current: string): void {
+  const now = new Date();
+  try {
+    utimesSync(current, now, now);
+  } catch {
+    // not created yet: the first store creates it
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return;
+  }
+  const cutoff = now.getTime() - STALE_DAYS * 24 * 3600 * 1000;
+  for (const name of entries) {
+    const path = join(root, name);
+    if (path === current) continue;
+    try {
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
+/** The standalone code as a function of CommonJS's require/module/exports. */
+const wrap = (code: string): string => `(function (require, module, exports) {${code}\n})`;
 
 export class CompiledCache {
   private readonly dir: string | undefined;
@@ -49,7 +95,11 @@ export class CompiledCache {
     private readonly runtime: Readonly<Record<string, unknown>>,
   ) {
     fingerprint ??= compilerFingerprint();
-    this.dir = dir && fingerprint ? dir : undefined;
+    this.dir = dir && fingerprint ? join(dir, fingerprint.slice(0, 16)) : undefined;
+    if (dir && this.dir && !PRUNED.has(dir)) {
+      PRUNED.add(dir);
+      pruneStale(dir, this.dir);
+    }
   }
 
   /** A stable key from the parts that determine a compiled validator. */
@@ -70,16 +120,25 @@ export class CompiledCache {
       return memo;
     }
     if (!this.dir) return undefined;
+    const file = join(this.dir, `${key}.js`);
     let code: string;
     try {
-      code = readFileSync(join(this.dir, `${key}.js`), 'utf8');
+      code = readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(join(this.dir, `${key}.v8`));
+    } catch {
+      cachedData = undefined;
+    }
     const mod = { exports: {} as Record<string, unknown> };
     const req = (id: string): unknown => this.runtime[id] ?? require(id);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- ajv's standalone code, compiled by this module from the pinned schemas and cached by content hash
-    (new Function('require', 'module', 'exports', code) as (r: typeof req, m: typeof mod, e: typeof mod.exports) => void)(req, mod, mod.exports);
+    // ajv's standalone code, compiled by this module from the pinned schemas and cached by content hash.
+    const script = new Script(wrap(code), { filename: file, ...(cachedData ? { cachedData } : {}) });
+    if (!cachedData || script.cachedDataRejected === true) UNCACHED.set(join(this.dir, `${key}.v8`), script);
+    (script.runInThisContext() as (r: typeof req, m: typeof mod, e: typeof mod.exports) => void)(req, mod, mod.exports);
     this.hits += 1;
     const fn = (mod.exports.default ?? mod.exports) as ValidateFunction;
     MEMO.set(key, fn);
@@ -101,6 +160,23 @@ export class CompiledCache {
     } catch {
       // best effort
     }
+  }
+
+  /**
+   * Writes the V8 code cache of every validator loaded without one (call it after validating: the cache then
+   * holds the functions the run compiled). Best effort, like every write of this cache.
+   */
+  static saveCodeCache(): void {
+    for (const [file, script] of UNCACHED) {
+      try {
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, file);
+      } catch {
+        // best effort
+      }
+    }
+    UNCACHED.clear();
   }
 
   /** A cached JSON value (e.g. a CRD parsed from megabytes of YAML), or undefined. */

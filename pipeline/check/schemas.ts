@@ -176,6 +176,11 @@ export class SchemaSet {
     this.cache = new CompiledCache(compiledCacheDir(source), { [RUNTIME_IDS.regExp]: goRegExp, [RUNTIME_IDS.formats]: { FORMATS } });
   }
 
+  /** Writes the V8 code cache of the validators this process loaded without one (after they ran: CompiledCache.saveCodeCache). */
+  saveCodeCache(): void {
+    CompiledCache.saveCodeCache();
+  }
+
   /** Validators compiled in this run vs read from the compiled cache. */
   get compiledStats(): { readonly compiled: number; readonly cached: number } {
     return { compiled: this.compiledCount, cached: this.cache.hits };

@@ -181,6 +181,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   const fromFiles = files.flatMap((f) => readDocs(f, cwd)).flatMap(flattenLists);
   const parsed = performance.now();
   const render = await renderedInput(options, files, cwd);
+  const rendered = performance.now();
   const scopes = await kindScopes(cwd, [...fromFiles, ...(render?.releases ?? []).flatMap((r) => r.objects.map((value) => ({ value })))]);
   const read: Doc[] = [
     ...fromFiles,
@@ -195,6 +196,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   // CRDs the charts ship are what the cluster serves: their schemas replace the pins (crds.ts reports pins that differ).
   for (const r of render?.releases ?? [])
     for (const o of r.objects) if (o.kind === 'CustomResourceDefinition') schemas.addCrd(o, `chart ${r.chart} ${r.version}`);
+  const loaded = performance.now();
   const docs = read.map((d) => decodeNulls(d, schemas));
   const cel = new CelValidator();
   const crossDocs: CrossDoc[] = [];
@@ -212,6 +214,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       renderIndex: d.renderIndex,
     });
   }
+  const decoded = performance.now();
   const cross = crossProblems(crossDocs, cwd, { scopeOf: scopes.scopeOf, isBuiltin: scopes.isBuiltin, releases: render?.releases ?? [] });
   for (const f of await pinProblems(render?.releases ?? [], schemas)) {
     const i = crossDocs.findIndex((d) =>
@@ -224,6 +227,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     );
     if (i >= 0) cross.set(i, [...(cross.get(i) ?? []), f.problem]);
   }
+  const crossed = performance.now();
   const results: ValidationResult[] = [];
   for (const doc of docs) {
     if (!doc.value) {
@@ -264,10 +268,20 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       options.policies === false ? problems.filter((p) => !p.rule?.startsWith('policy/')) : applySeverities(problems, options.policySeverities ?? {});
     results.push({ ...base, status: statusOf(kept), problems: within(doc, kept) });
   }
+  schemas.saveCodeCache();
   return {
     results,
     files: files.length,
-    timingsMs: { parse: Math.round(parsed - start), schemas: Math.round(schemas.loadMs), total: Math.round(performance.now() - start) },
+    timingsMs: {
+      parse: Math.round(parsed - start),
+      render: Math.round(rendered - parsed),
+      schemas: Math.round(schemas.loadMs),
+      load: Math.round(loaded - rendered),
+      decode: Math.round(decoded - loaded),
+      cross: Math.round(crossed - decoded),
+      check: Math.round(performance.now() - crossed),
+      total: Math.round(performance.now() - start),
+    },
     validators: schemas.compiledStats,
     ...(render
       ? {

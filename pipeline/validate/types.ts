@@ -38,8 +38,21 @@ export interface ValidationResult {
 export interface ValidationReport {
   readonly results: readonly ValidationResult[];
   readonly files: number;
-  /** parse: reading and parsing the YAML; schemas: reading, compiling or loading cached validators; total: everything. */
-  readonly timingsMs: { readonly parse?: number; readonly schemas: number; readonly total: number };
+  /**
+   * parse: reading and parsing the YAML; render: the Helm releases (cached renders included); schemas: reading,
+   * compiling or loading cached validators (part of load); load: kind scopes and schemas; decode: nulls as the
+   * API server decodes them; cross: the cross-resource checks; check: schemas, CEL and policies per object; total: everything.
+   */
+  readonly timingsMs: {
+    readonly parse?: number;
+    readonly render?: number;
+    readonly schemas: number;
+    readonly load?: number;
+    readonly decode?: number;
+    readonly cross?: number;
+    readonly check?: number;
+    readonly total: number;
+  };
   /** Validators compiled in this run vs loaded from the compiled cache (pipeline/check/compiled.ts). */
   readonly validators?: { readonly compiled: number; readonly cached: number };
   /** What was rendered: releases, objects, the helm used (when validate rendered them itself). */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -334,13 +334,64 @@ describe('validate: compiled validator cache', () => {
     }
   });
 
-  it('loads validators from the cache directory in a later process', () => {
+  it('loads validators from the cache directory in a later process, then with their V8 code cache; a rejected code cache is rewritten', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'eksai-validate-cache-'));
     try {
-      const run = () => eksai(['validate', '--cwd', cwd, fixture('valid-nodepool'), '--format', 'json'], { EKSAI_SCHEMA_CACHE: cacheDir });
-      expect(JSON.parse(run().stdout)).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 1, cached: 0 } });
-      expect(readdirSync(join(cacheDir, '.compiled')).filter((f) => f.endsWith('.js'))).toHaveLength(1);
-      expect(JSON.parse(run().stdout)).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
+      const run = (file = fixture('valid-nodepool')) =>
+        JSON.parse(eksai(['validate', '--cwd', cwd, file, '--format', 'json'], { EKSAI_SCHEMA_CACHE: cacheDir }).stdout) as {
+          summary: { valid: number; invalid: number };
+          validators: { compiled: number; cached: number };
+        };
+      const folder = () => {
+        const fingerprints = readdirSync(join(cacheDir, '.compiled'));
+        expect(fingerprints).toHaveLength(1);
+        return join(cacheDir, '.compiled', fingerprints[0]!);
+      };
+      const files = (ext: string) => readdirSync(folder()).filter((f) => f.endsWith(ext));
+      expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 1, cached: 0 } });
+      expect([files('.js').length, files('.v8').length]).toEqual([1, 0]);
+      // Loaded from the cache: V8's code cache of it is written after it ran.
+      expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
+      expect(files('.v8')).toEqual([files('.js')[0]!.replace(/\.js$/, '.v8')]);
+      const v8 = join(folder(), files('.v8')[0]!);
+      const written = readFileSync(v8);
+      // With the code cache: same answers, the cache is not rewritten.
+      expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
+      expect(run(fixture('bad-enum'))).toMatchObject({ summary: { valid: 0, invalid: 1 } });
+      expect(readFileSync(v8).equals(written)).toBe(true);
+      // A code cache V8 rejects (another V8, or damaged) costs a compile and is written again, never a wrong answer.
+      const garbage = Buffer.from('not a V8 code cache');
+      writeFileSync(v8, garbage);
+      expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
+      const rewritten = readFileSync(v8);
+      expect(rewritten.equals(garbage)).toBe(false);
+      // ...and the rewritten one is accepted: the next run leaves it as it is.
+      expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
+      expect(readFileSync(v8).equals(rewritten)).toBe(true);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('removes what no eksai used for a week: other fingerprints and files of the old flat layout; keeps recent ones', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'eksai-validate-cache-'));
+    try {
+      const root = join(cacheDir, '.compiled');
+      const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+      const recent = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+      mkdirSync(join(root, 'a1b2c3d4e5f60718'), { recursive: true });
+      writeFileSync(join(root, 'a1b2c3d4e5f60718', 'x.js'), 'module.exports = () => true;');
+      mkdirSync(join(root, 'recentfingerprt0'), { recursive: true });
+      writeFileSync(join(root, 'flat-old-layout.js'), 'module.exports = () => true;');
+      utimesSync(join(root, 'a1b2c3d4e5f60718'), old, old);
+      utimesSync(join(root, 'flat-old-layout.js'), old, old);
+      utimesSync(join(root, 'recentfingerprt0'), recent, recent);
+      const r = eksai(['validate', '--cwd', cwd, fixture('valid-nodepool'), '--format', 'json'], { EKSAI_SCHEMA_CACHE: cacheDir });
+      expect(JSON.parse(r.stdout)).toMatchObject({ summary: { valid: 1 } });
+      const left = readdirSync(root).sort();
+      expect(left).toHaveLength(2);
+      expect(left).toContain('recentfingerprt0');
+      expect(left.filter((f) => f !== 'recentfingerprt0')[0]).toMatch(/^[0-9a-f]{16}$/);
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }
