@@ -7,6 +7,9 @@ import { compiledCacheDir, schemaPath, type SchemaSourceOptions } from '../../li
 import { CompiledCache, RUNTIME_IDS } from './compiled';
 import { CRD_FORMATS, FORMATS } from './formats';
 
+/** The text hash of CRD schemas added from renders, by schema object (never mutated: the renders' objects are shared). */
+const CRD_HASHES = new WeakMap<object, string>();
+
 /** An OpenAPI v3 / structural schema node as found in CRDs and the Kubernetes OpenAPI documents. */
 export type SchemaNode = Record<string, unknown>;
 
@@ -335,11 +338,10 @@ export class SchemaSet {
     for (const version of spec.versions as ParsedCrd['versions']) {
       if (version?.served === false || !version?.schema?.openAPIV3Schema) continue;
       const schema = version.schema.openAPIV3Schema;
-      this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), {
-        source,
-        textHash: CompiledCache.textHash(JSON.stringify(schema)),
-        crd: schema,
-      });
+      // Every cluster's release renders the same (interned) CRD object: its hash is computed once.
+      let textHash = CRD_HASHES.get(schema);
+      if (textHash === undefined) CRD_HASHES.set(schema, (textHash = CompiledCache.textHash(JSON.stringify(schema))));
+      this.entries.set(key(`${spec.group}/${version.name}`, spec.names.kind), { source, textHash, crd: schema });
     }
   }
 

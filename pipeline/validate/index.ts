@@ -148,13 +148,21 @@ function docOf(file: string, line: number, value: unknown): Doc {
 
 const hasStatus = (obj: Record<string, unknown>): boolean => obj.status !== undefined && obj.status !== null;
 
-/** The object as the API server decodes it (nulls.ts): CRs by their structural schema, built-in kinds as Go does. */
-function decodeNulls(doc: Doc, schemas: SchemaSet): Doc {
+/**
+ * The object as the API server decodes it (nulls.ts): CRs by their structural schema, built-in kinds as Go
+ * does. `memo` (one per run) maps an object to its decoded form, so an object several documents share (the
+ * renders' interned objects) is decoded once and stays one object.
+ */
+function decodeNulls(doc: Doc, schemas: SchemaSet, memo: Map<object, Record<string, unknown>>): Doc {
   const v = doc.value;
   if (!v || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') return doc;
-  const schema = schemas.get(v.apiVersion, v.kind, hasStatus(v));
-  if (!schema) return doc;
-  const value = schema.structural ? pruneCustomResourceNulls(v, schema.structural) : decodeBuiltinNulls(v);
+  let value = memo.get(v);
+  if (!value) {
+    const schema = schemas.get(v.apiVersion, v.kind, hasStatus(v));
+    if (!schema) return doc;
+    value = schema.structural ? pruneCustomResourceNulls(v, schema.structural) : decodeBuiltinNulls(v);
+    memo.set(v, value);
+  }
   return value === v ? doc : { ...doc, value };
 }
 
@@ -197,7 +205,8 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   for (const r of render?.releases ?? [])
     for (const o of r.objects) if (o.kind === 'CustomResourceDefinition') schemas.addCrd(o, `chart ${r.chart} ${r.version}`);
   const loaded = performance.now();
-  const docs = read.map((d) => decodeNulls(d, schemas));
+  const decodedMemo = new Map<object, Record<string, unknown>>();
+  const docs = read.map((d) => decodeNulls(d, schemas, decodedMemo));
   const cel = new CelValidator();
   const crossDocs: CrossDoc[] = [];
   const crossIndex = new Map<Doc, number>();
@@ -229,6 +238,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
   }
   const crossed = performance.now();
   const results: ValidationResult[] = [];
+  const schemaFindings = new Map<object, ValidationProblem[]>();
   for (const doc of docs) {
     if (!doc.value) {
       results.push({ file: doc.file, line: doc.line, status: 'error', problems: doc.yamlErrors ?? [] }); // paths already name the item
@@ -252,14 +262,21 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
       results.push({ ...base, status: crossFound.length > 0 ? 'invalid' : 'skipped', problems: within(doc, problems) });
       continue;
     }
-    const problems: ValidationProblem[] = [];
-    if (!schema.validate(obj)) problems.push(...ajvProblems(schema.validate.errors));
-    if (schema.structural) {
-      problems.push(...listTypeFindings(schema.structural, obj));
-      for (const f of cel.validate(schema.structural, obj)) {
-        problems.push({ path: f.path, message: f.message, rule: f.rule, ...(f.outcome === 'unevaluated' ? { severity: 'unevaluated' as const } : {}) });
+    // Schema, list types and CEL depend on the object alone (its kind picks the schema): an object several
+    // documents share, like a CRD every cluster's release renders, is checked once.
+    let own = schemaFindings.get(obj);
+    if (!own) {
+      own = [];
+      if (!schema.validate(obj)) own.push(...ajvProblems(schema.validate.errors));
+      if (schema.structural) {
+        own.push(...listTypeFindings(schema.structural, obj));
+        for (const f of cel.validate(schema.structural, obj)) {
+          own.push({ path: f.path, message: f.message, rule: f.rule, ...(f.outcome === 'unevaluated' ? { severity: 'unevaluated' as const } : {}) });
+        }
       }
+      schemaFindings.set(obj, own);
     }
+    const problems: ValidationProblem[] = [...own];
     if (apiVersion === 'argoproj.io/v1alpha1' && kind === 'Application') problems.push(...(await helmValuesProblems(obj, schemas)));
     // Platform policies judge what eksai commits; a chart's rendered objects are not in git (their checks are the cross ones).
     if (options.policies !== false && !doc.application) problems.push(...policyProblems(apiVersion, kind, obj));

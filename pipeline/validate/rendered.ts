@@ -23,6 +23,16 @@ export interface RenderedDoc {
  */
 export function renderedDocs(releases: readonly RenderedRelease[], clusterScoped: ReadonlySet<string>, distDir = 'dist'): RenderedDoc[] {
   const out: RenderedDoc[] = [];
+  // Renders intern equal objects (one JS object for all clusters and releases that render it); the same
+  // object with the same namespace filled in stays one object too, so validate checks it once.
+  const filled = new Map<Obj, Map<string, Obj>>();
+  const withNamespace = (o: Obj, meta: Obj, ns: string): Obj => {
+    const byNs = filled.get(o) ?? new Map<string, Obj>();
+    filled.set(o, byNs);
+    let v = byNs.get(ns);
+    if (!v) byNs.set(ns, (v = { ...o, metadata: { ...meta, namespace: ns } }));
+    return v;
+  };
   for (const r of releases) {
     const seen = new Set<string>();
     r.objects.forEach((o, index) => {
@@ -32,7 +42,7 @@ export function renderedDocs(releases: readonly RenderedRelease[], clusterScoped
       let file = `${base}.yaml`;
       for (let n = 2; seen.has(file); n++) file = `${base}.${n}.yaml`;
       seen.add(file);
-      const value = ns !== undefined && meta.namespace !== ns ? { ...o, metadata: { ...meta, namespace: ns } } : o;
+      const value = ns !== undefined && meta.namespace !== ns ? withNamespace(o, meta, ns) : o;
       out.push({
         file: `rendered/${r.cluster}/${r.application}/${file}`,
         line: 1,

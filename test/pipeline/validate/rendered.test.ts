@@ -179,6 +179,24 @@ describe('validate with rendered releases: CRDs', () => {
     expect(today.filter((r) => r.application && r.status === 'skipped')).toEqual([]);
   });
 
+  // Equal rendered objects are one JS object (the render cache interns them) and validate checks each object once:
+  // every document holding it must still get the finding.
+  it('fails every document of a shared rendered object that breaks its schema, in each release that renders it', async () => {
+    const cwd = workspace('shared-invalid');
+    const bad = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared-bad', namespace: 'kube-system' }, data: { n: 1 } };
+    const add = (objects: readonly Obj[] | undefined) => (objects ? [...objects, bad] : objects);
+    const withBad = releases.map((r) =>
+      r.application === 'karpenter' || r.application === 'cilium' ? { ...r, objects: add(r.objects)!, second: add(r.second) } : r,
+    );
+    const { results } = await validate({ cwd, releases: withBad, paths: ['dist'] });
+    expect(
+      results.filter((r) => r.name === 'shared-bad').map((r) => `${r.file} ${r.status} ${r.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`),
+    ).toEqual([
+      'rendered/dev/cilium/ConfigMap.kube-system.shared-bad.yaml invalid data.n: must be string',
+      'rendered/dev/karpenter/ConfigMap.kube-system.shared-bad.yaml invalid data.n: must be string',
+    ]);
+  });
+
   it('fails when a custom resource has no CRD in the cluster, or its CRD is installed at a later sync wave', async () => {
     const cwd = workspace('crd-order', (f, o) => {
       if (f.includes('Application.node-pools')) (o.metadata as { annotations: Obj }).annotations['argocd.argoproj.io/sync-wave'] = '-25';
