@@ -22,7 +22,8 @@ StorageClass references exist where dist renders that kind, Application paths ex
 source and destination, custom resources sync after the Application installing their CRDs (cross/crd-installed:
 an earlier sync wave, or the same Application's manifests; by the operator charts' groups without renders).
 Rendered releases (unless --no-render): the Helm Applications of every validated dist/<cluster>/apps/ are
-rendered twice with the real helm as Argo CD renders them (offline: EKSAI_CHART_MIRROR) and validated with dist,
+rendered with the real helm as Argo CD renders them (offline: EKSAI_CHART_MIRROR), twice where the chart or
+values call a function that can vary between runs (time, randomness, map order), and validated with dist,
 reported at rendered/<cluster>/<application>/<Kind>.<namespace>.<name>.yaml; chart CRDs replace the pins.
 Cross checks over dist and renders: AppProject admission of every object (cross/project-admits-object),
 render determinism vs ignoreDifferences (cross/render-deterministic), every CRD installed in time, by

@@ -63,3 +63,71 @@ export function staticCrdApiVersions(chart: ResolvedChart): string[] {
   }
   return v;
 }
+
+/**
+ * Template functions whose result can differ between two `helm template` runs of the same inputs: time
+ * (sprig `now`; the other date functions take a time), randomness (sprig rand*, uuidv4, shuffle, and the
+ * crypto helpers that generate keys, serials, salts or IVs: genCA*, genPrivateKey, genSelfSignedCert*,
+ * genSignedCert*, htpasswd, bcrypt, encryptAES), the network (getHostByName), and map order (sprig `keys`
+ * and `values` list a dict in Go's random map order). Everything else Helm offers is a function of its
+ * inputs: text/template ranges over maps in key order, toYaml/toJson sort keys, `lookup` is empty in
+ * `helm template`, and Helm removes sprig's env/expandenv (pkg/engine/funcs.go).
+ */
+const VARYING =
+  /(?<![\w.$])(now|rand[A-Za-z]*|uuidv4|shuffle|genCA[A-Za-z]*|genPrivateKey|genSelfSignedCert[A-Za-z]*|genSignedCert[A-Za-z]*|htpasswd|bcrypt|encryptAES|getHostByName|keys|values)\b/;
+
+/**
+ * Every `{{ … }}` action of a text, as code: comments and string literals removed, and `keys`/`values` uses
+ * whose order cannot matter (piped to or wrapped in `sortAlpha` or `len`) dropped.
+ */
+const actions = (text: string): string[] =>
+  [...text.replace(/\{\{-?\s*\/\*[\s\S]*?\*\/\s*-?\}\}/g, '').matchAll(/\{\{([\s\S]*?)\}\}/g)].map((m) =>
+    m[1]!
+      .replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""')
+      .replace(/(?<![\w.$])(?:keys|values)\b[^|()]*\|\s*(?:sortAlpha|len)\b/g, '')
+      .replace(/\|\s*(?:keys|values)\s*\|\s*(?:sortAlpha|len)\b/g, '')
+      .replace(/\b(?:sortAlpha|len)\s*\(\s*(?:keys|values)\b[^()]*\)/g, ''),
+  );
+
+/**
+ * The varying functions a chart's templates can call: the first one found, with its file, or undefined when
+ * none. Every file of the chart is read (templates, helpers, subcharts, and files a template may pass to
+ * `tpl`). Memoized per chart digest.
+ */
+const varyingMemo = new Map<string, { readonly fn: string; readonly file: string } | null>();
+export function varyingFunction(chart: ResolvedChart): { readonly fn: string; readonly file: string } | undefined {
+  let v = varyingMemo.get(chart.digest);
+  if (v === undefined) {
+    v = null;
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (v) return;
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name !== 'NOTES.txt') {
+          // NOTES.txt is the install notes, not a manifest: helm template renders it into no object.
+          const text = readFileSync(p, 'utf8');
+          if (!text.includes('{{')) continue;
+          for (const a of actions(text)) {
+            const m = VARYING.exec(a);
+            if (m) {
+              v = { fn: m[1]!, file: p.slice(chart.dir.length + 1) };
+              return;
+            }
+          }
+        }
+      }
+    };
+    walk(chart.dir);
+    varyingMemo.set(chart.digest, v);
+  }
+  return v ?? undefined;
+}
+
+/** Whether some string of the values holds a template action that calls a varying function (a chart may `tpl` it). */
+export function valuesVary(values: unknown): boolean {
+  if (typeof values === 'string') return values.includes('{{') && actions(values).some((a) => VARYING.test(a));
+  if (Array.isArray(values)) return values.some(valuesVary);
+  if (values !== null && typeof values === 'object') return Object.values(values).some(valuesVary);
+  return false;
+}

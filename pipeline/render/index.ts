@@ -27,7 +27,7 @@ import { addClusterScopedCrd, builtinApis, crdApiVersions, distClusterScopedCrds
 import { ChartSource, defaultChartCache, helmEnv, readLock, refOf, type LockEntry, type ResolvedChart } from './charts';
 import { resolveHelm, type Helm } from './helm';
 import { RenderCache, type CachedRender } from './cache';
-import { queriedApiVersions, staticCrdApiVersions } from './chart-scan';
+import { queriedApiVersions, staticCrdApiVersions, valuesVary, varyingFunction } from './chart-scan';
 import { runTemplate, splitManifests } from './template';
 
 export type { Helm, HelmSource } from './helm';
@@ -61,8 +61,14 @@ export interface RenderedRelease {
    * is a fast first equality check.
    */
   readonly objects: readonly Record<string, unknown>[];
-  /** A second, independent helm run of the same inputs (only with `determinism: true`), for determinism checks. */
+  /**
+   * A second, independent helm run of the same inputs (only with `determinism: true`), for determinism checks;
+   * `objects` itself when the chart and the values call no function whose result varies between runs
+   * (chart-scan.ts varyingFunction), which `varying` then leaves undefined.
+   */
   readonly second?: readonly Record<string, unknown>[];
+  /** With `determinism: true`: why the release was rendered twice (the first varying function and where), or undefined when once sufficed. */
+  readonly varying?: string;
   /** The Application object itself (project, ignoreDifferences, sync waves). */
   readonly manifest: Record<string, unknown>;
 }
@@ -74,7 +80,11 @@ export interface RenderOptions {
   readonly clusters?: readonly string[];
   /** @default 'dist' (relative to cwd) */
   readonly distDir?: string;
-  /** Render each release twice (independent helm runs) and return the second in `second`. @default false */
+  /**
+   * Render each release twice (independent helm runs) and return the second in `second`, except releases whose
+   * chart templates and values call no varying function (time, randomness, map order): their one render is
+   * their `second`. @default false
+   */
   readonly determinism?: boolean;
   /** @default process.env.EKSAI_CHART_MIRROR (relative paths resolve against cwd) */
   readonly chartMirror?: string;
@@ -207,6 +217,13 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
     return q === 'all' ? apiVersions : apiVersions.filter((v) => q.has(v));
   };
 
+  /** Why a release must be rendered twice for the determinism check, or undefined when one render is the same as two. */
+  const varyingOf = (app: HelmApplication): string | undefined => {
+    const found = varyingFunction(charts.get(app)!);
+    if (found) return `chart ${app.chart} ${app.version} calls ${found.fn} (${found.file})`;
+    return valuesVary(app.values) ? `the values of Application ${app.application} hold a template action with a varying function` : undefined;
+  };
+
   const render = (app: HelmApplication, clusterApiVersions: readonly string[]): Promise<CachedRender> => {
     const apiVersions = app.apiVersions ?? clusterApiVersions;
     const chart = charts.get(app)!;
@@ -224,9 +241,12 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
       if (cached) return cached;
       const label = `${app.cluster}/${app.application} (${app.file})`;
       const input = { chartDir: chart.dir, releaseName: app.releaseName, namespace: app.namespace, kubeVersion, values: app.values, apiVersions, label };
-      const runs = await Promise.all(Array.from({ length: options.determinism ? 2 : 1 }, () => pool(() => runTemplate(helm.path, env, input, tmpRoot))));
+      const twice = options.determinism === true && varyingOf(app) !== undefined;
+      const runs = await Promise.all(Array.from({ length: twice ? 2 : 1 }, () => pool(() => runTemplate(helm.path, env, input, tmpRoot))));
       helmRuns += runs.length;
-      return cache.put(key, { objects: splitManifests(runs[0]!, label), ...(runs[1] !== undefined ? { second: splitManifests(runs[1], label) } : {}) });
+      const objects = splitManifests(runs[0]!, label);
+      const second = runs[1] !== undefined ? splitManifests(runs[1], label) : options.determinism ? objects : undefined;
+      return cache.put(key, { objects, ...(second ? { second } : {}) });
     })();
     inflight.set(key, p);
     return p;
@@ -281,6 +301,7 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
           apiVersions: app.apiVersions ?? apiVersions,
           objects: r.objects,
           ...(r.second ? { second: r.second } : {}),
+          ...(options.determinism ? { varying: varyingOf(app) } : {}),
           manifest: app.manifest,
         });
       });

@@ -38,11 +38,21 @@ function lines(r: ValidationResult): string[] {
   });
 }
 
-/** `Rendered 27 Helm releases (806 objects) with helm v4.1.4 (bundled: …)`, when validate rendered them. */
+/**
+ * `Rendered 27 Helm releases (806 objects) with helm v4.1.4 (bundled: …)`, when validate rendered them, and how
+ * their determinism was checked: rendered twice, or once because nothing in the chart or values can vary.
+ */
 export function renderedLine(report: ValidationReport): string[] {
   const r = report.rendered;
   if (!r) return [];
-  return [`Rendered ${r.releases} Helm releases (${r.objects} objects)${r.helm ? ` with helm ${r.helm}` : ''}`];
+  const lines = [`Rendered ${r.releases} Helm releases (${r.objects} objects)${r.helm ? ` with helm ${r.helm}` : ''}`];
+  if (r.renderedTwice !== undefined && r.releases > 0) {
+    const once = r.releases - r.renderedTwice;
+    lines.push(
+      `Determinism: ${r.renderedTwice} rendered twice and compared; ${once} rendered once (their charts and values call no time, random or map-order function)`,
+    );
+  }
+  return lines;
 }
 
 const text: Formatter = {

@@ -305,6 +305,7 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
           rendered: {
             releases: render.releases.length,
             objects: render.releases.reduce((n, r) => n + r.objects.length, 0),
+            renderedTwice: render.releases.filter((r) => r.varying !== undefined).length,
             ...(render.helm ? { helm: render.helm } : {}),
             ms: render.ms,
           },

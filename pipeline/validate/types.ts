@@ -56,7 +56,14 @@ export interface ValidationReport {
   /** Validators compiled in this run vs loaded from the compiled cache (pipeline/check/compiled.ts). */
   readonly validators?: { readonly compiled: number; readonly cached: number };
   /** What was rendered: releases, objects, the helm used (when validate rendered them itself). */
-  readonly rendered?: { readonly releases: number; readonly objects: number; readonly helm?: string; readonly ms: number };
+  readonly rendered?: {
+    readonly releases: number;
+    readonly objects: number;
+    /** Releases rendered twice for the determinism check; the others' charts and values call no varying function (render/chart-scan.ts). */
+    readonly renderedTwice?: number;
+    readonly helm?: string;
+    readonly ms: number;
+  };
 }
 
 /** A document as the cross-resource checks see it. */

@@ -207,3 +207,26 @@ describe('templateArgs', () => {
     ]);
   });
 });
+
+describe('determinism renders (validate): twice only where something can vary', () => {
+  // A fresh cache: every helm run below is independent of the cold render above.
+  test('renders once exactly the releases whose charts call no varying function, and those equal an independent render; the others twice', async () => {
+    const checked = await renderReleases({ cwd: REPO, chartMirror: chartMirror(), cacheDir: tempDir('render-determinism'), kubeVersions, determinism: true });
+    const once = checked.releases.filter((r) => r.varying === undefined);
+    expect([...new Set(once.map((r) => r.chart))].sort()).toEqual(['karpenter', 'kuberay-operator', 'nvidia-device-plugin', 'opencost', 'volcano']);
+    for (const r of once) {
+      // Its one render stands in for the second: the same objects.
+      expect(r.second?.length, `${r.cluster}/${r.application}`).toBe(r.objects.length);
+      expect(r.second!.every((o, i) => o === r.objects[i])).toBe(true);
+      expect(JSON.stringify(r.objects), `${r.cluster}/${r.application}: a second helm run differs`).toBe(
+        JSON.stringify(release(r.cluster, r.application).objects),
+      );
+    }
+    for (const r of checked.releases.filter((x) => x.varying !== undefined)) {
+      expect(r.varying, r.application).toMatch(/^chart \S+ \S+ calls (genCA|randNumeric|randAlphaNum) \(/);
+    }
+    // Twice for those, once for the rest: more helm runs than one render of each, fewer than two.
+    expect(checked.helmRuns).toBeGreaterThan(cold.helmRuns);
+    expect(checked.helmRuns).toBeLessThan(2 * cold.helmRuns);
+  }, 300_000);
+});
