@@ -280,6 +280,9 @@ describe('eksai validate: rendering on by default, --no-render to skip', () => {
     const out = run();
     expect(out.stdout).toMatch(/^Rendered \d+ Helm releases \(\d+ objects\) with helm v\d+\.\d+\.\d+ \(/m);
     expect(out.stdout).toMatch(/^Summary: \d+ resources found in \d+ files/m);
+    expect(out.stdout).toMatch(/^Determinism: \d+ rendered twice and compared; \d+ rendered once \(/m);
+    // Progress of the long part on stderr, not in the report.
+    expect(out.stderr).toBe('rendered dev (9 releases; 1/1 clusters)\n');
     expect(out.status).toBe(0); // the committed dist, releases included, is valid
   }, 120_000);
 
@@ -287,6 +290,7 @@ describe('eksai validate: rendering on by default, --no-render to skip', () => {
     const out = run('--no-render');
     expect(out.stdout).not.toContain('rendered/');
     expect(out.stdout).not.toContain('Rendered ');
+    expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
   }, 60_000);
 });
