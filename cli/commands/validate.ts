@@ -62,13 +62,13 @@ Examples:
     if (!formatter) throw new UsageError(`--format must be one of ${Object.keys(FORMATTERS).join(', ')} (got ${JSON.stringify(name)})`);
     const flags = ctx.values.policy;
     const policySeveritiesById = policySeverities(ctx.cwd, Array.isArray(flags) ? flags : typeof flags === 'string' ? [flags] : []);
-    // Rendering is the long part of a cold run (one helm run per distinct release): its progress goes to stderr.
+    // Rendering and a first run's schema compiling are the long parts: their progress goes to stderr.
     const report = await validate({
       cwd: ctx.cwd,
       paths: ctx.positionals,
       policySeverities: policySeveritiesById,
       render: ctx.values['no-render'] !== true,
-      renderOptions: { log: ctx.log },
+      log: ctx.log,
     });
     const failed = report.results.some((r) => r.status === 'invalid' || r.status === 'error');
     return { exitCode: failed ? 1 : 0, stdout: formatter.format(report) };

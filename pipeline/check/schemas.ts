@@ -175,6 +175,9 @@ export class SchemaSet {
   /** Total ms spent reading, parsing and compiling schemas. */
   loadMs = 0;
 
+  /** Told once, before the first validator of the run is compiled (the slow part of a first run; later runs load them). */
+  onFirstCompile: (() => void) | undefined;
+
   constructor(private readonly source: SchemaSourceOptions = {}) {
     this.cache = new CompiledCache(compiledCacheDir(source), { [RUNTIME_IDS.regExp]: goRegExp, [RUNTIME_IDS.formats]: { FORMATS } });
   }
@@ -215,6 +218,7 @@ export class SchemaSet {
     if (cached) return cached;
     const s = schema();
     if (!s) return undefined;
+    if (this.compiledCount === 0) this.onFirstCompile?.();
     const fn = this.ajv.compile(s);
     this.compiledCount += 1;
     this.cache.store(cacheKey, this.ajv, fn);

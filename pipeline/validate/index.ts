@@ -38,6 +38,8 @@ export interface ValidateOptions {
   readonly render?: boolean;
   /** Already rendered releases to validate with dist (instead of rendering). */
   readonly releases?: readonly RenderedRelease[];
+  /** Progress lines (render per cluster, schema compiling): the CLI prints them on stderr. */
+  readonly log?: (line: string) => void;
   /** Options passed to renderReleases (chart mirror, cache, helm). */
   readonly renderOptions?: Omit<RenderOptions, 'cwd' | 'clusters' | 'determinism'>;
 }
@@ -196,6 +198,8 @@ export async function validate(options: ValidateOptions = {}): Promise<Validatio
     ...(render ? renderedDocs(render.releases, scopes.clusterScoped).map(({ index, ...d }) => ({ ...d, renderIndex: index })) : []),
   ];
   const schemas = new SchemaSet({ cwd, ...options.schemas });
+  schemas.onFirstCompile =
+    options.log && (() => options.log!('compiling schema validators not in the cache yet (a first run, or new schemas; later runs load them)'));
   await schemas.load(
     read.flatMap((d) =>
       typeof d.value?.apiVersion === 'string' && typeof d.value.kind === 'string' ? [{ apiVersion: d.value.apiVersion, kind: d.value.kind }] : [],
@@ -327,7 +331,7 @@ async function renderedInput(
   const start = performance.now();
   let result: Awaited<ReturnType<typeof renderReleases>>;
   try {
-    result = await renderReleases({ ...options.renderOptions, cwd, clusters, determinism: true });
+    result = await renderReleases({ ...(options.log ? { log: options.log } : {}), ...options.renderOptions, cwd, clusters, determinism: true });
   } catch (err) {
     if (err instanceof EnvironmentError)
       throw new EnvironmentError(`${err.message} (to validate without rendering the Helm releases: eksai validate --no-render)`);

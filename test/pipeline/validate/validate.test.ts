@@ -348,11 +348,16 @@ describe('validate: compiled validator cache', () => {
         return join(cacheDir, '.compiled', fingerprints[0]!);
       };
       const files = (ext: string) => readdirSync(folder()).filter((f) => f.endsWith(ext));
+      const stderr = () => eksai(['validate', '--cwd', cwd, fixture('valid-nodepool'), '--format', 'json'], { EKSAI_SCHEMA_CACHE: cacheDir }).stderr;
+      // A first run says that it compiles (the slow part); a run served by the cache says nothing.
+      expect(stderr()).toBe('compiling schema validators not in the cache yet (a first run, or new schemas; later runs load them)\n');
+      rmSync(join(cacheDir, '.compiled'), { recursive: true, force: true });
       expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 1, cached: 0 } });
       expect([files('.js').length, files('.v8').length]).toEqual([1, 0]);
       // Loaded from the cache: V8's code cache of it is written after it ran.
       expect(run()).toMatchObject({ summary: { valid: 1 }, validators: { compiled: 0, cached: 1 } });
       expect(files('.v8')).toEqual([files('.js')[0]!.replace(/\.js$/, '.v8')]);
+      expect(stderr()).toBe('');
       const v8 = join(folder(), files('.v8')[0]!);
       const written = readFileSync(v8);
       // With the code cache: same answers, the cache is not rewritten.
