@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EnvironmentError } from '../errors';
+import { writeCacheFile } from '../cache-file';
 
 /** Where pinned schemas come from: the mirror when `EKSAI_SCHEMA_MIRROR` is set, else the download cache. */
 export interface SchemaSourceOptions {
@@ -59,10 +60,7 @@ export async function schemaPath(url: string, options: SchemaSourceOptions = {})
   } catch (err) {
     throw new EnvironmentError(`cannot download schema ${url} (${(err as Error).message}): ${HOW_TO_FIX}`);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, body);
-  renameSync(tmp, file);
+  writeCacheFile(file, body);
   return file;
 }
 

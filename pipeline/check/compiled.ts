@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Script } from 'node:vm';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
+import { writeCacheFile } from '../../lib/cache-file';
 
 /**
  * A persistent cache of compiled validators: ajv standalone code, one file per compiled schema, under
@@ -151,12 +152,7 @@ export class CompiledCache {
     if (!this.dir) return;
     try {
       const standaloneCode = (require('ajv/dist/standalone') as { default: (a: Ajv, f: ValidateFunction) => string }).default;
-      const code = standaloneCode(ajv, fn);
-      mkdirSync(this.dir, { recursive: true });
-      const file = join(this.dir, `${key}.js`);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, code);
-      renameSync(tmp, file);
+      writeCacheFile(join(this.dir, `${key}.js`), standaloneCode(ajv, fn));
     } catch {
       // best effort
     }
@@ -169,9 +165,7 @@ export class CompiledCache {
   static saveCodeCache(): void {
     for (const [file, script] of UNCACHED) {
       try {
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, file);
+        writeCacheFile(file, script.createCachedData());
       } catch {
         // best effort
       }
@@ -192,11 +186,7 @@ export class CompiledCache {
   storeJson(key: string, value: unknown): void {
     if (!this.dir) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      const file = join(this.dir, `${key}.json`);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(value));
-      renameSync(tmp, file);
+      writeCacheFile(join(this.dir, `${key}.json`), JSON.stringify(value));
     } catch {
       // best effort
     }

@@ -5,11 +5,12 @@
  * every CustomResourceDefinition in the cluster's dist or rendered by its releases.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { KUBERNETES_OPENAPI_URLS } from '../../lib/schemas/pins';
 import { schemaPath } from '../../lib/schemas/resolve';
+import { writeCacheFile } from '../../lib/cache-file';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -70,10 +71,7 @@ export function builtinApis(cacheDir: string, cwd: string): Promise<BuiltinApis>
       }
     }
     const list: BuiltinApis = { apiVersions: [...out].sort(), clusterScoped: [...all].filter((k) => !namespaced.has(k)).sort() };
-    mkdirSync(join(cacheDir, '.api-versions'), { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(list));
-    renameSync(tmp, cached);
+    writeCacheFile(cached, JSON.stringify(list));
     return list;
   })();
   return builtinMemo;

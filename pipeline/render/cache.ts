@@ -7,8 +7,9 @@
  * fleet) and parsed once per process; identical objects are the same (frozen by contract) JS object.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeCacheFile } from '../../lib/cache-file';
 
 type Obj = Record<string, unknown>;
 
@@ -18,13 +19,6 @@ export interface CachedRender {
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 export class RenderCache {
   private readonly blobs = new Map<string, Obj>();
@@ -70,13 +64,13 @@ export class RenderCache {
         const hash = sha(text);
         const known = this.blobs.get(hash);
         if (known) return [hash, known] as const;
-        if (!existsSync(this.blobFile(hash))) writeAtomic(this.blobFile(hash), text);
+        if (!existsSync(this.blobFile(hash))) writeCacheFile(this.blobFile(hash), text);
         this.blobs.set(hash, o);
         return [hash, o] as const;
       });
     const objects = intern(render.objects);
     const second = render.second ? intern(render.second) : undefined;
-    writeAtomic(this.entryFile(key), JSON.stringify({ objects: objects.map(([h]) => h), ...(second ? { second: second.map(([h]) => h) } : {}) }));
+    writeCacheFile(this.entryFile(key), JSON.stringify({ objects: objects.map(([h]) => h), ...(second ? { second: second.map(([h]) => h) } : {}) }));
     const out = objects.map(([, o]) => o);
     return second ? { objects: out, second: second.map(([, o]) => o) } : { objects: out };
   }
@@ -87,6 +81,6 @@ export class RenderCache {
   }
 
   putFixpoint(key: string, apiVersions: readonly string[]): void {
-    writeAtomic(join(this.dir, 'fix', `${key}.json`), JSON.stringify(apiVersions));
+    writeCacheFile(join(this.dir, 'fix', `${key}.json`), JSON.stringify(apiVersions));
   }
 }

@@ -15,6 +15,7 @@ import { join, relative, sep } from 'node:path';
 import { EnvironmentError } from '../../lib/errors';
 import type { HelmApplication } from './apps';
 import { untarGz } from './tar';
+import { writeCacheFile } from '../../lib/cache-file';
 
 export interface ChartRef {
   readonly repoURL: string;
@@ -110,11 +111,7 @@ export function treeDigest(dir: string, memoDir?: string): string {
   if (memo && existsSync(memo)) return readFileSync(memo, 'utf8');
   const lines = files.map((f) => `${sha256(readFileSync(join(dir, f.path)))}  ${f.path}\n`);
   const digest = `sha256:${sha256(lines.join(''))}`;
-  if (memo) {
-    mkdirSync(memoDir!, { recursive: true });
-    writeFileSync(`${memo}.${process.pid}.tmp`, digest);
-    renameSync(`${memo}.${process.pid}.tmp`, memo);
-  }
+  if (memo) writeCacheFile(memo, digest);
   return digest;
 }
 

@@ -10,6 +10,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, 
 import { delimiter, dirname, join } from 'node:path';
 import { EnvironmentError } from '../../lib/errors';
 import { readZipEntry } from './zip';
+import { writeCacheFile } from '../../lib/cache-file';
 
 export type HelmSource = 'EKSAI_HELM' | 'PATH' | 'bundled';
 
@@ -49,11 +50,7 @@ function helmVersion(path: string, origin: string, cacheDir?: string): string {
     : undefined;
   if (memo && existsSync(memo)) return readFileSync(memo, 'utf8');
   const version = runVersion(path, origin);
-  if (memo) {
-    mkdirSync(dirname(memo), { recursive: true });
-    writeFileSync(`${memo}.${process.pid}.tmp`, version);
-    renameSync(`${memo}.${process.pid}.tmp`, memo);
-  }
+  if (memo) writeCacheFile(memo, version);
   return version;
 }
 
