@@ -69,10 +69,12 @@ export class RenderCache {
         return [hash, o] as const;
       });
     const objects = intern(render.objects);
-    const second = render.second ? intern(render.second) : undefined;
+    // A release rendered once stands for its second render with the same objects: interned once.
+    const same = render.second === render.objects;
+    const second = same ? objects : render.second ? intern(render.second) : undefined;
     writeCacheFile(this.entryFile(key), JSON.stringify({ objects: objects.map(([h]) => h), ...(second ? { second: second.map(([h]) => h) } : {}) }));
     const out = objects.map(([, o]) => o);
-    return second ? { objects: out, second: second.map(([, o]) => o) } : { objects: out };
+    return second ? { objects: out, second: same ? out : second.map(([, o]) => o) } : { objects: out };
   }
 
   getFixpoint(key: string): string[] | undefined {

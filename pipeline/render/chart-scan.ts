@@ -5,6 +5,15 @@ import { loadAll } from 'js-yaml';
 import { crdApiVersions } from './api-versions';
 import type { ResolvedChart } from './charts';
 
+/** Every file of a chart folder (subcharts included), depth first, with its path relative to the chart and its text. */
+function* chartFiles(dir: string, rel = ''): Generator<{ readonly path: string; readonly name: string; readonly text: string }> {
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const path = rel === '' ? e.name : join(rel, e.name);
+    if (e.isDirectory()) yield* chartFiles(dir, path);
+    else yield { path, name: e.name, text: readFileSync(join(dir, path), 'utf8') };
+  }
+}
+
 /**
  * Which --api-versions a chart's output can depend on: the literals of its `.Capabilities.APIVersions.Has "<v>"`
  * calls, or 'all' when some file of the chart (templates, helpers, files rendered with `tpl`) reads
@@ -17,21 +26,13 @@ export function queriedApiVersions(chart: ResolvedChart): ReadonlySet<string> | 
   if (q === undefined) {
     const literals = new Set<string>();
     let other = false;
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else {
-          const text = readFileSync(p, 'utf8');
-          if (!text.includes('Capabilities.APIVersions')) continue;
-          const all = text.match(/Capabilities\.APIVersions/g)!.length;
-          const has = [...text.matchAll(/Capabilities\.APIVersions\.Has\s+"([^"]+)"/g)];
-          for (const m of has) literals.add(m[1]!);
-          if (has.length !== all) other = true;
-        }
-      }
-    };
-    walk(chart.dir);
+    for (const { text } of chartFiles(chart.dir)) {
+      if (!text.includes('Capabilities.APIVersions')) continue;
+      const all = text.match(/Capabilities\.APIVersions/g)!.length;
+      const has = [...text.matchAll(/Capabilities\.APIVersions\.Has\s+"([^"]+)"/g)];
+      for (const m of has) literals.add(m[1]!);
+      if (has.length !== all) other = true;
+    }
     q = other ? 'all' : literals;
     queriedMemo.set(chart.digest, q);
   }
@@ -99,26 +100,17 @@ export function varyingFunction(chart: ResolvedChart): { readonly fn: string; re
   let v = varyingMemo.get(chart.digest);
   if (v === undefined) {
     v = null;
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        if (v) return;
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.name !== 'NOTES.txt') {
-          // NOTES.txt is the install notes, not a manifest: helm template renders it into no object.
-          const text = readFileSync(p, 'utf8');
-          if (!text.includes('{{')) continue;
-          for (const a of actions(text)) {
-            const m = VARYING.exec(a);
-            if (m) {
-              v = { fn: m[1]!, file: p.slice(chart.dir.length + 1) };
-              return;
-            }
-          }
+    search: for (const { path, name, text } of chartFiles(chart.dir)) {
+      // NOTES.txt is the install notes, not a manifest: helm template renders it into no object.
+      if (name === 'NOTES.txt' || !text.includes('{{')) continue;
+      for (const a of actions(text)) {
+        const m = VARYING.exec(a);
+        if (m) {
+          v = { fn: m[1]!, file: path };
+          break search;
         }
       }
-    };
-    walk(chart.dir);
+    }
     varyingMemo.set(chart.digest, v);
   }
   return v ?? undefined;

@@ -217,11 +217,18 @@ export async function renderReleases(options: RenderOptions): Promise<RenderResu
     return q === 'all' ? apiVersions : apiVersions.filter((v) => q.has(v));
   };
 
-  /** Why a release must be rendered twice for the determinism check, or undefined when one render is the same as two. */
+  /** Why a release must be rendered twice for the determinism check, or undefined when one render is the same as two (once per app). */
+  const varying = new Map<HelmApplication, string | undefined>();
   const varyingOf = (app: HelmApplication): string | undefined => {
+    if (varying.has(app)) return varying.get(app);
     const found = varyingFunction(charts.get(app)!);
-    if (found) return `chart ${app.chart} ${app.version} calls ${found.fn} (${found.file})`;
-    return valuesVary(app.values) ? `the values of Application ${app.application} hold a template action with a varying function` : undefined;
+    const why = found
+      ? `chart ${app.chart} ${app.version} calls ${found.fn} (${found.file})`
+      : valuesVary(app.values)
+        ? `the values of Application ${app.application} hold a template action with a varying function`
+        : undefined;
+    varying.set(app, why);
+    return why;
   };
 
   const render = (app: HelmApplication, clusterApiVersions: readonly string[]): Promise<CachedRender> => {
