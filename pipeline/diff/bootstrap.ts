@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOTSTRAP_INPUT_PATH } from '../synth/bootstrap';
+import { readDistAtRef } from './git';
 import type { BootstrapBucket, BootstrapTeamS3 } from '../synth/team-s3';
 import type { Resource } from './identity';
 import type { ParseProblem, Risk, RiskLevel } from './types';
@@ -24,8 +24,8 @@ export const TERRAFORM_INPUT = { apiVersion: 'eksai.io/bootstrap', kind: 'Terraf
 
 const INPUT = new RegExp(`^dist/([^/]+)/${BOOTSTRAP_INPUT_PATH.replace('.', '\\.')}$`);
 
-/** Every cluster's Terraform input at a commit (undefined: the working tree). */
-export function readBootstrapInputs(cwd: string, commit?: string): BootstrapInputs {
+/** Every cluster's Terraform input at a commit (undefined: the working tree); `blobs` as readDistAtRef shares them. */
+export function readBootstrapInputs(cwd: string, commit?: string, blobs?: Map<string, string>): BootstrapInputs {
   const out = new Map<string, string>();
   if (commit === undefined) {
     const dist = join(cwd, 'dist');
@@ -36,13 +36,7 @@ export function readBootstrapInputs(cwd: string, commit?: string): BootstrapInpu
     }
     return out;
   }
-  const names = execFileSync('git', ['ls-tree', '-r', '--name-only', '--full-tree', commit, '--', 'dist'], { cwd, maxBuffer: 1 << 30 })
-    .toString('utf8')
-    .split('\n');
-  for (const name of names) {
-    const m = INPUT.exec(name);
-    if (m) out.set(m[1]!, execFileSync('git', ['show', `${commit}:${name}`], { cwd, maxBuffer: 1 << 30 }).toString('utf8'));
-  }
+  for (const [name, text] of readDistAtRef(cwd, commit, 'dist', blobs, (path) => INPUT.test(path))) out.set(INPUT.exec(name)![1]!, text);
   return out;
 }
 
@@ -101,6 +95,9 @@ export function bootstrapResources(
   return { base: side(base, head, `${baseLabel}:`), head: side(head, base, ''), problems };
 }
 
+/** A deletion after `is` days that is new (`was` null: never) or comes sooner than before. */
+const sooner = (was: number | null, is: number | null): boolean => is !== null && (was === null || is < was);
+
 const scope = (b: BootstrapBucket) => (b.prefixes.length > 0 ? b.prefixes.map((p) => `${b.name}/${p}`).join(', ') : `all of ${b.name}`);
 
 /** Risks of the change of one team's S3 section (either side may be absent). */
@@ -144,7 +141,7 @@ function teamRisks(
       add('high', role, `IAM policy widening: team ${team} may use KMS key ${n.kms_key_arn} (was ${b.kms_key_arn ?? 'none'})`);
     const was = b.lifecycle?.expiration_days ?? null;
     const is = n.lifecycle?.expiration_days ?? null;
-    if (is !== null && (was === null || is < was))
+    if (sooner(was, is))
       add(
         'high',
         `s3-bucket/${name}`,
@@ -153,7 +150,7 @@ function teamRisks(
     // A terraform.json written before eksai set it has no noncurrent expiry: old versions were kept forever.
     const keptWas = b.lifecycle?.noncurrent_version_expiration_days ?? null;
     const keptIs = n.lifecycle?.noncurrent_version_expiration_days ?? null;
-    if (keptIs !== null && (keptWas === null || keptIs < keptWas))
+    if (sooner(keptWas, keptIs))
       add(
         'medium',
         `s3-bucket/${name}`,

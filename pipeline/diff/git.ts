@@ -25,16 +25,25 @@ export function resolveRef(cwd: string, ref: string): string {
   }
 }
 
+const isYaml = (path: string): boolean => path.endsWith('.yaml') || path.endsWith('.yml');
+
 /**
- * Every `*.yaml` under `<distDir>/` at a commit, read with one `git cat-file --batch`. `blobs` (object id →
- * text) is shared across calls: a file with the same blob in both revisions is read from git once.
+ * Every `*.yaml` (or every file `wanted` names) under `<distDir>/` at a commit, read with one `git cat-file
+ * --batch`. `blobs` (object id → text) is shared across calls: a file with the same blob in both revisions is
+ * read from git once.
  */
-export function readDistAtRef(cwd: string, commit: string, distDir = 'dist', blobs: Map<string, string> = new Map()): Map<string, string> {
+export function readDistAtRef(
+  cwd: string,
+  commit: string,
+  distDir = 'dist',
+  blobs: Map<string, string> = new Map(),
+  wanted: (path: string) => boolean = isYaml,
+): Map<string, string> {
   const entries = git(cwd, ['ls-tree', '-r', '--full-tree', commit, '--', distDir])
     .toString('utf8')
     .split('\n')
     .map((line) => /^\d+ blob ([0-9a-f]+)\t(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null && (m[2]!.endsWith('.yaml') || m[2]!.endsWith('.yml')))
+    .filter((m): m is RegExpExecArray => m !== null && wanted(m[2]!))
     .map((m) => ({ oid: m[1]!, name: m[2]! }));
   const missing = [...new Set(entries.map((e) => e.oid).filter((oid) => !blobs.has(oid)))];
   if (missing.length > 0) {

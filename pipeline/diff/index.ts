@@ -49,7 +49,7 @@ export async function diffRevisions(options: DiffOptions): Promise<
   if (crdKinds.length > 0) parsed = parseRevisions(baseFiles, headFiles, 'dist', crdKinds);
   // Rendered objects join the comparison as objects of their release (component `<app> (rendered)`), and each
   // cluster's changed Terraform input as one object of component `bootstrap`.
-  const bootstrap = { base: readBootstrapInputs(options.cwd, baseCommit), head: readBootstrapInputs(options.cwd, headCommit) };
+  const bootstrap = { base: readBootstrapInputs(options.cwd, baseCommit, blobs), head: readBootstrapInputs(options.cwd, headCommit, blobs) };
   const inputs = bootstrapResources(bootstrap.base, bootstrap.head, options.base);
   const base = { resources: new Map([...parsed.base.resources, ...(rendered?.base ?? []), ...inputs.base]), problems: parsed.base.problems };
   const head = { resources: new Map([...parsed.head.resources, ...(rendered?.head ?? []), ...inputs.head]), problems: parsed.head.problems };

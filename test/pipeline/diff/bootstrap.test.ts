@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { diffRevisions, renderText } from '../../../pipeline/diff';
+import { renderText } from '../../../pipeline/diff';
 import type { BootstrapBucket, BootstrapTeamS3 } from '../../../pipeline/synth/team-s3';
-import { tempRepo, type Tree } from './helpers';
+import { cleanupDiffRepos, diffTrees as diffOf, type Tree } from './helpers';
 
-const repos: { cleanup: () => void }[] = [];
-afterAll(() => repos.forEach((r) => r.cleanup()));
+afterAll(cleanupDiffRepos);
 
 const bucket = (patch: Partial<BootstrapBucket> = {}): BootstrapBucket => ({
   name: 'acme-research',
@@ -26,20 +25,8 @@ const input = (teams: Record<string, BootstrapTeamS3>): Tree => ({
   'dist/dev/bootstrap/terraform.json': `${JSON.stringify({ cluster_name: 'dev', region: 'us-west-2', kubernetes_version: '1.35', cilium: null, teams }, null, 2)}\n`,
 });
 
-async function diffOf(base: Tree, head: Tree) {
-  const repo = tempRepo();
-  repos.push(repo);
-  const a = repo.commit(base, 'base');
-  const b = repo.commit(head, 'head');
-  return diffRevisions({ cwd: repo.dir, base: a, head: b });
-}
-
 async function risksOf(base: Record<string, BootstrapTeamS3>, head: Record<string, BootstrapTeamS3>) {
-  const repo = tempRepo();
-  repos.push(repo);
-  const a = repo.commit(input(base), 'base');
-  const b = repo.commit(input(head), 'head');
-  const result = await diffRevisions({ cwd: repo.dir, base: a, head: b });
+  const result = await diffOf(input(base), input(head));
   return { risks: result.risks.map((r) => `${r.level} ${r.cluster}/${r.component} ${r.resource}: ${r.message}`), text: renderText(result) };
 }
 

@@ -7,19 +7,13 @@ import { diffCommand } from '../../../cli/commands/diff';
 import { UsageError } from '../../../lib/errors';
 import { diffRevisions, MARKDOWN_LIMIT, renderMarkdown, renderText } from '../../../pipeline/diff';
 import { eksai, minimalInput, tempRepo as registryRepo } from '../../helpers';
-import { childApp, cluster, nodePool, rootApp, tempRepo, type Tree } from './helpers';
+import { childApp, cleanupDiffRepos, cluster, diffTrees as diffOf, nodePool, rootApp, tempRepo, type Tree } from './helpers';
 
 const repos: { cleanup: () => void }[] = [];
-afterAll(() => repos.forEach((r) => r.cleanup()));
-
-/** Commits base, then head; returns the diff of the two commits. */
-async function diffOf(base: Tree, head: Tree) {
-  const repo = tempRepo();
-  repos.push(repo);
-  const a = repo.commit(base, 'base');
-  const b = repo.commit(head, 'head');
-  return diffRevisions({ cwd: repo.dir, base: a, head: b });
-}
+afterAll(() => {
+  repos.forEach((r) => r.cleanup());
+  cleanupDiffRepos();
+});
 
 /** Runs the command adapter the way cli does (flags parsed, defaults applied). */
 async function cli(cwd: string, ...args: string[]) {
